@@ -1,0 +1,124 @@
+/*
+ * config.h: knockd.conf and knock.conf. config.c is the only file that
+ * knows the INI sections and keys; everything else sees these structs.
+ *
+ * Both parsers report every error once, on stderr through log.h, as
+ * "FILE:LINE: what is wrong: 'bad value'", and return -1; a partially
+ * filled struct is freed by the parser on error, so the caller's running
+ * config (if any) is never touched.
+ */
+#ifndef KNOCK_CONFIG_H
+#define KNOCK_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "keys.h"
+#include "service.h"
+
+#define CONFIG_SERVER_PATH	SYSCONFDIR "/knock/knockd.conf"
+#define CONFIG_CLIENT_PATH	SYSCONFDIR "/knock/knock.conf"
+#define CONFIG_NAME_MAX		63	/* table and set names */
+#define CONFIG_LISTEN_MAX	16
+#define CONFIG_DEFAULT_ACCESS	30	/* seconds of access per knock */
+#define CONFIG_MAX_ACCESS	86400	/* a day: longer is a standing rule */
+#define CONFIG_MAX_WAIT		300	/* client wait, seconds */
+
+struct config_allow {
+	struct service svc;
+	uint32_t timeout;		/* seconds; 0 = the server default */
+};
+
+struct config_user {
+	char name[KEYS_USER_MAX + 1];	/* NUL-terminated */
+	uint8_t key[KEYS_KEY_LEN];	/* wiped by config_server_free() */
+	struct config_allow *allow;
+	size_t nallow;
+};
+
+struct config_server {
+	struct addr listen[CONFIG_LISTEN_MAX];	/* port field unused */
+	size_t nlisten;			/* default: 0.0.0.0 and :: */
+	uint16_t port;			/* default 5800 */
+	uint32_t timeout;		/* default access timeout, seconds */
+	char family[8];			/* "inet" (default), "ip", "ip6" */
+	char table[CONFIG_NAME_MAX + 1];	/* default "knock" */
+	char set4[CONFIG_NAME_MAX + 1];		/* default "allow4" */
+	char set6[CONFIG_NAME_MAX + 1];		/* default "allow6" */
+	struct config_user *users;
+	size_t nusers;
+};
+
+/*
+ * config_server_load(path, out): parse the knockd config at path into
+ * *out (which the caller later frees with config_server_free). Returns 0,
+ * or -1 after reporting every problem as FILE:LINE.
+ */
+int config_server_load(const char *path, struct config_server *out);
+
+/*
+ * config_server_free(cfg): wipe keys and free what config_server_load
+ * allocated. Safe on a zeroed struct.
+ */
+void config_server_free(struct config_server *cfg);
+
+/*
+ * config_allowed(user, svc, timeout): 1 if user may open svc, with
+ * *timeout set to the port's own timeout (0 if it has none); 0 if not.
+ */
+int config_allowed(const struct config_user *user, const struct service *svc,
+    uint32_t *timeout);
+
+struct config_client_user {
+	char name[KEYS_USER_MAX + 1];
+	uint8_t key[KEYS_KEY_LEN];
+	int have_key;
+};
+
+struct config_client_host {
+	char *name;			/* as typed on the command line */
+	char user[KEYS_USER_MAX + 1];	/* "" = not set here */
+	uint16_t port;			/* 0 = not set here */
+	int family;			/* AF_UNSPEC, AF_INET or AF_INET6 */
+	char *address;			/* NULL = resolve name */
+};
+
+struct config_client {
+	char user[KEYS_USER_MAX + 1];	/* default user; "" = login name */
+	uint16_t port;			/* 0 = not set */
+	int wait;			/* seconds; 0 = not set */
+	struct config_client_user *users;
+	size_t nusers;
+	struct config_client_host *hosts;
+	size_t nhosts;
+};
+
+/*
+ * config_client_load(path, cfg, must_exist): parse a knock config and
+ * merge it into *cfg: later files override earlier ones key by key. A
+ * missing file is an error only if must_exist. Returns 0, or -1 after
+ * reporting; on error *cfg is as it was.
+ */
+int config_client_load(const char *path, struct config_client *cfg,
+    int must_exist);
+
+/*
+ * config_client_free(cfg): wipe keys and free. Safe on a zeroed struct.
+ */
+void config_client_free(struct config_client *cfg);
+
+/*
+ * config_client_host(cfg, name): the [host NAME] section for name, or NULL.
+ * Host names match without regard to case, as DNS names do.
+ */
+const struct config_client_host *config_client_host(
+    const struct config_client *cfg, const char *name);
+
+/*
+ * config_client_user(cfg, name): the [user NAME] section, or NULL.
+ */
+const struct config_client_user *config_client_user(
+    const struct config_client *cfg, const char *name);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * fw.h: the only interface to the kernel's nftables, spoken over netlink
+ * with libnftnl and libmnl. knockd never runs the nft program.
+ *
+ * knockd owns no table: the administrator loads one (see
+ * nftables.conf.example) with two sets whose elements are
+ * "source address . IP protocol . port" and which have "flags timeout".
+ * knockd only adds and deletes elements; the kernel expires them, so
+ * access ends on time even if knockd dies.
+ */
+#ifndef KNOCK_FW_H
+#define KNOCK_FW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+struct fw;
+
+enum fw_op {
+	FW_OPEN = 1,	/* add the element, or refresh its timeout */
+	FW_CLOSE = 2	/* delete the element; absent is not an error */
+};
+
+struct fw_change {
+	enum fw_op op;
+	struct addr addr;	/* family selects set4 or set6; port ignored */
+	uint8_t ipproto;	/* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t port;		/* host byte order */
+	uint32_t timeout;	/* seconds, FW_OPEN only, > 0 */
+	int err;		/* out: 0, or a positive errno */
+};
+
+/*
+ * fw_open(family, table, set4, set6): open a netlink socket for the given
+ * nftables family ("inet", "ip" or "ip6") and table, and remember the set
+ * names (set4 is unused for family "ip6", set6 for "ip"). Does not talk to
+ * the kernel beyond opening the socket. Returns NULL and logs on failure.
+ * The strings are copied.
+ */
+struct fw *fw_open(const char *family, const char *table, const char *set4,
+    const char *set6);
+
+/*
+ * fw_check(fw): ask the kernel for the table and sets and verify that each
+ * exists, has the key type "ipv4_addr . inet_proto . inet_service" (set4)
+ * or "ipv6_addr . inet_proto . inet_service" (set6), is not a map, and has
+ * the timeout flag. Logs one clear line per problem, naming the object and
+ * what to do. Returns 0 if all is well, -1 otherwise.
+ */
+int fw_check(struct fw *fw);
+
+/*
+ * fw_apply(fw, changes, n): apply n changes in one netlink batch and wait
+ * for the kernel's acknowledgement of each. An FW_OPEN of an element that
+ * already exists restarts its timeout. If the kernel refuses the batch,
+ * each change is retried alone so that one bad change does not fail the
+ * others. Sets changes[i].err, logs the kernel's error text (extended ACK
+ * message if any, and strerror) once per failed change, and returns 0 if
+ * every change succeeded, -1 otherwise.
+ */
+int fw_apply(struct fw *fw, struct fw_change *changes, size_t n);
+
+/*
+ * fw_close(fw): close the socket and free fw. fw_close(NULL) is a no-op.
+ */
+void fw_close(struct fw *fw);
+
+#endif

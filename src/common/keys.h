@@ -1,0 +1,64 @@
+/*
+ * keys.h: user names and 256-bit keys as they appear in config files and
+ * key files, and the permission rule for files that hold them.
+ */
+#ifndef KNOCK_KEYS_H
+#define KNOCK_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#define KEYS_KEY_LEN	32
+#define KEYS_B64_LEN	44	/* base64 of 32 bytes, with one '=' */
+#define KEYS_USER_MAX	32
+
+/*
+ * keys_user_valid(name): 1 if name is 1..32 bytes of [A-Za-z0-9._@-].
+ */
+int keys_user_valid(const char *name);
+
+/*
+ * keys_decode(b64, key): decode exactly 44 characters of standard base64
+ * into a 32-byte key. Returns 0, or -1 (nothing is logged: the caller
+ * knows the file and line).
+ */
+int keys_decode(const char *b64, uint8_t key[static KEYS_KEY_LEN]);
+
+/*
+ * keys_encode(key, out): base64 of a key, NUL-terminated.
+ */
+void keys_encode(const uint8_t key[static KEYS_KEY_LEN],
+    char out[static KEYS_B64_LEN + 1]);
+
+/*
+ * keys_generate(key): fill key from the OpenSSL CSPRNG. Returns 0 or -1.
+ */
+int keys_generate(uint8_t key[static KEYS_KEY_LEN]);
+
+/*
+ * keys_private_reason(st): NULL if a file with status st may hold key
+ * material: a regular file, with no permission at all for group or others,
+ * owned by root or the effective user (as ssh wants of private keys).
+ * Otherwise why not, as a phrase that follows the file name ("is readable
+ * by group or others"); nothing is logged. keys_check_private() and the
+ * config parser (for keys written inline) share this one rule.
+ */
+const char *keys_private_reason(const struct stat *st);
+
+/*
+ * keys_check_private(fd, path): apply keys_private_reason() to the open
+ * file fd (fstat, so the file checked is the file read). Logs
+ * "PATH is readable by group or others (mode 0644): refusing to use the
+ * key in it; run: chmod 600 PATH" and returns -1, or returns 0.
+ */
+int keys_check_private(int fd, const char *path);
+
+/*
+ * keys_read_file(path, key): read a key file (one base64 line, optional
+ * trailing newline, "#" comment lines allowed) after keys_check_private.
+ * Returns 0, or -1 after logging with the path.
+ */
+int keys_read_file(const char *path, uint8_t key[static KEYS_KEY_LEN]);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * log.c: stderr logging with optional syslog priority prefixes.
+ *
+ * knockd runs in the foreground under systemd or a terminal, so it writes
+ * to stderr and lets journald parse the "<N>" prefix; knock is a command
+ * line tool and prints plain "knock: ..." lines.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+static const char *log_prog = "knock";
+static int log_journal;
+static int log_debug_on;
+static FILE *log_out;
+
+void
+log_init(const char *prog, int journal, int debug)
+{
+
+	log_prog = prog;
+	log_journal = journal;
+	log_debug_on = debug;
+}
+
+void
+log_set_output(FILE *f)
+{
+
+	log_out = f;
+}
+
+int
+log_enabled(int prio)
+{
+
+	return (prio != LOG_DEBUG || log_debug_on);
+}
+
+void
+log_msg(int prio, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (!log_enabled(prio))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* One fprintf per line so concurrent writers do not interleave. */
+	if (log_journal)
+		fprintf(log_out ? log_out : stderr, "<%d>%s\n", prio, line);
+	else
+		fprintf(log_out ? log_out : stderr, "%s: %s\n", log_prog,
+		    line);
+}

@@ -1,0 +1,133 @@
+/*
+ * mac.c: keyed BLAKE2s-256, HKDF-SHA256 and randomness via libcrypto.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include "mac.h"
+
+struct mac {
+	EVP_MAC_CTX *ctx;
+};
+
+/* Fetched once: EVP_MAC_fetch walks the provider tables every call. */
+static EVP_MAC *mac_algo;
+
+struct mac *
+mac_new(const uint8_t key[static MAC_KEY_LEN])
+{
+	struct mac *m;
+
+	if (mac_algo == NULL &&
+	    (mac_algo = EVP_MAC_fetch(NULL, "BLAKE2SMAC", NULL)) == NULL)
+		goto err0;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		goto err0;
+	if ((m->ctx = EVP_MAC_CTX_new(mac_algo)) == NULL)
+		goto err1;
+	if (mac_rekey(m, key))
+		goto err2;
+	return (m);
+
+err2:
+	EVP_MAC_CTX_free(m->ctx);
+err1:
+	free(m);
+err0:
+	return (NULL);
+}
+
+int
+mac_rekey(struct mac *m, const uint8_t key[static MAC_KEY_LEN])
+{
+
+	/* Init with the key once; later inits pass NULL and reuse it. */
+	if (!EVP_MAC_init(m->ctx, key, MAC_KEY_LEN, NULL))
+		return (-1);
+	return (0);
+}
+
+void
+mac_free(struct mac *m)
+{
+
+	if (m == NULL)
+		return;
+	/* OpenSSL cleanses the BLAKE2 key block when freeing the context. */
+	EVP_MAC_CTX_free(m->ctx);
+	free(m);
+}
+
+int
+mac_compute(struct mac *m, const uint8_t *data, size_t len,
+    uint8_t tag[static MAC_TAG_LEN])
+{
+	size_t outlen;
+
+	if (!EVP_MAC_init(m->ctx, NULL, 0, NULL) ||
+	    !EVP_MAC_update(m->ctx, data, len) ||
+	    !EVP_MAC_final(m->ctx, tag, &outlen, MAC_TAG_LEN) ||
+	    outlen != MAC_TAG_LEN)
+		return (-1);
+	return (0);
+}
+
+int
+mac_verify(struct mac *m, const uint8_t *data, size_t len,
+    const uint8_t tag[static MAC_TAG_LEN])
+{
+	uint8_t want[MAC_TAG_LEN];
+	int rc = -1;
+
+	if (mac_compute(m, data, len, want))
+		goto done;
+	if (CRYPTO_memcmp(want, tag, MAC_TAG_LEN) == 0)
+		rc = 0;
+done:
+	OPENSSL_cleanse(want, sizeof(want));
+	return (rc);
+}
+
+int
+mac_derive(const uint8_t ikm[static MAC_KEY_LEN], const char *label,
+    uint8_t out[static MAC_KEY_LEN])
+{
+	EVP_KDF *kdf;
+	EVP_KDF_CTX *kctx = NULL;
+	OSSL_PARAM params[4];
+	int rc = -1;
+
+	if ((kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL)
+		goto err0;
+	if ((kctx = EVP_KDF_CTX_new(kdf)) == NULL)
+		goto err1;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+	    (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+	    (void *)(uintptr_t)ikm, MAC_KEY_LEN);
+	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+	    (void *)(uintptr_t)label, strlen(label));
+	params[3] = OSSL_PARAM_construct_end();
+	if (EVP_KDF_derive(kctx, out, MAC_KEY_LEN, params) == 1)
+		rc = 0;
+
+	EVP_KDF_CTX_free(kctx);
+err1:
+	EVP_KDF_free(kdf);
+err0:
+	return (rc);
+}
+
+int
+mac_random(uint8_t *buf, size_t len)
+{
+
+	return (RAND_priv_bytes(buf, (int)len) == 1 ? 0 : -1);
+}

@@ -1,0 +1,151 @@
+/*
+ * proto.c: encode, decode and authenticate knock messages. No I/O.
+ */
+#include <netinet/in.h>
+#include <string.h>
+
+#include "keys.h"
+#include "wire.h"
+#include "proto.h"
+
+static int
+proto_all_zero(const uint8_t *p, size_t len)
+{
+	uint8_t acc = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		acc |= p[i];
+	return (acc == 0);
+}
+
+/*
+ * Which fields each type carries. Everything a type does not carry must
+ * be zero, so every message has exactly one encoding.
+ */
+static int
+proto_fields_valid(const struct proto_msg *m, const uint8_t *cookie_raw)
+{
+
+	if (m->action != PROTO_OPEN && m->action != PROTO_CLOSE)
+		return (0);
+	if (m->ipproto != IPPROTO_TCP && m->ipproto != IPPROTO_UDP)
+		return (0);
+	if (m->port == 0)
+		return (0);
+	switch (m->type) {
+	case PROTO_KNOCK:
+		return (m->code == 0 && m->epoch == 0 && m->duration == 0 &&
+		    proto_all_zero(cookie_raw, PROTO_COOKIE_LEN));
+	case PROTO_CHALLENGE:
+	case PROTO_RESPONSE:
+		return (m->code == 0 && m->duration == 0);
+	case PROTO_COMEIN:
+		/* An open grants some time; a close grants none. */
+		return (m->code == 0 &&
+		    (m->action == PROTO_OPEN) == (m->duration != 0));
+	case PROTO_GOAWAY:
+		return (m->code != 0 && m->duration == 0);
+	default:
+		return (0);
+	}
+}
+
+int
+proto_parse(const uint8_t *buf, size_t len, unsigned accept,
+    struct proto_msg *msg)
+{
+	const uint8_t *user = buf + PROTO_OFF_USER;
+	size_t ulen;
+
+	if (len != PROTO_MSG_LEN)
+		return (-1);
+	if (buf[PROTO_OFF_VERSION] != PROTO_VERSION)
+		return (-1);
+	if (buf[PROTO_OFF_TYPE] >= 32 ||
+	    (accept & (1u << buf[PROTO_OFF_TYPE])) == 0)
+		return (-1);
+
+	msg->type = buf[PROTO_OFF_TYPE];
+	msg->action = buf[PROTO_OFF_ACTION];
+	msg->ipproto = buf[PROTO_OFF_IPPROTO];
+	msg->port = wire_get16(buf + PROTO_OFF_PORT);
+	msg->code = wire_get16(buf + PROTO_OFF_CODE);
+	msg->epoch = wire_get32(buf + PROTO_OFF_EPOCH);
+	msg->duration = wire_get32(buf + PROTO_OFF_DURATION);
+
+	/* The name, then only NUL padding. */
+	ulen = strnlen((const char *)user, PROTO_USER_MAX);
+	if (!proto_all_zero(user + ulen, PROTO_USER_MAX - ulen))
+		return (-1);
+	memcpy(msg->user, user, ulen);
+	msg->user[ulen] = '\0';
+	if (!keys_user_valid(msg->user))
+		return (-1);
+
+	memcpy(msg->nonce, buf + PROTO_OFF_NONCE, PROTO_NONCE_LEN);
+	memcpy(msg->cookie, buf + PROTO_OFF_COOKIE, PROTO_COOKIE_LEN);
+	if (!proto_fields_valid(msg, buf + PROTO_OFF_COOKIE))
+		return (-1);
+	return (0);
+}
+
+int
+proto_verify(const uint8_t buf[static PROTO_MSG_LEN], struct mac *key)
+{
+
+	return (mac_verify(key, buf, PROTO_OFF_MAC, buf + PROTO_OFF_MAC));
+}
+
+int
+proto_seal(const struct proto_msg *msg, struct mac *key,
+    uint8_t buf[static PROTO_MSG_LEN])
+{
+	size_t ulen = strnlen(msg->user, sizeof(msg->user));
+
+	if (!keys_user_valid(msg->user))
+		return (-1);
+	memset(buf, 0, PROTO_MSG_LEN);
+	buf[PROTO_OFF_VERSION] = PROTO_VERSION;
+	buf[PROTO_OFF_TYPE] = msg->type;
+	buf[PROTO_OFF_ACTION] = msg->action;
+	buf[PROTO_OFF_IPPROTO] = msg->ipproto;
+	wire_put16(buf + PROTO_OFF_PORT, msg->port);
+	wire_put16(buf + PROTO_OFF_CODE, msg->code);
+	wire_put32(buf + PROTO_OFF_EPOCH, msg->epoch);
+	wire_put32(buf + PROTO_OFF_DURATION, msg->duration);
+	memcpy(buf + PROTO_OFF_USER, msg->user, ulen);
+	memcpy(buf + PROTO_OFF_NONCE, msg->nonce, PROTO_NONCE_LEN);
+	if (msg->type != PROTO_KNOCK)
+		memcpy(buf + PROTO_OFF_COOKIE, msg->cookie, PROTO_COOKIE_LEN);
+	if (!proto_fields_valid(msg, buf + PROTO_OFF_COOKIE))
+		return (-1);
+	return (mac_compute(key, buf, PROTO_OFF_MAC, buf + PROTO_OFF_MAC));
+}
+
+const char *
+proto_reason_str(uint16_t code)
+{
+
+	switch (code) {
+	case PROTO_REASON_FORBIDDEN:
+		return ("this user may not open that port");
+	case PROTO_REASON_FIREWALL:
+		return ("the server's firewall refused the change "
+		    "(see the server's log)");
+	case PROTO_REASON_BUSY:
+		return ("the server is too busy, try again shortly");
+	default:
+		return ("unknown reason");
+	}
+}
+
+const char *
+proto_type_str(uint8_t type)
+{
+	static const char *names[] = {
+		"?", "KNOCK", "CHALLENGE", "RESPONSE", "COMEIN", "GOAWAY"
+	};
+
+	return (type < sizeof(names) / sizeof(names[0]) ? names[type] : "?");
+}

@@ -1,0 +1,35 @@
+/*
+ * service.h: "tcp/22", "udp/53" or "22" (TCP) as (IP protocol, port).
+ */
+#ifndef KNOCK_SERVICE_H
+#define KNOCK_SERVICE_H
+
+#include <stdint.h>
+
+#define SERVICE_STRLEN 12	/* "udp/65535" and a NUL */
+
+struct service {
+	uint8_t ipproto;	/* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t port;		/* 1..65535, host byte order */
+};
+
+/*
+ * service_parse(s, out): parse "PORT", "tcp/PORT" or "udp/PORT". A bare
+ * port means TCP, since that is what people protect most. Returns 0, or
+ * -1 if s is not of that form (the caller reports it with context).
+ */
+int service_parse(const char *s, struct service *out);
+
+/*
+ * service_format(svc, buf): "tcp/22". Returns buf.
+ */
+const char *service_format(const struct service *svc,
+    char buf[static SERVICE_STRLEN]);
+
+/*
+ * service_parse_port(s, out): parse a decimal port 1..65535 with nothing
+ * after it. Returns 0 or -1.
+ */
+int service_parse_port(const char *s, uint16_t *out);
+
+#endif

@@ -1,0 +1,166 @@
+/*
+ * handler.c: the server's side of the knock exchange.
+ *
+ * Until a RESPONSE proves both the key and the address, the server keeps
+ * nothing: a KNOCK costs one MAC to check and two to answer, and leaves no
+ * state behind. Every drop is silent and counted.
+ */
+#include <string.h>
+
+#include "log.h"
+#include "service.h"
+#include "handler.h"
+
+/* Seal a reply to msg of the given type; out is left for the caller. */
+static int
+handler_seal(const struct user *u, const struct proto_msg *req, uint8_t type,
+    uint16_t code, uint32_t duration, uint8_t out[static PROTO_MSG_LEN])
+{
+	struct proto_msg rep = *req;
+
+	rep.type = type;
+	rep.code = code;
+	rep.duration = duration;
+	return (proto_seal(&rep, u->s2c, out));
+}
+
+static enum handler_verdict
+handler_knock(struct handler *h, const struct user *u, struct proto_msg *m,
+    const struct addr *peer, uint64_t now, uint8_t out[static PROTO_MSG_LEN])
+{
+
+	if (cookie_make(h->jar, now, m, peer, &m->epoch, m->cookie))
+		return (HANDLER_DROP);
+	if (handler_seal(u, m, PROTO_CHALLENGE, 0, 0, out))
+		return (HANDLER_DROP);
+	h->stats.challenges++;
+	return (HANDLER_REPLY);
+}
+
+static enum handler_verdict
+handler_response(struct handler *h, const struct user *u,
+    const struct proto_msg *m, const struct addr *peer, uint64_t now,
+    uint8_t out[static PROTO_MSG_LEN], struct handler_job *job)
+{
+	struct replay_answer ans;
+	struct service svc = { m->ipproto, m->port };
+	uint32_t timeout = 0;
+
+	if (cookie_check(h->jar, now, m, peer)) {
+		h->stats.bad_cookie++;
+		return (HANDLER_DROP);
+	}
+	/*
+	 * The cookie binds the peer's address and port, so only the client
+	 * itself (or someone spoofing it, who cannot read the reply) can get
+	 * here twice: repeat the answer, touch nothing.
+	 */
+	if (replay_lookup(h->replay, m->epoch, m->cookie, &ans)) {
+		h->stats.replayed++;
+		if (ans.type == 0)	/* first copy still in this batch */
+			return (HANDLER_DROP);
+		if (handler_seal(u, m, ans.type, ans.code, ans.duration, out))
+			return (HANDLER_DROP);
+		return (HANDLER_REPLY);
+	}
+
+	/*
+	 * Closing needs the same right as opening: otherwise any user could
+	 * end another's access from a shared address (one NAT, one host).
+	 */
+	memset(&ans, 0, sizeof(ans));
+	if (!config_allowed(u->cfg, &svc, &timeout)) {
+		ans.type = PROTO_GOAWAY;
+		ans.code = PROTO_REASON_FORBIDDEN;
+		h->stats.forbidden++;
+	}
+	/* Record before acting: an answer that cannot be recorded could be
+	 * replayed, so it is refused instead. */
+	if (replay_insert(h->replay, m->epoch, m->cookie, &ans)) {
+		h->stats.busy++;
+		if (handler_seal(u, m, PROTO_GOAWAY, PROTO_REASON_BUSY, 0, out))
+			return (HANDLER_DROP);
+		return (HANDLER_REPLY);
+	}
+	if (ans.type == PROTO_GOAWAY) {
+		char a[ADDR_STRLEN], s[SERVICE_STRLEN];
+
+		log_notice("refused to %s %s for %s: user '%s' may not open it",
+		    m->action == PROTO_OPEN ? "open" : "close",
+		    service_format(&svc, s), addr_format(peer, a, 0), u->name);
+		if (handler_seal(u, m, ans.type, ans.code, 0, out))
+			return (HANDLER_DROP);
+		return (HANDLER_REPLY);
+	}
+
+	job->user = u;
+	job->msg = *m;
+	memset(&job->change, 0, sizeof(job->change));
+	job->change.op = m->action == PROTO_OPEN ? FW_OPEN : FW_CLOSE;
+	job->change.addr = *peer;
+	job->change.ipproto = m->ipproto;
+	job->change.port = m->port;
+	job->change.timeout = timeout ? timeout : h->default_timeout;
+	return (HANDLER_FIREWALL);
+}
+
+enum handler_verdict
+handler_packet(struct handler *h, const uint8_t *in, size_t len,
+    const struct addr *peer, uint64_t now, uint8_t out[static PROTO_MSG_LEN],
+    struct handler_job *job)
+{
+	struct proto_msg m;
+	const struct user *u;
+
+	h->stats.received++;
+	if (proto_parse(in, len, PROTO_FROM_CLIENT, &m)) {
+		h->stats.malformed++;
+		return (HANDLER_DROP);
+	}
+	/* The name picks the one key to try: never a search over keys. */
+	if ((u = users_find(h->users, m.user)) == NULL) {
+		h->stats.unknown_user++;
+		return (HANDLER_DROP);
+	}
+	if (proto_verify(in, u->c2s)) {
+		h->stats.bad_mac++;
+		return (HANDLER_DROP);
+	}
+	if (m.type == PROTO_KNOCK)
+		return (handler_knock(h, u, &m, peer, now, out));
+	return (handler_response(h, u, &m, peer, now, out, job));
+}
+
+int
+handler_finish(struct handler *h, struct handler_job *job,
+    uint8_t out[static PROTO_MSG_LEN])
+{
+	struct replay_answer ans;
+	struct fw_change *c = &job->change;
+	char a[ADDR_STRLEN], s[SERVICE_STRLEN];
+	struct service svc = { c->ipproto, c->port };
+
+	memset(&ans, 0, sizeof(ans));
+	if (c->err != 0) {
+		/* fw.c has logged the kernel's words. */
+		ans.type = PROTO_GOAWAY;
+		ans.code = PROTO_REASON_FIREWALL;
+		h->stats.fw_failed++;
+	} else if (c->op == FW_OPEN) {
+		ans.type = PROTO_COMEIN;
+		ans.duration = c->timeout;
+		h->stats.opened++;
+		log_info("opened %s for %s for %u s (user %s)",
+		    service_format(&svc, s), addr_format(&c->addr, a, 0),
+		    c->timeout, job->user->name);
+	} else {
+		ans.type = PROTO_COMEIN;
+		h->stats.closed++;
+		log_info("closed %s for %s (user %s)", service_format(&svc, s),
+		    addr_format(&c->addr, a, 0), job->user->name);
+	}
+	/* The slot exists (inserted as pending), so this cannot fail. */
+	(void)replay_insert(h->replay, job->msg.epoch, job->msg.cookie, &ans);
+	return (handler_seal(job->user, &job->msg, ans.type, ans.code,
+	    ans.duration, out));
+}

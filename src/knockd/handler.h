@@ -1,0 +1,77 @@
+/*
+ * handler.h: what knockd does with one datagram. No sockets here: the
+ * event loop hands in bytes and the peer address and sends back whatever
+ * reply comes out, and the firewall change a RESPONSE asks for is handed
+ * back as a job so the loop can batch the changes of many packets into one
+ * netlink transaction.
+ */
+#ifndef KNOCKD_HANDLER_H
+#define KNOCKD_HANDLER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "cookie.h"
+#include "fw.h"
+#include "proto.h"
+#include "replay.h"
+#include "users.h"
+
+/* Why datagrams were dropped or refused; logged as a periodic summary. */
+struct handler_stats {
+	uint64_t received;
+	uint64_t malformed;	/* size, version, type or field */
+	uint64_t unknown_user;
+	uint64_t bad_mac;
+	uint64_t bad_cookie;	/* forged, other address, or stale */
+	uint64_t replayed;	/* answered again, nothing changed */
+	uint64_t busy;		/* replay cache full */
+	uint64_t challenges;
+	uint64_t opened;
+	uint64_t closed;
+	uint64_t forbidden;
+	uint64_t fw_failed;
+};
+
+struct handler {
+	struct users *users;
+	struct cookie_jar *jar;
+	struct replay *replay;
+	uint32_t default_timeout;
+	struct handler_stats stats;
+};
+
+enum handler_verdict {
+	HANDLER_DROP = 0,	/* send nothing */
+	HANDLER_REPLY,		/* send out */
+	HANDLER_FIREWALL	/* apply job->change, then handler_finish */
+};
+
+struct handler_job {
+	const struct user *user;
+	struct proto_msg msg;	/* the RESPONSE */
+	struct fw_change change;
+};
+
+/*
+ * handler_packet(h, in, len, peer, now, out, job): handle one datagram of
+ * len bytes from peer at monotonic time now (seconds). Returns
+ * HANDLER_REPLY with a PROTO_MSG_LEN-byte reply in out, HANDLER_DROP, or
+ * HANDLER_FIREWALL with job filled: the caller applies job->change (with
+ * others, in one batch) and then calls handler_finish. The user pointer in
+ * a job stays valid until the users table is replaced.
+ */
+enum handler_verdict handler_packet(struct handler *h, const uint8_t *in,
+    size_t len, const struct addr *peer, uint64_t now,
+    uint8_t out[static PROTO_MSG_LEN], struct handler_job *job);
+
+/*
+ * handler_finish(h, job, out): once job->change.err is known, record the
+ * answer against replays and seal it into out (PROTO_MSG_LEN bytes).
+ * Returns 0, or -1 if nothing should be sent.
+ */
+int handler_finish(struct handler *h, struct handler_job *job,
+    uint8_t out[static PROTO_MSG_LEN]);
+
+#endif

@@ -1,0 +1,417 @@
+/*
+ * loop.c: receive datagrams in batches, hand them to the handler, apply
+ * the firewall changes of a whole batch in one netlink transaction, and
+ * send the replies in one call. Nothing here allocates after start-up and
+ * nothing wakes up unless a datagram or a signal arrives: the time-driven
+ * work (cookie secrets, replay generations, the drop summary) is done
+ * lazily when a packet shows the clock has moved.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+
+#define LOOP_BATCH	64		/* datagrams per recvmmsg */
+#define LOOP_ROUNDS	16		/* batches per socket per wake-up */
+#define LOOP_RXBUF	(PROTO_MSG_LEN * 2)	/* longer is truncated */
+#define LOOP_SUMMARY	60		/* seconds between drop summaries */
+
+union loop_cmsg {
+	struct cmsghdr align;
+	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+};
+
+struct loop {
+	struct handler *h;
+	struct fw *fw;
+	const int *fds;
+	size_t nfds;
+	const char *config_path;
+	int epfd;
+	int sigfd;
+	sigset_t oldmask;
+
+	/* The last summary: when, and the counters then. */
+	uint64_t summary_at;
+	struct handler_stats summary;
+
+	/* One batch of datagrams, kept here rather than on the stack. */
+	struct mmsghdr rx[LOOP_BATCH];
+	struct iovec rxiov[LOOP_BATCH];
+	uint8_t rxbuf[LOOP_BATCH][LOOP_RXBUF];
+	struct sockaddr_storage rxname[LOOP_BATCH];
+	union loop_cmsg rxcmsg[LOOP_BATCH];
+
+	uint8_t reply[LOOP_BATCH];	/* rx[i] has a reply in txbuf[i] */
+	struct handler_job job[LOOP_BATCH];
+	unsigned jobrx[LOOP_BATCH];	/* the rx index of each job */
+	struct fw_change change[LOOP_BATCH];
+
+	struct mmsghdr tx[LOOP_BATCH];
+	struct iovec txiov[LOOP_BATCH];
+	uint8_t txbuf[LOOP_BATCH][PROTO_MSG_LEN];
+	union loop_cmsg txcmsg[LOOP_BATCH];
+};
+
+static uint64_t
+loop_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec);
+}
+
+struct loop *
+loop_new(struct handler *h, struct fw *fw, const int *fds, size_t nfds,
+    const char *config_path)
+{
+	struct epoll_event ev;
+	struct loop *l;
+	sigset_t mask;
+	size_t i;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		log_err("out of memory");
+		goto err0;
+	}
+	l->h = h;
+	l->fw = fw;
+	l->fds = fds;
+	l->nfds = nfds;
+	l->config_path = config_path;
+	l->summary_at = loop_now();
+	l->summary = h->stats;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &mask, &l->oldmask) == -1 ||
+	    (l->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		log_err("signalfd: %s", strerror(errno));
+		goto err1;
+	}
+	if ((l->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		log_err("epoll_create1: %s", strerror(errno));
+		goto err2;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = nfds;		/* index nfds is the signalfd */
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->sigfd, &ev) == -1)
+		goto err3;
+	for (i = 0; i < nfds; i++) {
+		ev.data.u64 = i;
+		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fds[i], &ev) == -1)
+			goto err3;
+	}
+	return (l);
+
+err3:
+	log_err("epoll_ctl: %s", strerror(errno));
+	close(l->epfd);
+err2:
+	close(l->sigfd);
+err1:
+	sigprocmask(SIG_SETMASK, &l->oldmask, NULL);
+	free(l);
+err0:
+	return (NULL);
+}
+
+void
+loop_free(struct loop *l)
+{
+
+	if (l == NULL)
+		return;
+	close(l->epfd);
+	close(l->sigfd);
+	sigprocmask(SIG_SETMASK, &l->oldmask, NULL);
+	free(l);
+}
+
+static void
+loop_log_stats(const char *what, const struct handler_stats *now,
+    const struct handler_stats *then)
+{
+
+	log_notice("%s: %llu datagrams; dropped %llu malformed, %llu unknown "
+	    "user, %llu bad MAC, %llu bad or stale cookie; %llu challenges, "
+	    "%llu opened, %llu closed, %llu refused, %llu firewall errors, "
+	    "%llu repeated answers, %llu busy", what,
+	    (unsigned long long)(now->received - then->received),
+	    (unsigned long long)(now->malformed - then->malformed),
+	    (unsigned long long)(now->unknown_user - then->unknown_user),
+	    (unsigned long long)(now->bad_mac - then->bad_mac),
+	    (unsigned long long)(now->bad_cookie - then->bad_cookie),
+	    (unsigned long long)(now->challenges - then->challenges),
+	    (unsigned long long)(now->opened - then->opened),
+	    (unsigned long long)(now->closed - then->closed),
+	    (unsigned long long)(now->forbidden - then->forbidden),
+	    (unsigned long long)(now->fw_failed - then->fw_failed),
+	    (unsigned long long)(now->replayed - then->replayed),
+	    (unsigned long long)(now->busy - then->busy));
+}
+
+/*
+ * Nothing is logged per bad datagram, so a flood cannot fill the journal;
+ * instead, at most once a minute, say what was dropped since last time.
+ */
+static void
+loop_summary(struct loop *l, uint64_t now)
+{
+	struct handler_stats *s = &l->h->stats, *p = &l->summary;
+	uint64_t dropped, before;
+
+	if (now - l->summary_at < LOOP_SUMMARY)
+		return;
+	dropped = s->malformed + s->unknown_user + s->bad_mac + s->bad_cookie;
+	before = p->malformed + p->unknown_user + p->bad_mac + p->bad_cookie;
+	if (dropped != before)
+		loop_log_stats("in the last minute or more", s, p);
+	l->summary_at = now;
+	l->summary = *s;
+}
+
+/* Reply from the local address the request was sent to. */
+static void
+loop_reply_source(struct msghdr *rx, struct msghdr *tx, union loop_cmsg *c)
+{
+	struct cmsghdr *in, *out;
+
+	tx->msg_control = NULL;
+	tx->msg_controllen = 0;
+	for (in = CMSG_FIRSTHDR(rx); in != NULL; in = CMSG_NXTHDR(rx, in)) {
+		if (in->cmsg_level == IPPROTO_IP &&
+		    in->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(in), sizeof(pi));
+			pi.ipi_spec_dst = pi.ipi_addr;
+			pi.ipi_ifindex = 0;
+			tx->msg_control = c->buf;
+			tx->msg_controllen = CMSG_SPACE(sizeof(pi));
+			out = CMSG_FIRSTHDR(tx);
+			out->cmsg_level = IPPROTO_IP;
+			out->cmsg_type = IP_PKTINFO;
+			out->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(out), &pi, sizeof(pi));
+			return;
+		}
+		if (in->cmsg_level == IPPROTO_IPV6 &&
+		    in->cmsg_type == IPV6_PKTINFO) {
+			tx->msg_control = c->buf;
+			tx->msg_controllen = CMSG_SPACE(sizeof(struct
+			    in6_pktinfo));
+			out = CMSG_FIRSTHDR(tx);
+			out->cmsg_level = IPPROTO_IPV6;
+			out->cmsg_type = IPV6_PKTINFO;
+			out->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+			memcpy(CMSG_DATA(out), CMSG_DATA(in),
+			    sizeof(struct in6_pktinfo));
+			return;
+		}
+	}
+}
+
+static void
+loop_send(int fd, struct mmsghdr *tx, unsigned n)
+{
+	unsigned done = 0;
+	int rc;
+
+	/* A reply that cannot go now is lost: the client retransmits. */
+	while (done < n) {
+		rc = sendmmsg(fd, tx + done, n - done, MSG_DONTWAIT);
+		if (rc > 0)
+			done += (unsigned)rc;
+		else if (rc == -1 && errno == EINTR)
+			continue;
+		else
+			done++;		/* skip the one that failed */
+	}
+}
+
+/* Receive and answer one batch; returns how many datagrams it held. */
+static int
+loop_batch(struct loop *l, int fd, uint64_t now)
+{
+	unsigned i, ntx = 0, njob = 0;
+	struct addr peer;
+	int n;
+
+	for (i = 0; i < LOOP_BATCH; i++) {
+		struct msghdr *h = &l->rx[i].msg_hdr;
+
+		l->rxiov[i].iov_base = l->rxbuf[i];
+		l->rxiov[i].iov_len = LOOP_RXBUF;
+		memset(h, 0, sizeof(*h));
+		h->msg_name = &l->rxname[i];
+		h->msg_namelen = sizeof(l->rxname[i]);
+		h->msg_iov = &l->rxiov[i];
+		h->msg_iovlen = 1;
+		h->msg_control = l->rxcmsg[i].buf;
+		h->msg_controllen = sizeof(l->rxcmsg[i].buf);
+	}
+	n = recvmmsg(fd, l->rx, LOOP_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return (0);
+
+	/* Pass 1: judge each datagram; a reply for rx[i] goes in txbuf[i]. */
+	for (i = 0; i < (unsigned)n; i++) {
+		struct msghdr *h = &l->rx[i].msg_hdr;
+		size_t len = l->rx[i].msg_len;
+		enum handler_verdict v;
+
+		l->reply[i] = 0;
+		/* A truncated datagram was longer than any message. */
+		if (h->msg_flags & MSG_TRUNC)
+			len = LOOP_RXBUF + 1;
+		if (addr_from_sockaddr(h->msg_name, h->msg_namelen, &peer))
+			continue;
+		v = handler_packet(l->h, l->rxbuf[i], len, &peer, now,
+		    l->txbuf[i], &l->job[njob]);
+		if (v == HANDLER_REPLY)
+			l->reply[i] = 1;
+		else if (v == HANDLER_FIREWALL) {
+			l->change[njob] = l->job[njob].change;
+			l->jobrx[njob++] = i;
+		}
+	}
+
+	/*
+	 * Every change from this batch goes to the kernel in one transaction,
+	 * and the answers go out only once the kernel has acknowledged it.
+	 */
+	if (njob > 0) {
+		(void)fw_apply(l->fw, l->change, njob);
+		for (i = 0; i < njob; i++) {
+			l->job[i].change.err = l->change[i].err;
+			if (handler_finish(l->h, &l->job[i],
+			    l->txbuf[l->jobrx[i]]) == 0)
+				l->reply[l->jobrx[i]] = 1;
+		}
+	}
+
+	/* Pass 2: send every reply in one call. */
+	for (i = 0; i < (unsigned)n; i++) {
+		struct msghdr *h = &l->rx[i].msg_hdr, *t;
+
+		if (!l->reply[i])
+			continue;
+		l->txiov[ntx].iov_base = l->txbuf[i];
+		l->txiov[ntx].iov_len = PROTO_MSG_LEN;
+		memset(&l->tx[ntx], 0, sizeof(l->tx[ntx]));
+		t = &l->tx[ntx].msg_hdr;
+		t->msg_name = h->msg_name;
+		t->msg_namelen = h->msg_namelen;
+		t->msg_iov = &l->txiov[ntx];
+		t->msg_iovlen = 1;
+		loop_reply_source(h, t, &l->txcmsg[ntx]);
+		ntx++;
+	}
+	if (ntx > 0)
+		loop_send(fd, l->tx, ntx);
+	return (n);
+}
+
+static int
+loop_reload(struct loop *l)
+{
+	struct config_server cfg;
+	struct users *u;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (config_server_load(l->config_path, &cfg)) {
+		log_err("reload failed: keeping the running configuration");
+		return (-1);
+	}
+	if ((u = users_new(&cfg)) == NULL) {
+		config_server_free(&cfg);
+		log_err("reload failed: keeping the running configuration");
+		return (-1);
+	}
+	/*
+	 * Users and timeouts take effect now. Access already granted stays:
+	 * it lives in the kernel's sets, not here.
+	 */
+	users_free(l->h->users);
+	l->h->users = u;
+	l->h->default_timeout = cfg.timeout;
+	log_notice("reloaded %s: %zu users (listen addresses and nftables "
+	    "names change only on restart)", l->config_path, users_count(u));
+	config_server_free(&cfg);
+	return (0);
+}
+
+/* Returns 1 to stop, 0 to go on. */
+static int
+loop_signal(struct loop *l)
+{
+	struct signalfd_siginfo si;
+
+	while (read(l->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_notice("stopping on signal %u", si.ssi_signo);
+			return (1);
+		case SIGHUP:
+			(void)loop_reload(l);
+			break;
+		case SIGUSR1: {
+			struct handler_stats zero;
+
+			memset(&zero, 0, sizeof(zero));
+			loop_log_stats("since start", &l->h->stats, &zero);
+			break;
+		}
+		}
+	}
+	return (0);
+}
+
+int
+loop_run(struct loop *l)
+{
+	struct epoll_event ev[8];
+	int n, i, r;
+
+	for (;;) {
+		n = epoll_wait(l->epfd, ev, 8, -1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_err("epoll_wait: %s", strerror(errno));
+			return (-1);
+		}
+		for (i = 0; i < n; i++) {
+			size_t idx = (size_t)ev[i].data.u64;
+			uint64_t now = loop_now();
+
+			if (idx == l->nfds) {
+				if (loop_signal(l))
+					return (0);
+				continue;
+			}
+			/* Bounded, so one busy socket cannot starve others. */
+			for (r = 0; r < LOOP_ROUNDS; r++)
+				if (loop_batch(l, l->fds[idx], now) <
+				    LOOP_BATCH)
+					break;
+			loop_summary(l, now);
+		}
+	}
+}

@@ -1,0 +1,118 @@
+/*
+ * users.c: the user table, sorted by name for binary search.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "log.h"
+#include "proto.h"
+#include "users.h"
+
+struct users {
+	struct user *v;
+	size_t n;
+	struct config_user *cfg;	/* the allow lists point in here */
+	size_t ncfg;
+};
+
+static int
+users_cmp(const void *a, const void *b)
+{
+
+	return (strcmp(((const struct user *)a)->name,
+	    ((const struct user *)b)->name));
+}
+
+static struct mac *
+users_direction_key(const uint8_t key[static KEYS_KEY_LEN], const char *label)
+{
+	uint8_t k[MAC_KEY_LEN];
+	struct mac *m = NULL;
+
+	if (mac_derive(key, label, k) == 0)
+		m = mac_new(k);
+	OPENSSL_cleanse(k, sizeof(k));
+	return (m);
+}
+
+struct users *
+users_new(struct config_server *cfg)
+{
+	struct users *u;
+	size_t i;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		goto err0;
+	if ((u->v = calloc(cfg->nusers, sizeof(*u->v))) == NULL)
+		goto err1;
+	u->cfg = cfg->users;
+	u->ncfg = cfg->nusers;
+	cfg->users = NULL;
+	cfg->nusers = 0;
+	for (i = 0; i < u->ncfg; i++) {
+		struct user *p = &u->v[i];
+		struct config_user *c = &u->cfg[i];
+
+		memcpy(p->name, c->name, sizeof(p->name));
+		p->cfg = c;
+		p->c2s = users_direction_key(c->key, PROTO_LABEL_C2S);
+		p->s2c = users_direction_key(c->key, PROTO_LABEL_S2C);
+		OPENSSL_cleanse(c->key, sizeof(c->key));
+		u->n++;
+		if (p->c2s == NULL || p->s2c == NULL) {
+			log_err("cannot set up the keys of user '%s'", p->name);
+			goto err2;
+		}
+	}
+	qsort(u->v, u->n, sizeof(*u->v), users_cmp);
+	return (u);
+
+err2:
+	users_free(u);
+	return (NULL);
+err1:
+	free(u);
+err0:
+	log_err("out of memory");
+	return (NULL);
+}
+
+void
+users_free(struct users *u)
+{
+	struct config_server tmp;
+	size_t i;
+
+	if (u == NULL)
+		return;
+	for (i = 0; i < u->n; i++) {
+		mac_free(u->v[i].c2s);
+		mac_free(u->v[i].s2c);
+	}
+	free(u->v);
+	/* Hand the config users back to their owner's free routine. */
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.users = u->cfg;
+	tmp.nusers = u->ncfg;
+	config_server_free(&tmp);
+	free(u);
+}
+
+const struct user *
+users_find(const struct users *u, const char *name)
+{
+	struct user key;
+
+	memset(&key, 0, sizeof(key));
+	strncpy(key.name, name, sizeof(key.name) - 1);
+	return (bsearch(&key, u->v, u->n, sizeof(*u->v), users_cmp));
+}
+
+size_t
+users_count(const struct users *u)
+{
+
+	return (u->n);
+}

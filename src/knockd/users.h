@@ -1,0 +1,45 @@
+/*
+ * users.h: knockd's users as the packet path needs them: found by name,
+ * with one pre-keyed MAC per direction and the ports each may open.
+ */
+#ifndef KNOCKD_USERS_H
+#define KNOCKD_USERS_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "mac.h"
+
+struct user {
+	char name[KEYS_USER_MAX + 1];
+	struct mac *c2s;		/* verifies KNOCK and RESPONSE */
+	struct mac *s2c;		/* seals CHALLENGE, COMEIN, GOAWAY */
+	struct config_user *cfg;	/* allow list, owned by users */
+};
+
+struct users;
+
+/*
+ * users_new(cfg): derive each user's direction keys from cfg and take
+ * ownership of cfg's users (cfg->users is set to NULL); the raw keys are
+ * wiped as soon as the direction keys exist. Returns NULL on failure.
+ */
+struct users *users_new(struct config_server *cfg);
+
+/*
+ * users_free(u): wipe and free. NULL is a no-op.
+ */
+void users_free(struct users *u);
+
+/*
+ * users_find(u, name): the user called name, or NULL. One lookup by name,
+ * so a packet costs one MAC whatever the number of users.
+ */
+const struct user *users_find(const struct users *u, const char *name);
+
+/*
+ * users_count(u): how many users there are.
+ */
+size_t users_count(const struct users *u);
+
+#endif

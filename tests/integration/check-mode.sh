@@ -1,0 +1,120 @@
+#!/bin/bash
+# check-mode: knockd --check passes (exit 0) on a good config and the
+# example table, and fails (exit 1) with a message a person can act on
+# when the table or a set is missing or wrong, when the config has an
+# error (named by FILE:LINE), or when a file holding a key is readable by
+# others. knockd itself refuses to start in the same cases.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+ns_up
+genkey KEY_ALICE
+server_conf <<EOF2
+[user alice]
+key = $KEY_ALICE
+allow = tcp/22
+EOF2
+GOOD=$T/knockd.conf
+
+check() {	# CONFIG: runs knockd --check in the server
+	CHECK_OUT=$(ip netns exec "$NS_SRV" timeout 10 "$KNOCKD" -c "$1" --check 2>&1)
+	CHECK_RC=$?
+}
+
+expect_check() {	# RC WHAT
+	[ "$CHECK_RC" = "$1" ] ||
+	    fail "$2: knockd --check exited $CHECK_RC, not $1: $CHECK_OUT"
+	ok "$2 (exit $1)"
+}
+
+# No table at all.
+check "$GOOD"
+expect_check 1 "--check without the table"
+assert_contains "$CHECK_OUT" "inet knock does not exist" "the message names the missing table"
+ip netns exec "$NS_SRV" timeout 10 "$KNOCKD" -c "$GOOD" >"$T/knockd.0.log" 2>&1
+rc=$?
+assert_eq 1 "$rc" "knockd without the table exits"
+assert_not_contains "$(cat "$T/knockd.0.log")" "ready" "and never says ready"
+
+# The example table.
+fw_load
+check "$GOOD"
+expect_check 0 "--check with the example table"
+assert_contains "$CHECK_OUT" "good" "it says the configuration is good"
+
+# A set without "flags timeout" could hold access forever.
+ip netns exec "$NS_SRV" nft -f - <<'NFT' || fail "cannot make the bad table"
+add table inet knock
+delete table inet knock
+table inet knock {
+	set allow4 { type ipv4_addr . inet_proto . inet_service; }
+	set allow6 { type ipv6_addr . inet_proto . inet_service; flags timeout; }
+}
+NFT
+check "$GOOD"
+expect_check 1 "--check with allow4 lacking flags timeout"
+assert_contains "$CHECK_OUT" "allow4" "the message names the set"
+assert_contains "$CHECK_OUT" "timeout" "and the missing flag"
+
+# A set of the wrong type.
+ip netns exec "$NS_SRV" nft -f - <<'NFT' || fail "cannot make the bad table"
+add table inet knock
+delete table inet knock
+table inet knock {
+	set allow4 { type ipv4_addr . inet_proto . inet_service; flags timeout; }
+	set allow6 { type ipv4_addr; flags timeout; }
+}
+NFT
+check "$GOOD"
+expect_check 1 "--check with allow6 of the wrong type"
+assert_contains "$CHECK_OUT" "allow6 has type ipv4_addr" "the message names the set and its type"
+ip netns exec "$NS_SRV" nft delete table inet knock
+fw_load
+
+# A config error on line 4, named as FILE:LINE.
+printf '[server]\nport = 5800\n\ntimeout = banana\n' >"$T/bad.conf"
+chmod 600 "$T/bad.conf"
+check "$T/bad.conf"
+expect_check 1 "--check with 'timeout = banana' on line 4"
+assert_contains "$CHECK_OUT" "$T/bad.conf:4:" "the message names $T/bad.conf:4"
+assert_contains "$CHECK_OUT" "banana" "and quotes the bad value"
+
+printf '[server]\nport = 5800\n[user alice]\nkey = %s\nallow = tcp/22\nallow-typo = tcp/23\n' \
+    "$KEY_ALICE" >"$T/typo.conf"
+chmod 600 "$T/typo.conf"
+check "$T/typo.conf"
+expect_check 1 "--check with an unknown key on line 6"
+assert_contains "$CHECK_OUT" "$T/typo.conf:6:" "the message names $T/typo.conf:6"
+
+printf '[server]\n[user alice]\nkey = %s\nallow = tcp/70000\n' \
+    "$KEY_ALICE" >"$T/port.conf"
+chmod 600 "$T/port.conf"
+check "$T/port.conf"
+expect_check 1 "--check with allow = tcp/70000 on line 4"
+assert_contains "$CHECK_OUT" "$T/port.conf:4:" "the message names $T/port.conf:4"
+
+# An inline key in a file others can read is refused.
+cp "$GOOD" "$T/open.conf"
+chmod 644 "$T/open.conf"
+check "$T/open.conf"
+expect_check 1 "--check with an inline key in a 0644 file"
+assert_contains "$CHECK_OUT" "$T/open.conf" "the message names the file"
+assert_contains "$CHECK_OUT" "group or others" "and says why"
+
+# So is a key file others can read; the same file at 0600 is fine.
+printf '%s\n' "$KEY_ALICE" >"$T/alice.key"
+chmod 600 "$T/alice.key"
+printf '[server]\n[user alice]\nkey-file = %s\nallow = tcp/22\n' \
+    "$T/alice.key" >"$T/keyfile.conf"
+chmod 644 "$T/keyfile.conf"	# holds no key itself
+check "$T/keyfile.conf"
+expect_check 0 "--check with a 0600 key file"
+chmod 640 "$T/alice.key"
+check "$T/keyfile.conf"
+expect_check 1 "--check with a 0640 key file"
+assert_contains "$CHECK_OUT" "$T/alice.key" "the message names the key file"
+
+# A missing config file.
+check "$T/nonexistent.conf"
+expect_check 1 "--check with a missing config file"
+assert_contains "$CHECK_OUT" "$T/nonexistent.conf" "the message names the file"

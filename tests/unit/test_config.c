@@ -1,0 +1,1126 @@
+/*
+ * test_config.c: knockd.conf and knock.conf, good and bad.
+ *
+ * Each bad file must be refused (-1, the caller's struct untouched) with
+ * a message that names FILE:LINE and quotes the bad value, and no message
+ * may ever contain key material. Files are written into a fresh mkdtemp
+ * directory; stderr, where log.c writes, is captured around each load.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "keys.h"
+#include "log.h"
+
+/* Bytes 0..31, all 0xff, all 0x5a. */
+#define KEY_SEQ		"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+#define KEY_FF		"//////////////////////////////////////////8="
+#define KEY_5A		"WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlo="
+
+/* A user that is fine, for files whose point is elsewhere. */
+#define ALICE		"[user alice]\nkey-file = alice.key\nallow = 22\n"
+
+static char tmpdir[64];	/* short: tpath() cannot overflow */
+
+static void
+tpath(char out[static PATH_MAX], const char *name)
+{
+
+	snprintf(out, PATH_MAX, "%s/%s", tmpdir, name);
+}
+
+/* Write name in tmpdir with exactly mode (whatever the umask). */
+static void
+write_file(const char *name, mode_t mode, const char *text)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	tpath(path, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+struct capture {
+	int saved;
+	FILE *tmp;
+};
+
+/* Send stderr (where log.c writes) to a temporary file. */
+static void
+capture_start(struct capture *c)
+{
+
+	fflush(stderr);
+	c->tmp = tmpfile();
+	assert_non_null(c->tmp);
+	c->saved = dup(2);
+	assert_true(c->saved >= 0);
+	assert_true(dup2(fileno(c->tmp), 2) >= 0);
+}
+
+/* Restore stderr; return what was written to it (free it). */
+static char *
+capture_end(struct capture *c)
+{
+	char *buf;
+	long n;
+
+	fflush(stderr);
+	dup2(c->saved, 2);
+	close(c->saved);
+	fseek(c->tmp, 0, SEEK_END);
+	n = ftell(c->tmp);
+	rewind(c->tmp);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, c->tmp), (size_t)n);
+	fclose(c->tmp);
+	return (buf);
+}
+
+/* No message may show a key, whole or in part. */
+static void
+assert_no_key(const char *err)
+{
+
+	assert_null(strstr(err, "AAECAwQFBgcICQoL"));
+	assert_null(strstr(err, "ODxAREhMUFRYXGBka"));
+	assert_null(strstr(err, "////////////////"));
+	assert_null(strstr(err, "WlpaWlpaWlpaWlpa"));
+}
+
+/* Write text as knockd.conf (mode) and load it; stderr goes to *err. */
+static int
+load_server(const char *text, mode_t mode, struct config_server *cfg,
+    char **err)
+{
+	struct capture c;
+	char path[PATH_MAX];
+	int rc;
+
+	write_file("knockd.conf", mode, text);
+	tpath(path, "knockd.conf");
+	capture_start(&c);
+	rc = config_server_load(path, cfg);
+	*err = capture_end(&c);
+	return (rc);
+}
+
+/*
+ * text (mode 0600) must be refused, leaving the caller's struct alone,
+ * with every one of the NULL-terminated strings in the messages.
+ */
+static void
+server_refused(const char *text, ...)
+{
+	struct config_server cfg, before;
+	const char *want;
+	char *err;
+	va_list ap;
+
+	memset(&cfg, 0xa5, sizeof(cfg));
+	memcpy(&before, &cfg, sizeof(cfg));
+	assert_int_equal(load_server(text, 0600, &cfg, &err), -1);
+	assert_memory_equal(&cfg, &before, sizeof(cfg));
+	va_start(ap, text);
+	while ((want = va_arg(ap, const char *)) != NULL) {
+		if (strstr(err, want) == NULL)
+			fail_msg("wanted \"%s\" in:\n%s", want, err);
+	}
+	va_end(ap);
+	assert_no_key(err);
+	free(err);
+}
+
+static int
+load_client(const char *name, const char *text, mode_t mode,
+    struct config_client *cfg, int must_exist, char **err)
+{
+	struct capture c;
+	char path[PATH_MAX];
+	int rc;
+
+	if (text != NULL)
+		write_file(name, mode, text);
+	tpath(path, name);
+	capture_start(&c);
+	rc = config_client_load(path, cfg, must_exist);
+	*err = capture_end(&c);
+	return (rc);
+}
+
+/* Like server_refused, for knock.conf merged into an empty config. */
+static void
+client_refused(const char *text, ...)
+{
+	struct config_client cfg;
+	const char *want;
+	char *err;
+	va_list ap;
+
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_client("knock.conf", text, 0600, &cfg, 1, &err),
+	    -1);
+	assert_int_equal(cfg.nusers, 0);
+	assert_int_equal(cfg.nhosts, 0);
+	assert_string_equal(cfg.user, "");
+	va_start(ap, text);
+	while ((want = va_arg(ap, const char *)) != NULL) {
+		if (strstr(err, want) == NULL)
+			fail_msg("wanted \"%s\" in:\n%s", want, err);
+	}
+	va_end(ap);
+	assert_no_key(err);
+	free(err);
+}
+
+static void
+assert_key(const uint8_t key[static KEYS_KEY_LEN], const char *b64)
+{
+	uint8_t want[KEYS_KEY_LEN];
+
+	assert_int_equal(keys_decode(b64, want), 0);
+	assert_memory_equal(key, want, KEYS_KEY_LEN);
+}
+
+static void
+assert_allow(const struct config_allow *a, int ipproto, uint16_t port,
+    uint32_t timeout)
+{
+
+	assert_int_equal(a->svc.ipproto, ipproto);
+	assert_int_equal(a->svc.port, port);
+	assert_int_equal(a->timeout, timeout);
+}
+
+static void
+test_server_full(void **state)
+{
+	static const char text[] =
+	    "# knockd.conf for the test\n"
+	    "[server]\n"
+	    "listen = 192.0.2.1, 2001:db8::1\n"
+	    "listen = 127.0.0.1\t; a second line adds\n"
+	    "port = 6000\n"
+	    "timeout = 45\n"
+	    "\n"
+	    "[nftables]\n"
+	    "family = ip6\n"
+	    "table = knock_test\n"
+	    "set4 = a4\n"
+	    "set6 = a-6\n"
+	    "\n"
+	    "[user alice]\n"
+	    "key-file = alice.key\n"
+	    "allow = tcp/22, udp/53 tcp/5432=600\n"
+	    "allow = 8080=5,UDP/1\n"
+	    "\n"
+	    "[user bob@laptop]\n"
+	    "    key = " KEY_FF "\n"
+	    "    allow = udp/51820=86400\n";
+	struct config_server cfg;
+	struct service svc;
+	uint32_t t;
+	char *err;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_server(text, 0600, &cfg, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+
+	assert_int_equal(cfg.nlisten, 3);
+	assert_int_equal(cfg.listen[0].family, AF_INET);
+	assert_memory_equal(cfg.listen[0].ip, "\xc0\x00\x02\x01", 4);
+	assert_int_equal(cfg.listen[1].family, AF_INET6);
+	assert_memory_equal(cfg.listen[1].ip,
+	    "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
+	assert_int_equal(cfg.listen[2].family, AF_INET);
+	assert_memory_equal(cfg.listen[2].ip, "\x7f\x00\x00\x01", 4);
+	assert_int_equal(cfg.port, 6000);
+	assert_int_equal(cfg.timeout, 45);
+	assert_string_equal(cfg.family, "ip6");
+	assert_string_equal(cfg.table, "knock_test");
+	assert_string_equal(cfg.set4, "a4");
+	assert_string_equal(cfg.set6, "a-6");
+
+	assert_int_equal(cfg.nusers, 2);
+	assert_string_equal(cfg.users[0].name, "alice");
+	assert_key(cfg.users[0].key, KEY_SEQ);
+	assert_int_equal(cfg.users[0].nallow, 5);
+	assert_allow(&cfg.users[0].allow[0], IPPROTO_TCP, 22, 0);
+	assert_allow(&cfg.users[0].allow[1], IPPROTO_UDP, 53, 0);
+	assert_allow(&cfg.users[0].allow[2], IPPROTO_TCP, 5432, 600);
+	assert_allow(&cfg.users[0].allow[3], IPPROTO_TCP, 8080, 5);
+	assert_allow(&cfg.users[0].allow[4], IPPROTO_UDP, 1, 0);
+	assert_string_equal(cfg.users[1].name, "bob@laptop");
+	assert_key(cfg.users[1].key, KEY_FF);
+	assert_int_equal(cfg.users[1].nallow, 1);
+	assert_allow(&cfg.users[1].allow[0], IPPROTO_UDP, 51820, 86400);
+
+	svc.ipproto = IPPROTO_TCP;
+	svc.port = 5432;
+	assert_int_equal(config_allowed(&cfg.users[0], &svc, &t), 1);
+	assert_int_equal(t, 600);
+	svc.port = 22;
+	assert_int_equal(config_allowed(&cfg.users[0], &svc, &t), 1);
+	assert_int_equal(t, 0);
+	svc.ipproto = IPPROTO_UDP;
+	assert_int_equal(config_allowed(&cfg.users[0], &svc, &t), 0);
+	assert_int_equal(config_allowed(&cfg.users[1], &svc, &t), 0);
+
+	config_server_free(&cfg);
+	assert_null(cfg.users);
+	assert_int_equal(cfg.nusers, 0);
+	config_server_free(&cfg);	/* twice, and on a zeroed struct */
+}
+
+static void
+test_server_defaults(void **state)
+{
+	static const uint8_t zero[16];
+	struct config_server cfg;
+	char *err;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_server(ALICE, 0644, &cfg, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(cfg.nlisten, 2);
+	assert_int_equal(cfg.listen[0].family, AF_INET);
+	assert_memory_equal(cfg.listen[0].ip, zero, 16);
+	assert_int_equal(cfg.listen[1].family, AF_INET6);
+	assert_memory_equal(cfg.listen[1].ip, zero, 16);
+	assert_int_equal(cfg.port, 5800);
+	assert_int_equal(cfg.timeout, CONFIG_DEFAULT_ACCESS);
+	assert_string_equal(cfg.family, "inet");
+	assert_string_equal(cfg.table, "knock");
+	assert_string_equal(cfg.set4, "allow4");
+	assert_string_equal(cfg.set6, "allow6");
+	assert_int_equal(cfg.nusers, 1);
+	assert_allow(&cfg.users[0].allow[0], IPPROTO_TCP, 22, 0);
+	config_server_free(&cfg);
+}
+
+/* BOM, CRLF, indentation, both comment styles, "a#b" as a value. */
+static void
+test_server_layout(void **state)
+{
+	static const char text[] =
+	    "\xef\xbb\xbf# comment\r\n"
+	    "; another comment\r\n"
+	    "   [server]   # the server\r\n"
+	    "  port=5801   # inline comment\r\n"
+	    "\ttimeout = 60 ; inline\r\n"
+	    "[nftables]\n"
+	    "\n"
+	    "[user alice]\r\n"
+	    "  key-file = alice.key\r\n"
+	    "  allow = 22,\r\n"
+	    "  allow = ,, 23 ,24\r\n";
+	struct config_server cfg;
+	char *err;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_server(text, 0644, &cfg, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(cfg.port, 5801);
+	assert_int_equal(cfg.timeout, 60);
+	assert_int_equal(cfg.users[0].nallow, 3);
+	assert_allow(&cfg.users[0].allow[2], IPPROTO_TCP, 24, 0);
+	config_server_free(&cfg);
+}
+
+static void
+test_server_key_paths(void **state)
+{
+	char text[PATH_MAX + 256], path[PATH_MAX], *err, *home;
+	struct config_server cfg;
+
+	(void)state;
+	/* Absolute. */
+	write_file("abs.key", 0600, KEY_5A "\n");
+	tpath(path, "abs.key");
+	snprintf(text, sizeof(text), "[user a]\nkey-file = %s\nallow = 22\n",
+	    path);
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_server(text, 0644, &cfg, &err), 0);
+	assert_key(cfg.users[0].key, KEY_5A);
+	config_server_free(&cfg);
+	free(err);
+
+	/* ~/ is $HOME. */
+	home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+	setenv("HOME", tmpdir, 1);
+	assert_int_equal(load_server("[user a]\nkey-file = ~/abs.key\n"
+	    "allow = 22\n", 0644, &cfg, &err), 0);
+	assert_key(cfg.users[0].key, KEY_5A);
+	config_server_free(&cfg);
+	free(err);
+	unsetenv("HOME");
+	server_refused("[user a]\nkey-file = ~/abs.key\nallow = 22\n",
+	    "knockd.conf:2: key-file starts with ~/ but HOME is not set: "
+	    "'~/abs.key'", NULL);
+	if (home != NULL)
+		setenv("HOME", home, 1);
+	free(home);
+
+	/* Relative to the config file, wherever the working directory is. */
+	assert_int_equal(chdir("/"), 0);
+	assert_int_equal(load_server("[user a]\nkey-file = abs.key\n"
+	    "allow = 22\n", 0644, &cfg, &err), 0);
+	assert_key(cfg.users[0].key, KEY_5A);
+	config_server_free(&cfg);
+	free(err);
+}
+
+static void
+test_server_unknown(void **state)
+{
+
+	(void)state;
+	server_refused("[server]\nport = 5800\nlissten = 0.0.0.0\n" ALICE,
+	    "knockd.conf:3: unknown key 'lissten' in [server]", NULL);
+	server_refused("[servre]\nport = 5800\nlisten = ::\n" ALICE,
+	    "knockd.conf:1: unknown section '[servre]'", NULL);
+	server_refused("[Server]\n" ALICE,
+	    "knockd.conf:1: unknown section '[Server]'", NULL);
+	server_refused(ALICE "colour = blue\n",
+	    "knockd.conf:4: unknown key 'colour' in [user alice]", NULL);
+	server_refused("port = 5800\n" ALICE,
+	    "knockd.conf:1: 'port' is outside any section", NULL);
+	server_refused("[nftables]\nfamily = inet\nset = x\n" ALICE,
+	    "knockd.conf:3: unknown key 'set' in [nftables]", NULL);
+	/* The keys of an unknown section are not reported one by one. */
+	{
+		struct config_server cfg;
+		char *err;
+
+		memset(&cfg, 0, sizeof(cfg));
+		assert_int_equal(load_server("[bogus]\na = 1\nb = 2\n" ALICE,
+		    0600, &cfg, &err), -1);
+		assert_non_null(strstr(err, "knockd.conf:1:"));
+		assert_null(strstr(err, "knockd.conf:2:"));
+		assert_null(strstr(err, "knockd.conf:3:"));
+		free(err);
+	}
+}
+
+static void
+test_server_bad_port(void **state)
+{
+
+	(void)state;
+	server_refused(
+	    "[server]\n"
+	    "port = 5800\n"
+	    "\n"
+	    "[user alice]\n"
+	    "key-file = alice.key\n"
+	    "allow = tcp/22\n"
+	    "allow = udp/53, tcp/99999\n",
+	    "knockd.conf:7:", "bad port in allow", "'tcp/99999'", NULL);
+	server_refused(ALICE "allow = sctp/22\n",
+	    "knockd.conf:4: bad port in allow", "'sctp/22'", NULL);
+	server_refused(ALICE "allow = tcp/0\n", "knockd.conf:4:", "'tcp/0'",
+	    NULL);
+	server_refused(ALICE "allow = ssh\n", "knockd.conf:4:", "'ssh'", NULL);
+	server_refused(ALICE "allow = tcp/ 22\n", "knockd.conf:4:",
+	    "'tcp/'", NULL);
+	server_refused("[server]\nport = 65536\n" ALICE,
+	    "knockd.conf:2: bad port (1..65535): '65536'", NULL);
+	server_refused("[server]\nport = 0\n" ALICE,
+	    "knockd.conf:2: bad port", "'0'", NULL);
+	server_refused("[server]\nport = 58OO\n" ALICE,
+	    "knockd.conf:2: bad port", "'58OO'", NULL);
+	server_refused("[server]\nport =\n" ALICE,
+	    "knockd.conf:2: bad port", "''", NULL);
+	server_refused("[server]\nport = 5800 # control port\nport = 1\n"
+	    ALICE, "knockd.conf:3: 'port' is already set in this section, "
+	    "at line 2", NULL);
+}
+
+static void
+test_server_bad_timeout(void **state)
+{
+
+	(void)state;
+	server_refused("[server]\ntimeout = 0\n" ALICE,
+	    "knockd.conf:2: bad timeout (1..86400 seconds): '0'", NULL);
+	server_refused("[server]\ntimeout = 86401\n" ALICE,
+	    "knockd.conf:2:", "'86401'", NULL);
+	server_refused("[server]\ntimeout = 30s\n" ALICE,
+	    "knockd.conf:2:", "'30s'", NULL);
+	server_refused("[server]\ntimeout = -1\n" ALICE,
+	    "knockd.conf:2:", "'-1'", NULL);
+	server_refused("[server]\ntimeout = 99999999999999999999\n" ALICE,
+	    "knockd.conf:2:", "'99999999999999999999'", NULL);
+	server_refused(ALICE "allow = tcp/22=0\n",
+	    "knockd.conf:4: bad timeout in allow (1..86400 seconds): "
+	    "'tcp/22=0'", NULL);
+	server_refused(ALICE "allow = 23=86401\n", "knockd.conf:4:",
+	    "'23=86401'", NULL);
+	server_refused(ALICE "allow = 23=\n", "knockd.conf:4:", "'23='",
+	    NULL);
+}
+
+static void
+test_server_bad_nftables(void **state)
+{
+
+	(void)state;
+	server_refused("[nftables]\nfamily = inet4\n" ALICE,
+	    "knockd.conf:2: bad family (inet, ip or ip6): 'inet4'", NULL);
+	server_refused("[nftables]\nfamily = INET\n" ALICE,
+	    "knockd.conf:2:", "'INET'", NULL);
+	server_refused("[nftables]\ntable = my table\n" ALICE,
+	    "knockd.conf:2: bad table name", "'my table'", NULL);
+	server_refused("[nftables]\nset4 = a.b\n" ALICE,
+	    "knockd.conf:2: bad set4 name", "'a.b'", NULL);
+	server_refused("[nftables]\nset6 = "
+	    "x234567890123456789012345678901234567890123456789012345678901234"
+	    "\n" ALICE, "knockd.conf:2: bad set6 name", NULL);
+	server_refused("[nftables]\nset4 = same\nset6 = same\n" ALICE,
+	    "knockd.conf:3: set4 and set6 are both 'same'", NULL);
+}
+
+static void
+test_server_bad_listen(void **state)
+{
+
+	(void)state;
+	server_refused("[server]\nlisten = localhost\n" ALICE,
+	    "knockd.conf:2: bad address in listen", "'localhost'", NULL);
+	server_refused("[server]\nlisten = 0.0.0.0:5800\n" ALICE,
+	    "knockd.conf:2:", "'0.0.0.0:5800'", NULL);
+	server_refused("[server]\nlisten = ::\nlisten = 0::0\n" ALICE,
+	    "knockd.conf:3: listen address given twice: '0::0'", NULL);
+	server_refused("[server]\nlisten =\n" ALICE,
+	    "knockd.conf:2: listen: no address given", NULL);
+	server_refused("[server]\nlisten = 127.0.0.1 127.0.0.2 127.0.0.3 "
+	    "127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.7 127.0.0.8\n"
+	    "listen = 127.0.1.1 127.0.1.2 127.0.1.3 127.0.1.4 127.0.1.5 "
+	    "127.0.1.6 127.0.1.7 127.0.1.8 127.0.1.9\n" ALICE,
+	    "knockd.conf:3: more than 16 listen addresses: '127.0.1.9'", NULL);
+}
+
+static void
+test_server_bad_users(void **state)
+{
+
+	(void)state;
+	server_refused("[user bad/name]\nkey-file = alice.key\nallow = 22\n",
+	    "knockd.conf:1: bad user name", "'bad/name'", NULL);
+	server_refused("[user xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx]\n"
+	    "key-file = alice.key\nallow = 22\n",
+	    "knockd.conf:1: bad user name",
+	    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'", NULL);
+	server_refused("[user  alice]\nkey-file = alice.key\nallow = 22\n",
+	    "knockd.conf:1: bad user name", "' alice'", NULL);
+	server_refused("[user]\nkey-file = alice.key\nallow = 22\n",
+	    "knockd.conf:1: [user] needs a name", NULL);
+	server_refused("[user ]\nallow = 22\n", "knockd.conf:1: bad user name",
+	    "''", NULL);
+	server_refused(ALICE "\n" ALICE,
+	    "knockd.conf:5: user 'alice' is defined twice", NULL);
+	server_refused("[server]\nport = 5800\n",
+	    "knockd.conf: no [user NAME] section", NULL);
+	server_refused("", "knockd.conf: no [user NAME] section", NULL);
+}
+
+static void
+test_server_user_incomplete(void **state)
+{
+
+	(void)state;
+	/* Reported at the section's line, even when the section is empty. */
+	server_refused("[server]\n\n[user alice]\nallow = 22\n\n[nftables]\n",
+	    "knockd.conf:3: user 'alice' has no key", NULL);
+	server_refused("[user alice]\nkey-file = alice.key\n",
+	    "knockd.conf:1: user 'alice' may open nothing: add an allow line",
+	    NULL);
+	server_refused("[user alice]\n[user bob]\n",
+	    "knockd.conf:1: user 'alice' has no key",
+	    "knockd.conf:1: user 'alice' may open nothing",
+	    "knockd.conf:2: user 'bob' has no key",
+	    "knockd.conf:2: user 'bob' may open nothing", NULL);
+	server_refused("[user alice]\nkey-file = alice.key\nallow =\n",
+	    "knockd.conf:3: allow: no port given", NULL);
+	server_refused(ALICE "allow = 23, tcp/22\n",
+	    "knockd.conf:4: user 'alice' is already allowed this port: "
+	    "'tcp/22'", NULL);
+	server_refused(ALICE "allow = udp/53 udp/53=9\n",
+	    "knockd.conf:4:", "'udp/53=9'", NULL);
+}
+
+static void
+test_server_bad_keys(void **state)
+{
+
+	(void)state;
+	server_refused("[user alice]\nkey-file = alice.key\nkey = " KEY_FF
+	    "\nallow = 22\n", "knockd.conf:3: user 'alice' has both key and "
+	    "key-file (line 2): keep one", NULL);
+	server_refused("[user alice]\nkey = " KEY_FF "\nkey-file = alice.key"
+	    "\nallow = 22\n", "knockd.conf:3: user 'alice' has both", NULL);
+	server_refused("[user alice]\nkey = " KEY_FF "\nkey = " KEY_5A
+	    "\nallow = 22\n", "knockd.conf:3: 'key' is already set", NULL);
+	/* 43 and 45 characters, a bad digit, no '=', spaces inside. */
+	server_refused("[user alice]\n"
+	    "key = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\nallow = 22\n",
+	    "knockd.conf:2: bad key: must be 44 characters of base64 "
+	    "(32 bytes), see knock --genkey", NULL);
+	server_refused("[user alice]\n"
+	    "key = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8==\n"
+	    "allow = 22\n", "knockd.conf:2: bad key", NULL);
+	server_refused("[user alice]\n"
+	    "key = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh-=\n"
+	    "allow = 22\n", "knockd.conf:2: bad key", NULL);
+	server_refused("[user alice]\n"
+	    "key = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8A\n"
+	    "allow = 22\n", "knockd.conf:2: bad key", NULL);
+	server_refused("[user alice]\n"
+	    "key = AAECAwQFBgcICQoLDA0ODxAREhMU FRYXGBkaGxwdHh8=\n"
+	    "allow = 22\n", "knockd.conf:2: bad key", NULL);
+	server_refused("[user alice]\nkey =\nallow = 22\n",
+	    "knockd.conf:2: bad key", NULL);
+	/* A key where a file name belongs, and a pasted key line. */
+	server_refused("[user alice]\nkey-file = " KEY_SEQ "\nallow = 22\n",
+	    "knockd.conf:2: key-file must name a file", NULL);
+	server_refused("[user alice]\nkey-file = alice.key\nallow = 22\n"
+	    KEY_SEQ "\n", "knockd.conf:4: unknown key", "not shown", NULL);
+	server_refused("[user alice]\nkey-file = alice.key\nallow = 22\n"
+	    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n",
+	    "knockd.conf:4: expected \"name = value\"", NULL);
+	/* A key where some other value belongs is not quoted either. */
+	server_refused("[user " KEY_SEQ "]\nkey-file = alice.key\n"
+	    "allow = 22\n", "knockd.conf:1: bad user name", "not shown",
+	    NULL);
+	server_refused("[server]\nlisten = " KEY_5A "\n" ALICE,
+	    "knockd.conf:2: bad address in listen", "not shown", NULL);
+	/* Part of a key, too long for a key name, but too short to spot. */
+	server_refused(ALICE "AAECAwQFBgcICQoLDA0ODxAREhMUFR = 1\n",
+	    "knockd.conf:4: unknown key '<long name not shown", NULL);
+	server_refused("[user alice]\nkey-file = missing.key\nallow = 22\n",
+	    "missing.key: No such file or directory",
+	    "knockd.conf:2: cannot use the key-file of user 'alice': "
+	    "'missing.key'", NULL);
+	server_refused("[user alice]\nkey-file =\nallow = 22\n",
+	    "knockd.conf:2: key-file is empty", NULL);
+}
+
+/* A key file others can read is refused, and the key is not shown. */
+static void
+test_server_key_file_mode(void **state)
+{
+	char path[PATH_MAX], chmod_msg[PATH_MAX + 16];
+
+	(void)state;
+	write_file("open.key", 0644, KEY_SEQ "\n");
+	tpath(path, "open.key");
+	snprintf(chmod_msg, sizeof(chmod_msg), "chmod 600 %s", path);
+	server_refused("[user alice]\nkey-file = open.key\nallow = 22\n",
+	    path, "is readable by group or others (mode 0644)", chmod_msg,
+	    "knockd.conf:2: cannot use the key-file of user 'alice': "
+	    "'open.key'", NULL);
+	write_file("open.key", 0660, KEY_SEQ "\n");
+	server_refused("[user alice]\nkey-file = open.key\nallow = 22\n",
+	    "is writable by group or others (mode 0660)", chmod_msg, NULL);
+}
+
+/* An inline key makes the config file itself secret. */
+static void
+test_server_inline_key_mode(void **state)
+{
+	static const char text[] =
+	    "[server]\n"
+	    "port = 5800\n"
+	    "\n"
+	    "[user alice]\n"
+	    "key = " KEY_SEQ "\n"
+	    "allow = 22\n"
+	    "[user bob]\n"
+	    "key = " KEY_FF "\n"
+	    "allow = 22\n";
+	struct config_server cfg;
+	char path[PATH_MAX], want[PATH_MAX + 64], *err;
+
+	(void)state;
+	tpath(path, "knockd.conf");
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_server(text, 0644, &cfg, &err), -1);
+	snprintf(want, sizeof(want), "knockd.conf:5: key: %s is readable by "
+	    "group or others (mode 0644)", path);
+	assert_non_null(strstr(err, want));
+	snprintf(want, sizeof(want), "chmod 600 %s", path);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "move the key to a key-file"));
+	/* Once per file, not once per key. */
+	assert_null(strstr(err, "knockd.conf:8:"));
+	assert_no_key(err);
+	free(err);
+
+	assert_int_equal(load_server(text, 0640, &cfg, &err), -1);
+	assert_non_null(strstr(err, "(mode 0640)"));
+	free(err);
+
+	/* The same file, mode 0600: accepted. */
+	assert_int_equal(load_server(text, 0600, &cfg, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_key(cfg.users[0].key, KEY_SEQ);
+	assert_key(cfg.users[1].key, KEY_FF);
+	config_server_free(&cfg);
+
+	/* Without inline keys, a world-readable config is fine. */
+	assert_int_equal(load_server(ALICE, 0644, &cfg, &err), 0);
+	free(err);
+	config_server_free(&cfg);
+
+	/* Owned by someone else: refused even at 0600. */
+	if (geteuid() == 0) {
+		struct capture c;
+
+		write_file("knockd.conf", 0600, text);
+		assert_int_equal(chown(path, 12345, 12345), 0);
+		capture_start(&c);
+		assert_int_equal(config_server_load(path, &cfg), -1);
+		err = capture_end(&c);
+		assert_non_null(strstr(err, "knockd.conf:5: key:"));
+		assert_non_null(strstr(err, "owned by neither root nor"));
+		assert_no_key(err);
+		free(err);
+		assert_int_equal(chown(path, 0, 0), 0);
+	}
+}
+
+static void
+test_server_syntax(void **state)
+{
+	char text[512];
+
+	(void)state;
+	server_refused("[server]\nport 5800\n" ALICE,
+	    "knockd.conf:2: expected \"name = value\", \"[section]\" or a "
+	    "comment", NULL);
+	server_refused(ALICE "allow: 23=60\n",
+	    "knockd.conf:4: expected \"name = value\"", NULL);
+	server_refused("[server\nport = 5800\n" ALICE,
+	    "knockd.conf:1: bad section header, expected [NAME]: '[server'",
+	    NULL);
+	server_refused("[server] port = 1\n" ALICE,
+	    "knockd.conf:1: bad section header", NULL);
+	server_refused("[server]\nport = 58\x01" "00\n" ALICE,
+	    "knockd.conf:2: control character", NULL);
+	/* Longer than inih's line buffer: refused, not split in two. */
+	memset(text, 0, sizeof(text));
+	strcpy(text, "[server]\nlisten = 127.0.0.1");
+	memset(text + strlen(text), ' ', 300);
+	strcat(text, "127.0.0.2\n" ALICE);
+	server_refused(text, "knockd.conf:2: line longer than", NULL);
+	server_refused("[server]\n= 5800\n" ALICE,
+	    "knockd.conf:2: unknown key '' in [server]", NULL);
+}
+
+/* Every error is reported, in order, then the file is refused. */
+static void
+test_server_all_errors(void **state)
+{
+	struct config_server cfg;
+	char *err, *a, *b, *c, *d;
+	char text[4096];
+	int i;
+
+	(void)state;
+	server_refused(
+	    "[server]\n"
+	    "port = 0\n"
+	    "timeout = 0\n"
+	    "[nftables]\n"
+	    "family = x\n"
+	    "[user alice]\n"
+	    "key-file = alice.key\n"
+	    "allow = tcp/99999\n",
+	    "knockd.conf:2:", "knockd.conf:3:", "knockd.conf:5:",
+	    "knockd.conf:8:", NULL);
+
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_server("[server]\nport = 0\ntimeout = 0\n"
+	    "[nftables]\nfamily = x\n" ALICE, 0600, &cfg, &err), -1);
+	a = strstr(err, "knockd.conf:2:");
+	b = strstr(err, "knockd.conf:3:");
+	c = strstr(err, "knockd.conf:5:");
+	d = strstr(err, "knockd.conf:6:");
+	assert_true(a != NULL && b != NULL && c != NULL && a < b && b < c);
+	assert_null(d);
+	free(err);
+
+	/* A file that is not ours at all stops after a screenful. */
+	text[0] = '\0';
+	for (i = 0; i < 100; i++)
+		strcat(text, "nonsense\n");
+	assert_int_equal(load_server(text, 0600, &cfg, &err), -1);
+	assert_non_null(strstr(err, "knockd.conf:20:"));
+	assert_null(strstr(err, "knockd.conf:21:"));
+	assert_non_null(strstr(err, "too many errors"));
+	free(err);
+}
+
+static void
+test_server_missing(void **state)
+{
+	struct config_server cfg;
+	struct capture c;
+	char path[PATH_MAX], *err;
+
+	(void)state;
+	tpath(path, "nonexistent.conf");
+	memset(&cfg, 0, sizeof(cfg));
+	capture_start(&c);
+	assert_int_equal(config_server_load(path, &cfg), -1);
+	err = capture_end(&c);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, strerror(ENOENT)));
+	free(err);
+
+	tpath(path, "");
+	capture_start(&c);
+	assert_int_equal(config_server_load(path, &cfg), -1);
+	err = capture_end(&c);
+	assert_non_null(strstr(err, "not a regular file"));
+	free(err);
+}
+
+static void
+test_client_full(void **state)
+{
+	static const char text[] =
+	    "[client]\n"
+	    "user = alice\n"
+	    "port = 5900\n"
+	    "wait = 10\n"
+	    "\n"
+	    "[user alice]\n"
+	    "key-file = alice.key\n"
+	    "\n"
+	    "[user bob]\n"
+	    "key = " KEY_FF "\n"
+	    "\n"
+	    "[host myserver]\n"
+	    "user = bob\n"
+	    "port = 6000\n"
+	    "family = ipv6\n"
+	    "address = 2001:db8::10\n"
+	    "\n"
+	    "[host other.example.org]\n"
+	    "family = ipv4\n"
+	    "[host 192.0.2.7]\n"
+	    "family = any\n";
+	const struct config_client_host *h;
+	const struct config_client_user *u;
+	struct config_client cfg;
+	char *err;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_client("knock.conf", text, 0600, &cfg, 1, &err),
+	    0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_string_equal(cfg.user, "alice");
+	assert_int_equal(cfg.port, 5900);
+	assert_int_equal(cfg.wait, 10);
+
+	assert_int_equal(cfg.nusers, 2);
+	assert_non_null(u = config_client_user(&cfg, "alice"));
+	assert_true(u->have_key);
+	assert_key(u->key, KEY_SEQ);
+	assert_non_null(u = config_client_user(&cfg, "bob"));
+	assert_key(u->key, KEY_FF);
+	assert_null(config_client_user(&cfg, "Alice"));
+	assert_null(config_client_user(&cfg, "carol"));
+
+	assert_int_equal(cfg.nhosts, 3);
+	assert_non_null(h = config_client_host(&cfg, "myserver"));
+	assert_string_equal(h->name, "myserver");
+	assert_string_equal(h->user, "bob");
+	assert_int_equal(h->port, 6000);
+	assert_int_equal(h->family, AF_INET6);
+	assert_string_equal(h->address, "2001:db8::10");
+	assert_ptr_equal(config_client_host(&cfg, "MyServer"), h);
+	assert_non_null(h = config_client_host(&cfg, "other.example.org"));
+	assert_string_equal(h->user, "");
+	assert_int_equal(h->port, 0);
+	assert_int_equal(h->family, AF_INET);
+	assert_null(h->address);
+	assert_non_null(h = config_client_host(&cfg, "192.0.2.7"));
+	assert_int_equal(h->family, AF_UNSPEC);
+	assert_null(config_client_host(&cfg, "other"));
+
+	config_client_free(&cfg);
+	assert_null(cfg.users);
+	assert_null(cfg.hosts);
+	config_client_free(&cfg);
+}
+
+/* /etc/knock/knock.conf, then ~/.config/knock/knock.conf on top. */
+static void
+test_client_merge(void **state)
+{
+	static const char etc[] =
+	    "[client]\n"
+	    "user = alice\n"
+	    "port = 5800\n"
+	    "wait = 5\n"
+	    "[user alice]\n"
+	    "key-file = alice.key\n"
+	    "[host gate]\n"
+	    "port = 1000\n"
+	    "address = 192.0.2.1\n"
+	    "family = ipv4\n";
+	static const char home[] =
+	    "[client]\n"
+	    "user = bob\n"
+	    "port = 6000\n"
+	    "[user bob]\n"
+	    "key = " KEY_FF "\n"
+	    "[user alice]\n"
+	    "key-file = home.key\n"
+	    "[host GATE]\n"
+	    "user = carol\n"
+	    "family = any\n"
+	    "[host new.example]\n"
+	    "family = ipv6\n";
+	const struct config_client_host *h;
+	const struct config_client_user *u;
+	struct config_client cfg;
+	char *err;
+
+	(void)state;
+	write_file("home.key", 0600, KEY_5A "\n");
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_client("etc.conf", etc, 0644, &cfg, 0, &err),
+	    0);
+	free(err);
+	assert_int_equal(load_client("home.conf", home, 0600, &cfg, 0, &err),
+	    0);
+	assert_string_equal(err, "");
+	free(err);
+
+	assert_string_equal(cfg.user, "bob");
+	assert_int_equal(cfg.port, 6000);
+	assert_int_equal(cfg.wait, 5);		/* not overridden */
+	assert_int_equal(cfg.nusers, 2);
+	assert_non_null(u = config_client_user(&cfg, "alice"));
+	assert_key(u->key, KEY_5A);		/* overridden */
+	assert_non_null(u = config_client_user(&cfg, "bob"));
+	assert_key(u->key, KEY_FF);
+	assert_int_equal(cfg.nhosts, 2);
+	assert_non_null(h = config_client_host(&cfg, "gate"));
+	assert_string_equal(h->name, "gate");	/* as first written */
+	assert_string_equal(h->user, "carol");
+	assert_int_equal(h->port, 1000);
+	assert_string_equal(h->address, "192.0.2.1");
+	assert_int_equal(h->family, AF_UNSPEC);	/* "any" overrides */
+	assert_non_null(h = config_client_host(&cfg, "new.example"));
+	assert_int_equal(h->family, AF_INET6);
+
+	/* A bad third file changes nothing. */
+	assert_int_equal(load_client("bad.conf", "[client]\nuser = dave\n"
+	    "port = 0\n[host x]\n", 0600, &cfg, 0, &err), -1);
+	assert_non_null(strstr(err, "bad.conf:3: bad port"));
+	free(err);
+	assert_string_equal(cfg.user, "bob");
+	assert_int_equal(cfg.port, 6000);
+	assert_int_equal(cfg.nhosts, 2);
+	config_client_free(&cfg);
+}
+
+static void
+test_client_missing(void **state)
+{
+	struct config_client cfg;
+	char path[PATH_MAX], *err;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_client("nonexistent.conf", NULL, 0, &cfg, 0,
+	    &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(cfg.nusers, 0);
+
+	assert_int_equal(load_client("nonexistent.conf", NULL, 0, &cfg, 1,
+	    &err), -1);
+	tpath(path, "nonexistent.conf");
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, strerror(ENOENT)));
+	free(err);
+
+	/* Only "does not exist" is quietly skipped. */
+	assert_int_equal(load_client("alice.key/knock.conf", NULL, 0, &cfg, 0,
+	    &err), -1);
+	assert_non_null(strstr(err, strerror(ENOTDIR)));
+	free(err);
+}
+
+static void
+test_client_errors(void **state)
+{
+
+	(void)state;
+	client_refused("[client]\nwait = 0\n", "knock.conf:2: bad wait "
+	    "(1..300 seconds): '0'", NULL);
+	client_refused("[client]\nwait = 301\n", "knock.conf:2:", "'301'",
+	    NULL);
+	client_refused("[client]\nuser = a b\n", "knock.conf:2: bad user name",
+	    "'a b'", NULL);
+	client_refused("[client]\nport = 65536\n", "knock.conf:2: bad port",
+	    "'65536'", NULL);
+	client_refused("[client]\nusers = alice\n",
+	    "knock.conf:2: unknown key 'users' in [client]", NULL);
+	client_refused("[server]\nport = 1\n",
+	    "knock.conf:1: unknown section '[server]'", NULL);
+	client_refused("[host a]\nfamily = inet\n",
+	    "knock.conf:2: bad family (any, ipv4 or ipv6): 'inet'", NULL);
+	client_refused("[host a]\naddress = a.example\n",
+	    "knock.conf:2: bad address", "'a.example'", NULL);
+	client_refused("[host a]\nfamily = ipv4\naddress = 2001:db8::1\n",
+	    "knock.conf:3: address is not ipv4, as family (line 2) says: "
+	    "'2001:db8::1'", NULL);
+	client_refused("[host " KEY_FF "]\n", "knock.conf:1: bad host name",
+	    "not shown", NULL);
+	client_refused("[host a b]\n", "knock.conf:1: bad host name",
+	    "'a b'", NULL);
+	client_refused("[host a]\n[host A]\n",
+	    "knock.conf:2: host 'A' is defined twice", NULL);
+	client_refused("[host a]\nallow = 22\n",
+	    "knock.conf:2: unknown key 'allow' in [host a]", NULL);
+	client_refused("[user alice]\n", "knock.conf:1: user 'alice' has no "
+	    "key", NULL);
+	client_refused("[user alice]\nallow = 22\nkey-file = alice.key\n",
+	    "knock.conf:2: unknown key 'allow' in [user alice]", NULL);
+	client_refused("[user alice]\nkey = " KEY_SEQ "x\n",
+	    "knock.conf:2: bad key", NULL);
+	client_refused("[user alice]\nkey-file = alice.key\n"
+	    "[user alice]\nkey-file = alice.key\n",
+	    "knock.conf:3: user 'alice' is defined twice", NULL);
+}
+
+static void
+test_client_inline_key_mode(void **state)
+{
+	struct config_client cfg;
+	char path[PATH_MAX], want[PATH_MAX + 16], *err, *home;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_client("knock.conf", "[client]\nuser = alice\n"
+	    "[user alice]\nkey = " KEY_SEQ "\n", 0644, &cfg, 1, &err), -1);
+	tpath(path, "knock.conf");
+	assert_non_null(strstr(err, "knock.conf:4: key:"));
+	snprintf(want, sizeof(want), "chmod 600 %s", path);
+	assert_non_null(strstr(err, want));
+	assert_no_key(err);
+	free(err);
+	assert_int_equal(cfg.nusers, 0);
+
+	/* ~/ in the client's key-file, the usual case. */
+	home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+	setenv("HOME", tmpdir, 1);
+	assert_int_equal(load_client("knock.conf", "[user alice]\n"
+	    "key-file = ~/alice.key\n", 0644, &cfg, 1, &err), 0);
+	free(err);
+	assert_key(config_client_user(&cfg, "alice")->key, KEY_SEQ);
+	if (home != NULL)
+		setenv("HOME", home, 1);
+	else
+		unsetenv("HOME");
+	free(home);
+	config_client_free(&cfg);
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return (remove(path));
+}
+
+static int
+group_setup(void **state)
+{
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/knock-test-config-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return (-1);
+	write_file("alice.key", 0600, "# alice\n" KEY_SEQ "\n");
+	return (0);
+}
+
+static int
+group_teardown(void **state)
+{
+
+	(void)state;
+	return (nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_server_full),
+		cmocka_unit_test(test_server_defaults),
+		cmocka_unit_test(test_server_layout),
+		cmocka_unit_test(test_server_key_paths),
+		cmocka_unit_test(test_server_unknown),
+		cmocka_unit_test(test_server_bad_port),
+		cmocka_unit_test(test_server_bad_timeout),
+		cmocka_unit_test(test_server_bad_nftables),
+		cmocka_unit_test(test_server_bad_listen),
+		cmocka_unit_test(test_server_bad_users),
+		cmocka_unit_test(test_server_user_incomplete),
+		cmocka_unit_test(test_server_bad_keys),
+		cmocka_unit_test(test_server_key_file_mode),
+		cmocka_unit_test(test_server_inline_key_mode),
+		cmocka_unit_test(test_server_syntax),
+		cmocka_unit_test(test_server_all_errors),
+		cmocka_unit_test(test_server_missing),
+		cmocka_unit_test(test_client_full),
+		cmocka_unit_test(test_client_merge),
+		cmocka_unit_test(test_client_missing),
+		cmocka_unit_test(test_client_errors),
+		cmocka_unit_test(test_client_inline_key_mode),
+	};
+
+	log_init("test_config", 0, 0);
+	return (cmocka_run_group_tests(tests, group_setup, group_teardown));
+}

@@ -1,0 +1,451 @@
+/*
+ * test_handler.c: the server's side of the exchange, in process: real
+ * protocol, cookies and replay cache; the firewall's verdict is set by
+ * the test, since this is a unit test (the integration scenarios use the
+ * real kernel).
+ */
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "handler.h"
+
+#define T0 6000000
+
+struct ctx {
+	struct handler h;
+	struct mac *c2s, *s2c;	/* alice's keys, as her client has them */
+	struct addr peer, other;
+};
+
+static struct config_user *
+user(const char *name, uint8_t keybyte)
+{
+	struct config_user *u = calloc(1, sizeof(*u));
+
+	strcpy(u->name, name);
+	memset(u->key, keybyte, sizeof(u->key));
+	u->allow = calloc(2, sizeof(*u->allow));
+	u->nallow = 2;
+	u->allow[0].svc.ipproto = IPPROTO_TCP;
+	u->allow[0].svc.port = 22;
+	u->allow[1].svc.ipproto = IPPROTO_UDP;
+	u->allow[1].svc.port = 53;
+	u->allow[1].timeout = 600;
+	return (u);
+}
+
+static int
+setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	struct config_server cfg;
+	struct config_user *a = user("alice", 0x11), *b = user("bob", 0x22);
+	uint8_t key[32], k[32];
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.users = calloc(2, sizeof(*cfg.users));
+	cfg.users[0] = *b;	/* out of order: users_new sorts */
+	cfg.users[1] = *a;
+	cfg.nusers = 2;
+	free(a);
+	free(b);
+	c->h.users = users_new(&cfg);
+	assert_non_null(c->h.users);
+	assert_null(cfg.users);
+	c->h.jar = cookie_jar_new();
+	c->h.replay = replay_new(64);
+	c->h.default_timeout = 30;
+
+	memset(key, 0x11, sizeof(key));
+	assert_int_equal(mac_derive(key, PROTO_LABEL_C2S, k), 0);
+	c->c2s = mac_new(k);
+	assert_int_equal(mac_derive(key, PROTO_LABEL_S2C, k), 0);
+	c->s2c = mac_new(k);
+	assert_int_equal(addr_parse_ip("192.0.2.2", &c->peer), 0);
+	c->peer.port = 40000;
+	assert_int_equal(addr_parse_ip("192.0.2.3", &c->other), 0);
+	c->other.port = 40000;
+	*state = c;
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	users_free(c->h.users);
+	cookie_jar_free(c->h.jar);
+	replay_free(c->h.replay);
+	mac_free(c->c2s);
+	mac_free(c->s2c);
+	free(c);
+	return (0);
+}
+
+static void
+knock_msg(struct proto_msg *m, uint8_t action, uint8_t ipproto, uint16_t port)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = PROTO_KNOCK;
+	m->action = action;
+	m->ipproto = ipproto;
+	m->port = port;
+	strcpy(m->user, "alice");
+	assert_int_equal(mac_random(m->nonce, sizeof(m->nonce)), 0);
+}
+
+/* Send KNOCK from peer, check the CHALLENGE, return the RESPONSE. */
+static void
+get_response(struct ctx *c, struct proto_msg *m, const struct addr *peer,
+    uint64_t now, uint8_t resp[PROTO_MSG_LEN])
+{
+	uint8_t in[PROTO_MSG_LEN], out[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg ch;
+
+	assert_int_equal(proto_seal(m, c->c2s, in), 0);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), peer, now, out,
+	    &job), HANDLER_REPLY);
+	/* The reply is authentic, for our nonce, and no bigger. */
+	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER, &ch),
+	    0);
+	assert_int_equal(proto_verify(out, c->s2c), 0);
+	assert_int_equal(ch.type, PROTO_CHALLENGE);
+	assert_memory_equal(ch.nonce, m->nonce, PROTO_NONCE_LEN);
+	m->type = PROTO_RESPONSE;
+	m->epoch = ch.epoch;
+	memcpy(m->cookie, ch.cookie, PROTO_COOKIE_LEN);
+	assert_int_equal(proto_seal(m, c->c2s, resp), 0);
+}
+
+static void
+finish(struct ctx *c, struct handler_job *job, int err, struct proto_msg *rep)
+{
+	uint8_t out[PROTO_MSG_LEN];
+
+	job->change.err = err;
+	assert_int_equal(handler_finish(&c->h, job, out), 0);
+	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER, rep),
+	    0);
+	assert_int_equal(proto_verify(out, c->s2c), 0);
+}
+
+static void
+test_open(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t resp[PROTO_MSG_LEN], out[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg m, rep;
+
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	get_response(c, &m, &c->peer, T0, resp);
+	/* Stateless until now: the KNOCK left nothing behind. */
+	assert_int_equal(replay_count(c->h.replay, m.epoch), 0);
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+	    T0, out, &job), HANDLER_FIREWALL);
+	assert_int_equal(job.change.op, FW_OPEN);
+	/* The address opened is where the packet came from. */
+	assert_memory_equal(&job.change.addr, &c->peer, sizeof(c->peer));
+	assert_int_equal(job.change.ipproto, IPPROTO_TCP);
+	assert_int_equal(job.change.port, 22);
+	assert_int_equal(job.change.timeout, 30);
+	finish(c, &job, 0, &rep);
+	assert_int_equal(rep.type, PROTO_COMEIN);
+	assert_int_equal(rep.duration, 30);
+	assert_memory_equal(rep.cookie, m.cookie, PROTO_COOKIE_LEN);
+	assert_int_equal(c->h.stats.opened, 1);
+}
+
+static void
+test_port_timeout_and_close(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t resp[PROTO_MSG_LEN], out[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg m, rep;
+
+	knock_msg(&m, PROTO_OPEN, IPPROTO_UDP, 53);
+	get_response(c, &m, &c->peer, T0, resp);
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+	    T0, out, &job), HANDLER_FIREWALL);
+	assert_int_equal(job.change.timeout, 600);
+
+	knock_msg(&m, PROTO_CLOSE, IPPROTO_TCP, 22);
+	get_response(c, &m, &c->peer, T0, resp);
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+	    T0, out, &job), HANDLER_FIREWALL);
+	assert_int_equal(job.change.op, FW_CLOSE);
+	finish(c, &job, 0, &rep);
+	assert_int_equal(rep.type, PROTO_COMEIN);
+	assert_int_equal(rep.action, PROTO_CLOSE);
+	assert_int_equal(rep.duration, 0);
+}
+
+/* The same RESPONSE again: the same answer, no second firewall change. */
+static void
+test_retransmit_and_replay(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t resp[PROTO_MSG_LEN], out[PROTO_MSG_LEN], first[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg m, rep;
+	struct addr p;
+
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	get_response(c, &m, &c->peer, T0, resp);
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+	    T0, out, &job), HANDLER_FIREWALL);
+	/* A second copy in the same batch, before the kernel answered. */
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+	    T0, out, &job), HANDLER_DROP);
+	job.change.err = 0;
+	assert_int_equal(handler_finish(&c->h, &job, first), 0);
+
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+	    T0 + 5, out, &job), HANDLER_REPLY);
+	assert_memory_equal(out, first, PROTO_MSG_LEN);
+	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER, &rep),
+	    0);
+	assert_int_equal(rep.type, PROTO_COMEIN);
+
+	/* From another host, or another port of the same host: nothing. */
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->other,
+	    T0 + 5, out, &job), HANDLER_DROP);
+	p = c->peer;
+	p.port++;
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &p,
+	    T0 + 5, out, &job), HANDLER_DROP);
+	/* Later, from the same address and port: nothing either. */
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+	    T0 + 31, out, &job), HANDLER_DROP);
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+	    T0 + 3600, out, &job), HANDLER_DROP);
+	assert_true(c->h.stats.bad_cookie >= 4);
+}
+
+/* A replayed KNOCK gets a challenge, which is all it gets. */
+static void
+test_replayed_knock(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t in[PROTO_MSG_LEN], out[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg m, ch;
+
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	assert_int_equal(proto_seal(&m, c->c2s, in), 0);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->other,
+	    T0 + 100, out, &job), HANDLER_REPLY);
+	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER, &ch),
+	    0);
+	assert_int_equal(ch.type, PROTO_CHALLENGE);
+	/* A RESPONSE needs the key to MAC it; without it, dropped. */
+	m.type = PROTO_RESPONSE;
+	m.epoch = ch.epoch;
+	memcpy(m.cookie, ch.cookie, PROTO_COOKIE_LEN);
+	memcpy(out, in, sizeof(in));
+	out[PROTO_OFF_TYPE] = PROTO_RESPONSE;
+	memcpy(out + PROTO_OFF_EPOCH, in + PROTO_OFF_EPOCH, 4);
+	assert_int_equal(handler_packet(&c->h, out, sizeof(out), &c->other,
+	    T0 + 100, out, &job), HANDLER_DROP);
+}
+
+static void
+test_silent_drops(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t in[PROTO_MSG_LEN], out[PROTO_MSG_LEN], key[32];
+	struct handler_job job;
+	struct proto_msg m;
+	struct mac *wrong;
+	struct handler_stats before = c->h.stats;
+
+	/* Unknown user: dropped before any MAC is computed. */
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	strcpy(m.user, "mallory");
+	assert_int_equal(proto_seal(&m, c->c2s, in), 0);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer, T0,
+	    out, &job), HANDLER_DROP);
+	assert_int_equal(c->h.stats.unknown_user, before.unknown_user + 1);
+
+	/* Wrong key for a real user. */
+	memset(key, 0x33, sizeof(key));
+	wrong = mac_new(key);
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	assert_int_equal(proto_seal(&m, wrong, in), 0);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer, T0,
+	    out, &job), HANDLER_DROP);
+	mac_free(wrong);
+
+	/* Bob's message with Alice's key. */
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	strcpy(m.user, "bob");
+	assert_int_equal(proto_seal(&m, c->c2s, in), 0);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer, T0,
+	    out, &job), HANDLER_DROP);
+
+	/* The server-to-client key (a reflected reply) is not accepted. */
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	assert_int_equal(proto_seal(&m, c->s2c, in), 0);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer, T0,
+	    out, &job), HANDLER_DROP);
+	assert_int_equal(c->h.stats.bad_mac, before.bad_mac + 3);
+
+	/* Truncated and padded copies of a good KNOCK. */
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	assert_int_equal(proto_seal(&m, c->c2s, in), 0);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in) - 1, &c->peer, T0,
+	    out, &job), HANDLER_DROP);
+	assert_int_equal(handler_packet(&c->h, in, 0, &c->peer, T0, out, &job),
+	    HANDLER_DROP);
+	assert_int_equal(c->h.stats.malformed, before.malformed + 2);
+	assert_int_equal(c->h.stats.challenges, before.challenges);
+}
+
+/* A CHALLENGE sent back to the server is not a message it accepts. */
+static void
+test_reflection(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t in[PROTO_MSG_LEN], out[PROTO_MSG_LEN], back[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg m;
+
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	assert_int_equal(proto_seal(&m, c->c2s, in), 0);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer, T0,
+	    out, &job), HANDLER_REPLY);
+	assert_int_equal(handler_packet(&c->h, out, sizeof(out), &c->peer, T0,
+	    back, &job), HANDLER_DROP);
+	/* Relabelled as a RESPONSE it fails the MAC (and the key). */
+	out[PROTO_OFF_TYPE] = PROTO_RESPONSE;
+	assert_int_equal(handler_packet(&c->h, out, sizeof(out), &c->peer, T0,
+	    back, &job), HANDLER_DROP);
+}
+
+static void
+test_forbidden(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t resp[PROTO_MSG_LEN], out[PROTO_MSG_LEN], again[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg m, rep;
+
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 23);
+	get_response(c, &m, &c->peer, T0, resp);
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+	    T0, out, &job), HANDLER_REPLY);
+	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER, &rep),
+	    0);
+	assert_int_equal(proto_verify(out, c->s2c), 0);
+	assert_int_equal(rep.type, PROTO_GOAWAY);
+	assert_int_equal(rep.code, PROTO_REASON_FORBIDDEN);
+	/* udp/22 is not tcp/22. */
+	knock_msg(&m, PROTO_OPEN, IPPROTO_UDP, 22);
+	get_response(c, &m, &c->peer, T0, resp);
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+	    T0, again, &job), HANDLER_REPLY);
+	assert_int_equal(proto_parse(again, sizeof(again), PROTO_FROM_SERVER,
+	    &rep), 0);
+	assert_int_equal(rep.code, PROTO_REASON_FORBIDDEN);
+	/* Closing needs the right to open: no closing others' access. */
+	knock_msg(&m, PROTO_CLOSE, IPPROTO_TCP, 23);
+	get_response(c, &m, &c->peer, T0, resp);
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+	    T0, again, &job), HANDLER_REPLY);
+	assert_int_equal(proto_parse(again, sizeof(again), PROTO_FROM_SERVER,
+	    &rep), 0);
+	assert_int_equal(rep.type, PROTO_GOAWAY);
+	assert_int_equal(rep.code, PROTO_REASON_FORBIDDEN);
+	assert_int_equal(c->h.stats.forbidden, 3);
+}
+
+static void
+test_firewall_error(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t resp[PROTO_MSG_LEN], out[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg m, rep;
+
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	get_response(c, &m, &c->peer, T0, resp);
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+	    T0, out, &job), HANDLER_FIREWALL);
+	finish(c, &job, 2 /* ENOENT */, &rep);
+	assert_int_equal(rep.type, PROTO_GOAWAY);
+	assert_int_equal(rep.code, PROTO_REASON_FIREWALL);
+	/* The retransmission hears the same, and changes nothing. */
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+	    T0, out, &job), HANDLER_REPLY);
+	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER, &rep),
+	    0);
+	assert_int_equal(rep.code, PROTO_REASON_FIREWALL);
+}
+
+/* Out of replay room: refused (authenticated), never opened unrecorded. */
+static void
+test_busy(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t resp[PROTO_MSG_LEN], out[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg m, rep;
+	int i, busy = 0;
+
+	for (i = 0; i < 100 && !busy; i++) {
+		knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+		get_response(c, &m, &c->peer, T0 + 200, resp);
+		switch (handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+		    T0 + 200, out, &job)) {
+		case HANDLER_FIREWALL:
+			finish(c, &job, 0, &rep);
+			break;
+		case HANDLER_REPLY:
+			assert_int_equal(proto_parse(out, sizeof(out),
+			    PROTO_FROM_SERVER, &rep), 0);
+			assert_int_equal(rep.type, PROTO_GOAWAY);
+			assert_int_equal(rep.code, PROTO_REASON_BUSY);
+			busy = 1;
+			break;
+		default:
+			fail();
+		}
+	}
+	assert_true(busy);
+	assert_int_equal(i, 49);	/* 3/4 of the 64 slots, then busy */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_port_timeout_and_close,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retransmit_and_replay,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replayed_knock, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_silent_drops, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_reflection, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_forbidden, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_firewall_error, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
+	};
+
+	return (cmocka_run_group_tests_name("handler", tests, NULL, NULL));
+}
