@@ -23,12 +23,19 @@ enum {
 };
 
 static uint64_t
-exchange_now_ms(void)
+exchange_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
+static uint64_t
+exchange_now_ms(void)
+{
+
+	return (exchange_now_us() / 1000);
 }
 
 static void
@@ -79,6 +86,8 @@ exchange_start(const struct exchange *ex, struct exchange_target *t,
 		t->stage = STAGE_END;
 		return (-1);
 	}
+	/* Timed from here: the exchange, not OpenSSL's first RNG use. */
+	t->elapsed_us = exchange_now_us();
 	exchange_send(ex, t, now);
 	return (0);
 }
@@ -143,6 +152,7 @@ exchange_receive(const struct exchange *ex, struct exchange_target *t,
 		t->code = r.code;
 		t->duration = r.duration;
 		t->stage = STAGE_END;
+		t->elapsed_us = exchange_now_us() - t->elapsed_us;
 	}
 }
 

@@ -30,6 +30,7 @@ struct exchange_target {
 	uint32_t duration;		/* COMEIN: seconds granted */
 	int err;			/* last socket error, if any */
 	unsigned sent;			/* datagrams sent */
+	uint64_t elapsed_us;		/* first KNOCK to the verdict */
 
 	/* Private to exchange.c. */
 	int fd;

@@ -219,12 +219,15 @@ knock_main(const struct knock_opts *o, const char *host, const char *what)
 	for (i = 0; i < n; i++) {
 		if (t[i].result == EXCHANGE_DONE) {
 			if (o->verbose && o->close)
-				log_info("%s closed for this host by %s",
-				    svcname, addr_format(&t[i].server, a, 1));
+				log_info("%s closed for this host by %s "
+				    "(%.3f ms)", svcname,
+				    addr_format(&t[i].server, a, 1),
+				    (double)t[i].elapsed_us / 1000);
 			else if (o->verbose)
-				log_info("%s open for %u s by %s", svcname,
-				    t[i].duration,
-				    addr_format(&t[i].server, a, 1));
+				log_info("%s open for %u s by %s (%.3f ms)",
+				    svcname, t[i].duration,
+				    addr_format(&t[i].server, a, 1),
+				    (double)t[i].elapsed_us / 1000);
 			rc = EXIT_OPEN;
 			goto done;
 		}
