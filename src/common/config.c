@@ -612,7 +612,7 @@ config_check_inline(struct config_file *f)
 static void
 config_user_key(struct config_file *f, struct config_keyseen *ks,
     const char *user, const char *name, const char *value,
-    uint8_t key[static KEYS_KEY_LEN])
+    uint8_t key[static KEYS_KEY_LEN], char **defer)
 {
 	char path[PATH_MAX];
 	int is_file = (strcmp(name, "key-file") == 0);
@@ -649,6 +649,16 @@ config_user_key(struct config_file *f, struct config_keyseen *ks,
 	}
 	if (config_key_path(f, value, path))
 		return;
+	/*
+	 * The client reads a key-file only when it knocks as that user: a
+	 * shared knock.conf may name files only their owners can read.
+	 */
+	if (defer != NULL) {
+		free(*defer);
+		if ((*defer = strdup(path)) == NULL)
+			config_error(f, "out of memory");
+		return;
+	}
 	if (keys_read_file(path, key))
 		config_error(f, "cannot use the key-file of user '%s': '%s'",
 		    user, config_quote(value));
@@ -880,7 +890,7 @@ config_server_key(struct config_file *f, const char *name, const char *value)
 		u = &cfg->users[cfg->nusers - 1];
 		if (strcmp(name, "key") == 0 || strcmp(name, "key-file") == 0)
 			config_user_key(f, &sp->key, u->name, name, value,
-			    u->key);
+			    u->key, NULL);
 		else if (strcmp(name, "allow") == 0) {
 			sp->allow_line = f->lineno;
 			config_server_allow(sp, value);
@@ -1136,7 +1146,7 @@ config_client_key(struct config_file *f, const char *name, const char *value)
 		u = &l->users[l->nusers - 1];
 		if (strcmp(name, "key") == 0 || strcmp(name, "key-file") == 0)
 			config_user_key(f, &cp->key, u->name, name, value,
-			    u->key);
+			    u->key, &u->key_file);
 		else
 			config_unknown_key(f, name);
 		break;
@@ -1281,6 +1291,9 @@ config_client_merge(struct config_client *cfg, struct config_client *l)
 			strcpy(cu->name, lu->name);
 		}
 		memcpy(cu->key, lu->key, sizeof(cu->key));
+		free(cu->key_file);
+		cu->key_file = lu->key_file;	/* NULL for an inline key */
+		lu->key_file = NULL;
 		cu->have_key = lu->have_key;
 	}
 	for (i = 0; i < l->nhosts; i++) {
@@ -1355,6 +1368,8 @@ config_client_free(struct config_client *cfg)
 {
 	size_t i;
 
+	for (i = 0; i < cfg->nusers; i++)
+		free(cfg->users[i].key_file);
 	if (cfg->users != NULL) {
 		OPENSSL_cleanse(cfg->users, cfg->nusers * sizeof(*cfg->users));
 		free(cfg->users);
@@ -1388,4 +1403,26 @@ config_client_user(const struct config_client *cfg, const char *name)
 	size_t i = config_client_user_index(cfg, name);
 
 	return (i < cfg->nusers ? &cfg->users[i] : NULL);
+}
+
+/*
+ * config_client_user_key(u, key): the key of user u: the inline one, or
+ * the one in its key-file, read (and checked like any key file) only now,
+ * so that knock reads no key but the one it uses. Returns 0, or -1 after
+ * logging.
+ */
+int
+config_client_user_key(const struct config_client_user *u,
+    uint8_t key[static KEYS_KEY_LEN])
+{
+
+	if (u->key_file == NULL) {
+		memcpy(key, u->key, KEYS_KEY_LEN);
+		return (0);
+	}
+	if (keys_read_file(u->key_file, key)) {
+		log_err("cannot use the key-file of user '%s'", u->name);
+		return (-1);
+	}
+	return (0);
 }

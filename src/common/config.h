@@ -72,7 +72,8 @@ int config_allowed(const struct config_user *user, const struct service *svc,
 
 struct config_client_user {
 	char name[KEYS_USER_MAX + 1];
-	uint8_t key[KEYS_KEY_LEN];
+	uint8_t key[KEYS_KEY_LEN];	/* an inline key */
+	char *key_file;			/* or this file's, read when used */
 	int have_key;
 };
 
@@ -102,6 +103,15 @@ struct config_client {
  */
 int config_client_load(const char *path, struct config_client *cfg,
     int must_exist);
+
+/*
+ * config_client_user_key(u, key): the key of user u: the inline one, or
+ * the one in its key-file, read (and checked like any key file) only now,
+ * so that knock reads no key but the one it uses. Returns 0, or -1 after
+ * logging.
+ */
+int config_client_user_key(const struct config_client_user *u,
+    uint8_t key[static KEYS_KEY_LEN]);
 
 /*
  * config_client_free(cfg): wipe keys and free. Safe on a zeroed struct.

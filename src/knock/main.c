@@ -138,7 +138,7 @@ knock_main(const struct knock_opts *o, const char *host, const char *what)
 	struct exchange ex;
 	struct exchange_target t[2];
 	struct passwd *pw;
-	uint8_t k[MAC_KEY_LEN];
+	uint8_t key[KEYS_KEY_LEN], k[MAC_KEY_LEN];
 	char user[KEYS_USER_MAX + 1] = "", a[ADDR_STRLEN];
 	char svcname[SERVICE_STRLEN], name[256];
 	uint16_t port = PROTO_DEFAULT_PORT;
@@ -196,15 +196,17 @@ knock_main(const struct knock_opts *o, const char *host, const char *what)
 	ex.user = user;
 	ex.action = o->close ? PROTO_CLOSE : PROTO_OPEN;
 	ex.verbose = o->verbose;
-	if (mac_derive(uc->key, PROTO_LABEL_C2S, k) ||
+	if (config_client_user_key(uc, key))
+		goto done;
+	if (mac_derive(key, PROTO_LABEL_C2S, k) ||
 	    (ex.c2s = mac_new(k)) == NULL ||
-	    mac_derive(uc->key, PROTO_LABEL_S2C, k) ||
+	    mac_derive(key, PROTO_LABEL_S2C, k) ||
 	    (ex.s2c = mac_new(k)) == NULL) {
-		OPENSSL_cleanse(k, sizeof(k));
 		log_err("cannot set up the key of user '%s'", user);
 		goto done;
 	}
 	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(key, sizeof(key));
 	config_client_free(&cfg);	/* wipes the raw key now */
 
 	if ((n = knock_resolve(name, family, port, t, 2)) == 0)
@@ -249,6 +251,8 @@ knock_main(const struct knock_opts *o, const char *host, const char *what)
 		    t[0].err ? strerror(t[0].err) : "");
 
 done:
+	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(key, sizeof(key));
 	mac_free(ex.c2s);
 	mac_free(ex.s2c);
 	config_client_free(&cfg);

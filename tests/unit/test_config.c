@@ -203,6 +203,16 @@ assert_key(const uint8_t key[static KEYS_KEY_LEN], const char *b64)
 	assert_memory_equal(key, want, KEYS_KEY_LEN);
 }
 
+/* The key knock would use: read from its key-file only now. */
+static void
+assert_user_key(const struct config_client_user *u, const char *b64)
+{
+	uint8_t key[KEYS_KEY_LEN];
+
+	assert_int_equal(config_client_user_key(u, key), 0);
+	assert_key(key, b64);
+}
+
 static void
 assert_allow(const struct config_allow *a, int ipproto, uint16_t port,
     uint32_t timeout)
@@ -857,9 +867,9 @@ test_client_full(void **state)
 	assert_int_equal(cfg.nusers, 2);
 	assert_non_null(u = config_client_user(&cfg, "alice"));
 	assert_true(u->have_key);
-	assert_key(u->key, KEY_SEQ);
+	assert_user_key(u, KEY_SEQ);
 	assert_non_null(u = config_client_user(&cfg, "bob"));
-	assert_key(u->key, KEY_FF);
+	assert_user_key(u, KEY_FF);
 	assert_null(config_client_user(&cfg, "Alice"));
 	assert_null(config_client_user(&cfg, "carol"));
 
@@ -935,9 +945,9 @@ test_client_merge(void **state)
 	assert_int_equal(cfg.wait, 5);		/* not overridden */
 	assert_int_equal(cfg.nusers, 2);
 	assert_non_null(u = config_client_user(&cfg, "alice"));
-	assert_key(u->key, KEY_5A);		/* overridden */
+	assert_user_key(u, KEY_5A);		/* overridden */
 	assert_non_null(u = config_client_user(&cfg, "bob"));
-	assert_key(u->key, KEY_FF);
+	assert_user_key(u, KEY_FF);
 	assert_int_equal(cfg.nhosts, 2);
 	assert_non_null(h = config_client_host(&cfg, "gate"));
 	assert_string_equal(h->name, "gate");	/* as first written */
@@ -1054,7 +1064,7 @@ test_client_inline_key_mode(void **state)
 	assert_int_equal(load_client("knock.conf", "[user alice]\n"
 	    "key-file = ~/alice.key\n", 0644, &cfg, 1, &err), 0);
 	free(err);
-	assert_key(config_client_user(&cfg, "alice")->key, KEY_SEQ);
+	assert_user_key(config_client_user(&cfg, "alice"), KEY_SEQ);
 	if (home != NULL)
 		setenv("HOME", home, 1);
 	else
@@ -1093,6 +1103,43 @@ group_teardown(void **state)
 	return (nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS));
 }
 
+/*
+ * knock reads only the key it uses: a knock.conf that names a key file
+ * the user may not use (here: readable by others) still loads, the other
+ * users' keys work, and only asking for that key fails, naming the file.
+ */
+static void
+test_client_key_file_lazy(void **state)
+{
+	struct config_client cfg;
+	const struct config_client_user *u;
+	uint8_t key[KEYS_KEY_LEN];
+	struct capture c;
+	char *err, *msg;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	write_file("alice.key", 0600, KEY_SEQ "\n");
+	write_file("shared.key", 0644, KEY_FF "\n");
+	assert_int_equal(load_client("knock.conf", "[user alice]\n"
+	    "key-file = alice.key\n[user bob]\nkey-file = shared.key\n",
+	    0644, &cfg, 1, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_user_key(config_client_user(&cfg, "alice"), KEY_SEQ);
+	assert_non_null(u = config_client_user(&cfg, "bob"));
+	capture_start(&c);
+	assert_int_equal(config_client_user_key(u, key), -1);
+	msg = capture_end(&c);
+	if (strstr(msg, "shared.key is readable by group or others") == NULL ||
+	    strstr(msg, "chmod 600") == NULL ||
+	    strstr(msg, "user 'bob'") == NULL)
+		fail_msg("unexpected message:\n%s", msg);
+	assert_no_key(msg);
+	free(msg);
+	config_client_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -1119,6 +1166,7 @@ main(void)
 		cmocka_unit_test(test_client_missing),
 		cmocka_unit_test(test_client_errors),
 		cmocka_unit_test(test_client_inline_key_mode),
+		cmocka_unit_test(test_client_key_file_lazy),
 	};
 
 	log_init("test_config", 0, 0);
