@@ -191,13 +191,16 @@ heading "4. Waiting for the access to expire"
 say "The kernel removes the element when its timeout runs out, even if"
 say "knockd is stopped. Seconds left:"
 printf '     '
-for _ in $(seq $((ACCESS + 5))); do
-	left=$(allow4 | sed -n 's/.* expires \([0-9]*\)s.*/\1/p')
-	if [ -z "$(allow4)" ]; then
-		break
-	fi
-	printf '%s ' "${left:-0}"
+# Read the kernel's remaining time once, then count down from it: reading
+# it every second would skip a number now and then.
+left=$(allow4 | sed -n 's/.* expires \([0-9]*\)s.*/\1/p')
+for ((s = ${left:-0}; s > 0; s--)); do
+	printf '%s ' "$s"
 	sleep 1
+done
+for _ in $(seq 30); do		# the last fraction of a second, bounded
+	[ -z "$(allow4)" ] && break
+	sleep 0.1
 done
 echo "${B}expired${N}"
 [ -z "$(allow4)" ] || die "the access did not expire"

@@ -286,9 +286,10 @@ fw_check_table(struct fw *fw)
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	if (fw_request(fw, nlh, NULL, NULL) == -1) {
 		if (errno == ENOENT)
-			log_err("nftables table %s %s does not exist: load it "
-			    "with nft -f nftables.conf.example",
-			    fw->familyname, fw->table);
+			log_err("nftables table %s %s does not exist: load "
+			    "one (nftables.conf.example has table inet knock), "
+			    "or set family and table in [nftables] to the "
+			    "table you use", fw->familyname, fw->table);
 		else
 			log_err("nftables: cannot read table %s %s: %s",
 			    fw->familyname, fw->table, strerror(errno));
@@ -493,6 +494,8 @@ fw_log_failure(const struct fw *fw, const struct fw_change *c)
 		    fw->table, set, c->err == ENFILE ?
 		    /* What nf_tables answers when a set hits its size. */
 		    "the set is full (raise or remove its size)" :
+		    c->err == ENOENT ?
+		    "the table or set is gone (ruleset reloaded without it?)" :
 		    strerror(c->err),
 		    fw->extack[0] != '\0' ? " (kernel: " : "", fw->extack,
 		    fw->extack[0] != '\0' ? ")" : "");

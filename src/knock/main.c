@@ -189,8 +189,9 @@ knock_main(const struct knock_opts *o, const char *host, const char *what)
 
 	if ((uc = config_client_user(&cfg, user)) == NULL || !uc->have_key) {
 		log_err("no key for user '%s': add a [user %s] section with "
-		    "key or key-file to ~/.config/knock/knock.conf "
-		    "(knock --genkey -u %s makes one)", user, user, user);
+		    "key or key-file to %s (knock --genkey -u %s makes one)",
+		    user, user, o->config != NULL ? o->config :
+		    "~/.config/knock/knock.conf", user);
 		goto done;
 	}
 	ex.user = user;
@@ -236,15 +237,30 @@ knock_main(const struct knock_opts *o, const char *host, const char *what)
 	}
 	for (i = 0; i < n; i++) {
 		if (t[i].result == EXCHANGE_REFUSED) {
+			addr_format(&t[i].server, a, 0);
 			if (!o->quiet)
-				log_err("%s (%s) refused %s for user %s: %s",
-				    host, addr_format(&t[i].server, a, 0),
-				    svcname, user, proto_reason_str(t[i].code));
+				log_err("%s%s%s%s refused %s for user %s: %s",
+				    host, strcmp(host, a) ? " (" : "",
+				    strcmp(host, a) ? a : "",
+				    strcmp(host, a) ? ")" : "", svcname, user,
+				    proto_reason_str(t[i].code));
 			rc = EXIT_REFUSED;
 			goto done;
 		}
 	}
-	if (!o->quiet)
+	if (o->quiet)
+		goto done;
+	/*
+	 * knockd never answers a key it does not know, so silence has
+	 * several causes; an ICMP port unreachable narrows them to one.
+	 */
+	for (i = 0; i < n && t[i].err != ECONNREFUSED; i++)
+		;
+	if (i < n)
+		log_err("no answer from %s: nothing listens on UDP port %u at "
+		    "%s (ICMP port unreachable): is knockd running, and on "
+		    "that port?", host, port, addr_format(&t[i].server, a, 0));
+	else
 		log_err("no answer from %s port %u within %u s (wrong key or "
 		    "user, knockd not running, or UDP %u blocked)%s%s", host,
 		    port, wait, port, t[0].err ? ": last error: " : "",
@@ -349,13 +365,16 @@ main(int argc, char *argv[])
 	log_init("knock", 0, o.verbose);
 	if (o.genkey) {
 		if (optind != argc) {
-			usage(stderr);
+			log_err("--genkey takes no HOST or SERVICE (try "
+			    "knock --genkey -u USER)");
 			return (EXIT_USAGE);
 		}
 		return (genkey_main(o.user) ? EXIT_USAGE : EXIT_OPEN);
 	}
 	if (argc - optind != 2) {
-		usage(stderr);
+		log_err("%s: knock HOST SERVICE, one of each (knock --help)",
+		    argc - optind < 2 ? "missing HOST or SERVICE" :
+		    "too many arguments");
 		return (EXIT_USAGE);
 	}
 	return (knock_main(&o, argv[optind], argv[optind + 1]));

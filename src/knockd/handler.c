@@ -11,6 +11,32 @@
 #include "service.h"
 #include "handler.h"
 
+/*
+ * Count a drop and, with -d, say why, at most HANDLER_DEBUG_PER_SECOND
+ * lines a second so that even a debugging daemon cannot be made to fill
+ * its log. The user name is safe to print: proto_parse allowed only
+ * [A-Za-z0-9._@-] in it.
+ */
+static enum handler_verdict
+handler_drop(struct handler *h, uint64_t *counter, const struct addr *peer,
+    uint64_t now, const char *why, const char *user)
+{
+	char a[ADDR_STRLEN];
+
+	(*counter)++;
+	if (!log_enabled(LOG_DEBUG))
+		return (HANDLER_DROP);
+	if (h->debug_second != now) {
+		h->debug_second = now;
+		h->debug_lines = 0;
+	}
+	if (h->debug_lines++ < HANDLER_DEBUG_PER_SECOND)
+		log_debug("dropped a datagram from %s: %s%s%s%s",
+		    addr_format(peer, a, 1), why, user ? " '" : "",
+		    user ? user : "", user ? "'" : "");
+	return (HANDLER_DROP);
+}
+
 /* Seal a reply to msg of the given type; out is left for the caller. */
 static int
 handler_seal(const struct user *u, const struct proto_msg *req, uint8_t type,
@@ -46,10 +72,10 @@ handler_response(struct handler *h, const struct user *u,
 	struct service svc = { m->ipproto, m->port };
 	uint32_t timeout = 0;
 
-	if (cookie_check(h->jar, now, m, peer)) {
-		h->stats.bad_cookie++;
-		return (HANDLER_DROP);
-	}
+	if (cookie_check(h->jar, now, m, peer))
+		return (handler_drop(h, &h->stats.bad_cookie, peer, now,
+		    "a RESPONSE with a forged, stale or misdirected cookie, "
+		    "from user", m->user));
 	/*
 	 * The cookie binds the peer's address and port, so only the client
 	 * itself (or someone spoofing it, who cannot read the reply) can get
@@ -113,19 +139,16 @@ handler_packet(struct handler *h, const uint8_t *in, size_t len,
 	const struct user *u;
 
 	h->stats.received++;
-	if (proto_parse(in, len, PROTO_FROM_CLIENT, &m)) {
-		h->stats.malformed++;
-		return (HANDLER_DROP);
-	}
+	if (proto_parse(in, len, PROTO_FROM_CLIENT, &m))
+		return (handler_drop(h, &h->stats.malformed, peer, now,
+		    "not a well-formed KNOCK or RESPONSE", NULL));
 	/* The name picks the one key to try: never a search over keys. */
-	if ((u = users_find(h->users, m.user)) == NULL) {
-		h->stats.unknown_user++;
-		return (HANDLER_DROP);
-	}
-	if (proto_verify(in, u->c2s)) {
-		h->stats.bad_mac++;
-		return (HANDLER_DROP);
-	}
+	if ((u = users_find(h->users, m.user)) == NULL)
+		return (handler_drop(h, &h->stats.unknown_user, peer, now,
+		    "unknown user", m.user));
+	if (proto_verify(in, u->c2s))
+		return (handler_drop(h, &h->stats.bad_mac, peer, now,
+		    "bad MAC (not the key knockd has) for user", u->name));
 	if (m.type == PROTO_KNOCK)
 		return (handler_knock(h, u, &m, peer, now, out));
 	return (handler_response(h, u, &m, peer, now, out, job));

@@ -40,7 +40,11 @@ struct handler {
 	struct replay *replay;
 	uint32_t default_timeout;
 	struct handler_stats stats;
+	uint64_t debug_second;	/* rate limit of the -d drop lines */
+	unsigned debug_lines;
 };
+
+#define HANDLER_DEBUG_PER_SECOND	10
 
 enum handler_verdict {
 	HANDLER_DROP = 0,	/* send nothing */

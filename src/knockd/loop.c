@@ -350,8 +350,9 @@ loop_reload(struct loop *l)
 	users_free(l->h->users);
 	l->h->users = u;
 	l->h->default_timeout = cfg.timeout;
-	log_notice("reloaded %s: %zu users (listen addresses and nftables "
-	    "names change only on restart)", l->config_path, users_count(u));
+	log_notice("reloaded %s: %zu user%s (listen addresses and nftables "
+	    "names change only on restart)", l->config_path, users_count(u),
+	    users_count(u) == 1 ? "" : "s");
 	config_server_free(&cfg);
 	return (0);
 }

@@ -26,7 +26,8 @@ usage(FILE *f)
 {
 
 	fprintf(f,
-	    "usage: knockd [-c FILE] [-t|--check] [-d|--debug] [-V|--version]\n"
+	    "usage: knockd [-c FILE] [-t|--check] [-d|--debug] [-V|--version] "
+	    "[-h|--help]\n"
 	    "\n"
 	    "  -c, --config FILE  configuration file (default %s)\n"
 	    "  -t, --check        check the configuration and the nftables\n"
@@ -83,8 +84,12 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return (2);
 	}
-	/* --check talks to a person; the daemon talks to journald. */
-	log_init("knockd", !check, debug);
+	/*
+	 * Priority prefixes are for journald (which sets JOURNAL_STREAM) or
+	 * any other log collector; a person at a terminal gets plain lines.
+	 */
+	log_init("knockd", !check && (getenv("JOURNAL_STREAM") != NULL ||
+	    !isatty(STDERR_FILENO)), debug);
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&h, 0, sizeof(h));
@@ -116,8 +121,9 @@ main(int argc, char *argv[])
 	}
 	if ((loop = loop_new(&h, fw, fds, nfds, path)) == NULL)
 		goto done;
-	log_notice("knockd %s ready: %zu users, port %u, nftables %s %s",
-	    VERSION, users_count(h.users), cfg.port, cfg.family, cfg.table);
+	log_notice("knockd %s ready: %zu user%s, port %u, nftables %s %s",
+	    VERSION, users_count(h.users), users_count(h.users) == 1 ? "" : "s",
+	    cfg.port, cfg.family, cfg.table);
 	if (loop_run(loop) == 0)
 		rc = 0;
 

@@ -450,7 +450,7 @@ test_bad_change_fails_alone(void **state)
 	assert_int_equal(fw_apply(fw, c, 4), -1);
 	assert_int_equal(log_stop(), 2);
 	assert_non_null(strstr(logbuf, "nftables: cannot add 2001:db8::30 . "
-	    "tcp . 22 to inet knock nosuch6: No such file or directory"));
+	    "tcp . 22 to inet knock nosuch6: the table or set is gone"));
 	assert_non_null(strstr(logbuf, "192.0.2.32 . tcp . 22"));
 	assert_int_equal(c[0].err, 0);
 	assert_int_equal(c[1].err, ENOENT);

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "log.h"
 #include "handler.h"
 
 #define T0 6000000
@@ -425,6 +426,43 @@ test_busy(void **state)
 	assert_int_equal(i, 49);	/* 3/4 of the 64 slots, then busy */
 }
 
+/* With -d, drops are explained, but never more than 10 lines a second. */
+static void
+test_debug_rate_limit(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t in[PROTO_MSG_LEN], out[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg m;
+	FILE *f = tmpfile();
+	char line[512];
+	int i, n = 0, mac = 0;
+
+	assert_non_null(f);
+	log_init("test", 0, 1);
+	log_set_output(f);
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	assert_int_equal(proto_seal(&m, c->s2c, in), 0);	/* wrong key */
+	for (i = 0; i < 50; i++)
+		assert_int_equal(handler_packet(&c->h, in, sizeof(in),
+		    &c->peer, T0, out, &job), HANDLER_DROP);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer,
+	    T0 + 1, out, &job), HANDLER_DROP);
+	log_set_output(NULL);
+	log_init("test", 0, 0);
+	rewind(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		n++;
+		if (strstr(line, "bad MAC") && strstr(line, "'alice'") &&
+		    strstr(line, "192.0.2.2:40000"))
+			mac++;
+	}
+	fclose(f);
+	assert_int_equal(n, 11);	/* 10 in the first second, 1 after */
+	assert_int_equal(mac, 11);
+	assert_int_equal(c->h.stats.bad_mac, 51);
+}
+
 int
 main(void)
 {
@@ -445,6 +483,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_firewall_error, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_debug_rate_limit, setup,
+		    teardown),
 	};
 
 	return (cmocka_run_group_tests_name("handler", tests, NULL, NULL));
