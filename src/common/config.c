@@ -332,6 +332,22 @@ config_file_read(struct config_file *f, const char *path, int must_exist)
 		log_err("%s: %s", path, strerror(errno));
 		goto err1;
 	}
+	/*
+	 * Whoever can write the config decides who may open what, and where
+	 * key files are read from: like sshd with its config, refuse one
+	 * that group or others may write, or that someone else owns.
+	 */
+	if ((f->st.st_mode & 022) != 0) {
+		log_err("%s is writable by group or others (mode %04o): "
+		    "refusing it; run: chmod go-w %s", path,
+		    (unsigned int)(f->st.st_mode & 07777), path);
+		goto err1;
+	}
+	if (f->st.st_uid != 0 && f->st.st_uid != geteuid()) {
+		log_err("%s is owned by uid %u, neither root nor you: "
+		    "refusing it", path, (unsigned int)f->st.st_uid);
+		goto err1;
+	}
 	if (!S_ISREG(f->st.st_mode)) {
 		log_err("%s: not a regular file", path);
 		goto err1;

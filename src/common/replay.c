@@ -4,9 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
+#include "mac.h"
 #include "replay.h"
 
 #define REPLAY_KEY_LEN	16	/* half a cookie: collisions are 2^-128 */
+#define REPLAY_MAX_PROBES 64	/* a longer run counts as full */
 
 struct replay_slot {
 	uint8_t key[REPLAY_KEY_LEN];
@@ -26,6 +30,7 @@ struct replay_gen {
 
 struct replay {
 	size_t mask;
+	struct mac *index;		/* keyed hash: where a cookie goes */
 	struct replay_gen gen[2];	/* indexed by epoch & 1 */
 };
 
@@ -38,9 +43,16 @@ replay_new(size_t slots)
 
 	while (n < slots && n < ((size_t)1 << 30))
 		n <<= 1;
+	uint8_t key[MAC_KEY_LEN];
+
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto err0;
 	r->mask = n - 1;
+	if (mac_random(key, sizeof(key)) || (r->index = mac_new(key)) == NULL) {
+		OPENSSL_cleanse(key, sizeof(key));
+		goto err1;
+	}
+	OPENSSL_cleanse(key, sizeof(key));
 	/* calloc'd pages stay untouched, and out of RSS, until used. */
 	for (i = 0; i < 2; i++)
 		if ((r->gen[i].slots = calloc(n, sizeof(struct replay_slot))) ==
@@ -51,6 +63,7 @@ replay_new(size_t slots)
 err1:
 	for (i = 0; i < 2; i++)
 		free(r->gen[i].slots);
+	mac_free(r->index);
 	free(r);
 err0:
 	return (NULL);
@@ -65,22 +78,27 @@ replay_free(struct replay *r)
 		return;
 	for (i = 0; i < 2; i++)
 		free(r->gen[i].slots);
+	mac_free(r->index);
 	free(r);
 }
 
 /*
- * The cookie is a MAC under a server secret, so its bytes are uniformly
- * random to anyone without that secret: they index the table directly and
- * no one can aim entries at one bucket.
+ * Where a cookie goes: a MAC of it under a key of this process alone. The
+ * cookie itself will not do: a key holder sees each cookie before choosing
+ * whether to answer it, and could answer only those that fall in one run
+ * of the table, making every probe long.
  */
 static size_t
 replay_hash(const struct replay *r, const uint8_t *cookie)
 {
+	uint8_t tag[MAC_TAG_LEN];
 	size_t h = 0;
 	int i;
 
+	memset(tag, 0, sizeof(tag));
+	(void)mac_compute(r->index, cookie, REPLAY_KEY_LEN, tag);
 	for (i = 0; i < 8; i++)
-		h = (h << 8) | cookie[i];
+		h = (h << 8) | tag[i];
 	return (h & r->mask);
 }
 
@@ -97,7 +115,7 @@ replay_find(struct replay *r, struct replay_gen *g, uint32_t epoch,
 		g->live = 1;
 		g->count = 0;
 	}
-	for (n = 0; n <= r->mask; n++, i = (i + 1) & r->mask) {
+	for (n = 0; n < REPLAY_MAX_PROBES; n++, i = (i + 1) & r->mask) {
 		struct replay_slot *s = &g->slots[i];
 
 		if (!s->used || s->epoch != epoch)
@@ -105,7 +123,7 @@ replay_find(struct replay *r, struct replay_gen *g, uint32_t epoch,
 		if (memcmp(s->key, cookie, REPLAY_KEY_LEN) == 0)
 			return (s);
 	}
-	return (NULL);	/* not reached: the table is never full */
+	return (NULL);	/* a run too long to search: as good as full */
 }
 
 int
@@ -137,7 +155,7 @@ replay_insert(struct replay *r, uint32_t epoch,
 		return (-1);
 	if (!s->used || s->epoch != epoch) {
 		/* Keep a quarter free so probe sequences stay short. */
-		if (g->count >= (r->mask + 1) / 4 * 3)
+		if (g->count >= replay_capacity(r))
 			return (-1);
 		memcpy(s->key, cookie, REPLAY_KEY_LEN);
 		s->epoch = epoch;
@@ -156,4 +174,11 @@ replay_count(const struct replay *r, uint32_t epoch)
 	const struct replay_gen *g = &r->gen[epoch & 1];
 
 	return (g->live && g->epoch == epoch ? g->count : 0);
+}
+
+size_t
+replay_capacity(const struct replay *r)
+{
+
+	return ((r->mask + 1) / 4 * 3);
 }

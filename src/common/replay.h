@@ -48,8 +48,9 @@ int replay_lookup(struct replay *r, uint32_t epoch,
 
 /*
  * replay_insert(r, epoch, cookie, answer): record (or update) the answer
- * for cookie. Returns 0, or -1 if the epoch's generation is full; the
- * caller must then refuse the request, since it could not be recorded.
+ * for cookie. Returns 0, or -1 if the epoch's generation is full (or the
+ * cookie's probe run is too long to search); the caller must then refuse
+ * the request, since it could not be recorded.
  */
 int replay_insert(struct replay *r, uint32_t epoch,
     const uint8_t cookie[static PROTO_COOKIE_LEN],
@@ -59,5 +60,10 @@ int replay_insert(struct replay *r, uint32_t epoch,
  * replay_count(r, epoch): the number of entries recorded for epoch.
  */
 size_t replay_count(const struct replay *r, uint32_t epoch);
+
+/*
+ * replay_capacity(r): how many entries one epoch can hold.
+ */
+size_t replay_capacity(const struct replay *r);
 
 #endif

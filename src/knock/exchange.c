@@ -55,6 +55,30 @@ exchange_send(const struct exchange *ex, struct exchange_target *t,
 	t->resend_at = now + t->rto;
 }
 
+/* A KNOCK with a fresh nonce, ready in t->out; not sent yet. */
+static int
+exchange_new_knock(const struct exchange *ex, struct exchange_target *t,
+    uint64_t now)
+{
+
+	memset(&t->msg, 0, sizeof(t->msg));
+	t->msg.type = PROTO_KNOCK;
+	t->msg.action = ex->action;
+	t->msg.ipproto = ex->svc.ipproto;
+	t->msg.port = ex->svc.port;
+	strncpy(t->msg.user, ex->user, PROTO_USER_MAX);
+	if (mac_random(t->msg.nonce, PROTO_NONCE_LEN) ||
+	    proto_seal(&t->msg, ex->c2s, t->out)) {
+		t->err = EINVAL;
+		t->result = EXCHANGE_FAILED;
+		t->stage = STAGE_END;
+		return (-1);
+	}
+	t->stage = STAGE_KNOCK;
+	t->stage_at = now;
+	return (0);
+}
+
 static int
 exchange_start(const struct exchange *ex, struct exchange_target *t,
     uint64_t now)
@@ -73,19 +97,8 @@ exchange_start(const struct exchange *ex, struct exchange_target *t,
 		t->stage = STAGE_END;
 		return (-1);
 	}
-	memset(&t->msg, 0, sizeof(t->msg));
-	t->msg.type = PROTO_KNOCK;
-	t->msg.action = ex->action;
-	t->msg.ipproto = ex->svc.ipproto;
-	t->msg.port = ex->svc.port;
-	strncpy(t->msg.user, ex->user, PROTO_USER_MAX);
-	if (mac_random(t->msg.nonce, PROTO_NONCE_LEN) ||
-	    proto_seal(&t->msg, ex->c2s, t->out)) {
-		t->err = EINVAL;
-		t->result = EXCHANGE_FAILED;
-		t->stage = STAGE_END;
+	if (exchange_new_knock(ex, t, now))
 		return (-1);
-	}
 	/* Timed from here: the exchange, not OpenSSL's first RNG use. */
 	t->elapsed_us = exchange_now_us();
 	exchange_send(ex, t, now);
@@ -143,8 +156,19 @@ exchange_receive(const struct exchange *ex, struct exchange_target *t,
 				return;
 			}
 			t->stage = STAGE_RESPONSE;
+			t->stage_at = now;
 			t->rto = EXCHANGE_RTO_FIRST;
 			exchange_send(ex, t, now);
+			continue;
+		}
+		/*
+		 * "Busy" is the server's replay cache, full for now: start
+		 * over, after the backoff, while the deadline allows.
+		 */
+		if (r.type == PROTO_GOAWAY && r.code == PROTO_REASON_BUSY) {
+			t->busy++;
+			if (exchange_new_knock(ex, t, now) == 0)
+				t->resend_at = now + t->rto;
 			continue;
 		}
 		t->result = r.type == PROTO_COMEIN ? EXCHANGE_DONE :
@@ -196,6 +220,15 @@ exchange_run(const struct exchange *ex, struct exchange_target *t, size_t n,
 				continue;
 			if (pfd[i].revents & (POLLIN | POLLERR))
 				exchange_receive(ex, &t[i], now);
+			/*
+			 * A cookie lives 15 to 30 s: after 10 s without an
+			 * answer, resending the same RESPONSE is futile, so
+			 * knock anew.
+			 */
+			if (t[i].stage == STAGE_RESPONSE &&
+			    now - t[i].stage_at > EXCHANGE_COOKIE_MAX &&
+			    exchange_new_knock(ex, &t[i], now) == 0)
+				t[i].resend_at = now;
 			if (t[i].stage != STAGE_END && now >= t[i].resend_at &&
 			    now < deadline) {
 				/* Exponential backoff, capped. */

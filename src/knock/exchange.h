@@ -15,6 +15,7 @@
 
 #define EXCHANGE_RTO_FIRST	250	/* ms before the first resend */
 #define EXCHANGE_RTO_MAX	2000	/* ms, the backoff's ceiling */
+#define EXCHANGE_COOKIE_MAX	10000	/* ms a RESPONSE is resent for */
 
 enum exchange_result {
 	EXCHANGE_PENDING = 0,
@@ -30,11 +31,13 @@ struct exchange_target {
 	uint32_t duration;		/* COMEIN: seconds granted */
 	int err;			/* last socket error, if any */
 	unsigned sent;			/* datagrams sent */
+	unsigned busy;			/* "busy" answers, each retried */
 	uint64_t elapsed_us;		/* first KNOCK to the verdict */
 
 	/* Private to exchange.c. */
 	int fd;
 	int stage;
+	uint64_t stage_at;		/* ms: when the stage began */
 	struct proto_msg msg;
 	uint8_t out[PROTO_MSG_LEN];
 	uint64_t resend_at;

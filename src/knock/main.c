@@ -23,6 +23,7 @@
 #include "exchange.h"
 #include "keys.h"
 #include "log.h"
+#include "secure.h"
 #include "genkey.h"
 
 /* Exit codes, documented in knock(1). */
@@ -148,6 +149,8 @@ knock_main(const struct knock_opts *o, const char *host, const char *what)
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&ex, 0, sizeof(ex));
+	if (secure_nodump())
+		goto done;
 	if (service_parse(what, &ex.svc)) {
 		log_err("bad service '%s': use PORT, tcp/PORT or udp/PORT "
 		    "(1-65535)", what);
@@ -244,6 +247,17 @@ knock_main(const struct knock_opts *o, const char *host, const char *what)
 				    strcmp(host, a) ? a : "",
 				    strcmp(host, a) ? ")" : "", svcname, user,
 				    proto_reason_str(t[i].code));
+			rc = EXIT_REFUSED;
+			goto done;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (t[i].busy > 0) {
+			if (!o->quiet)
+				log_err("%s refused %s for user %s: %s (%u "
+				    "tries in %u s)", host, svcname, user,
+				    proto_reason_str(PROTO_REASON_BUSY),
+				    t[i].busy, wait);
 			rc = EXIT_REFUSED;
 			goto done;
 		}

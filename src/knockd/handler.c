@@ -17,6 +17,17 @@
  * its log. The user name is safe to print: proto_parse allowed only
  * [A-Za-z0-9._@-] in it.
  */
+static int
+handler_log_allowed(struct handler *h, uint64_t now)
+{
+
+	if (h->debug_second != now) {
+		h->debug_second = now;
+		h->debug_lines = 0;
+	}
+	return (h->debug_lines++ < HANDLER_DEBUG_PER_SECOND);
+}
+
 static enum handler_verdict
 handler_drop(struct handler *h, uint64_t *counter, const struct addr *peer,
     uint64_t now, const char *why, const char *user)
@@ -26,11 +37,7 @@ handler_drop(struct handler *h, uint64_t *counter, const struct addr *peer,
 	(*counter)++;
 	if (!log_enabled(LOG_DEBUG))
 		return (HANDLER_DROP);
-	if (h->debug_second != now) {
-		h->debug_second = now;
-		h->debug_lines = 0;
-	}
-	if (h->debug_lines++ < HANDLER_DEBUG_PER_SECOND)
+	if (handler_log_allowed(h, now))
 		log_debug("dropped a datagram from %s: %s%s%s%s",
 		    addr_format(peer, a, 1), why, user ? " '" : "",
 		    user ? user : "", user ? "'" : "");
@@ -51,7 +58,7 @@ handler_seal(const struct user *u, const struct proto_msg *req, uint8_t type,
 }
 
 static enum handler_verdict
-handler_knock(struct handler *h, const struct user *u, struct proto_msg *m,
+handler_knock(struct handler *h, struct user *u, struct proto_msg *m,
     const struct addr *peer, uint64_t now, uint8_t out[static PROTO_MSG_LEN])
 {
 
@@ -63,8 +70,28 @@ handler_knock(struct handler *h, const struct user *u, struct proto_msg *m,
 	return (HANDLER_REPLY);
 }
 
+/*
+ * Take one of the user's replay-cache places in epoch (0), or say the
+ * user has used their share (-1).
+ */
+static int
+handler_quota_take(struct handler *h, struct user *u, uint32_t epoch)
+{
+	unsigned g = epoch & 1;
+	size_t share = replay_capacity(h->replay) / HANDLER_USER_SHARE;
+
+	if (u->quota_epoch[g] != epoch) {
+		u->quota_epoch[g] = epoch;
+		u->quota_used[g] = 0;
+	}
+	if (u->quota_used[g] >= share)
+		return (-1);
+	u->quota_used[g]++;
+	return (0);
+}
+
 static enum handler_verdict
-handler_response(struct handler *h, const struct user *u,
+handler_response(struct handler *h, struct user *u,
     const struct proto_msg *m, const struct addr *peer, uint64_t now,
     uint8_t out[static PROTO_MSG_LEN], struct handler_job *job)
 {
@@ -93,28 +120,33 @@ handler_response(struct handler *h, const struct user *u,
 	/*
 	 * Closing needs the same right as opening: otherwise any user could
 	 * end another's access from a shared address (one NAT, one host).
+	 * A refusal changes nothing and is the same every time, so it is not
+	 * recorded: recorded, it would let a user with a key fill the replay
+	 * cache without a single firewall change.
 	 */
-	memset(&ans, 0, sizeof(ans));
 	if (!config_allowed(u->cfg, &svc, &timeout)) {
-		ans.type = PROTO_GOAWAY;
-		ans.code = PROTO_REASON_FORBIDDEN;
 		h->stats.forbidden++;
-	}
-	/* Record before acting: an answer that cannot be recorded could be
-	 * replayed, so it is refused instead. */
-	if (replay_insert(h->replay, m->epoch, m->cookie, &ans)) {
-		h->stats.busy++;
-		if (handler_seal(u, m, PROTO_GOAWAY, PROTO_REASON_BUSY, 0, out))
+		if (handler_log_allowed(h, now)) {
+			char a[ADDR_STRLEN], s[SERVICE_STRLEN];
+
+			log_notice("refused to %s %s for %s: user '%s' may "
+			    "not open it", m->action == PROTO_OPEN ? "open" :
+			    "close", service_format(&svc, s),
+			    addr_format(peer, a, 0), u->name);
+		}
+		if (handler_seal(u, m, PROTO_GOAWAY, PROTO_REASON_FORBIDDEN, 0,
+		    out))
 			return (HANDLER_DROP);
 		return (HANDLER_REPLY);
 	}
-	if (ans.type == PROTO_GOAWAY) {
-		char a[ADDR_STRLEN], s[SERVICE_STRLEN];
 
-		log_notice("refused to %s %s for %s: user '%s' may not open it",
-		    m->action == PROTO_OPEN ? "open" : "close",
-		    service_format(&svc, s), addr_format(peer, a, 0), u->name);
-		if (handler_seal(u, m, ans.type, ans.code, 0, out))
+	/* Record before acting: an answer that cannot be recorded could be
+	 * replayed, so it is refused instead. */
+	memset(&ans, 0, sizeof(ans));
+	if (handler_quota_take(h, u, m->epoch) ||
+	    replay_insert(h->replay, m->epoch, m->cookie, &ans)) {
+		h->stats.busy++;
+		if (handler_seal(u, m, PROTO_GOAWAY, PROTO_REASON_BUSY, 0, out))
 			return (HANDLER_DROP);
 		return (HANDLER_REPLY);
 	}
@@ -136,7 +168,7 @@ handler_packet(struct handler *h, const uint8_t *in, size_t len,
     struct handler_job *job)
 {
 	struct proto_msg m;
-	const struct user *u;
+	struct user *u;
 
 	h->stats.received++;
 	if (proto_parse(in, len, PROTO_FROM_CLIENT, &m))

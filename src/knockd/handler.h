@@ -46,6 +46,12 @@ struct handler {
 
 #define HANDLER_DEBUG_PER_SECOND	10
 
+/*
+ * One user may hold at most this share of an epoch's replay-cache room,
+ * so that no single key holder can make the server "busy" for the others.
+ */
+#define HANDLER_USER_SHARE		4	/* 1/4 */
+
 enum handler_verdict {
 	HANDLER_DROP = 0,	/* send nothing */
 	HANDLER_REPLY,		/* send out */
@@ -53,7 +59,7 @@ enum handler_verdict {
 };
 
 struct handler_job {
-	const struct user *user;
+	struct user *user;
 	struct proto_msg msg;	/* the RESPONSE */
 	struct fw_change change;
 };

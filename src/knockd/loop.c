@@ -195,7 +195,8 @@ loop_reply_source(struct msghdr *rx, struct msghdr *tx, union loop_cmsg *c)
 	tx->msg_controllen = 0;
 	for (in = CMSG_FIRSTHDR(rx); in != NULL; in = CMSG_NXTHDR(rx, in)) {
 		if (in->cmsg_level == IPPROTO_IP &&
-		    in->cmsg_type == IP_PKTINFO) {
+		    in->cmsg_type == IP_PKTINFO &&
+		    in->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
 			struct in_pktinfo pi;
 
 			memcpy(&pi, CMSG_DATA(in), sizeof(pi));
@@ -211,7 +212,8 @@ loop_reply_source(struct msghdr *rx, struct msghdr *tx, union loop_cmsg *c)
 			return;
 		}
 		if (in->cmsg_level == IPPROTO_IPV6 &&
-		    in->cmsg_type == IPV6_PKTINFO) {
+		    in->cmsg_type == IPV6_PKTINFO &&
+		    in->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
 			tx->msg_control = c->buf;
 			tx->msg_controllen = CMSG_SPACE(sizeof(struct
 			    in6_pktinfo));

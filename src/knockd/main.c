@@ -19,6 +19,7 @@
 #include "log.h"
 #include "loop.h"
 #include "replay.h"
+#include "secure.h"
 #include "users.h"
 
 static void
@@ -93,6 +94,10 @@ main(int argc, char *argv[])
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&h, 0, sizeof(h));
+	/* The keys live in this process: keep them out of core dumps and
+	 * away from ptrace by unprivileged processes. */
+	if (secure_nodump())
+		goto done;
 	if (config_server_load(path, &cfg))
 		goto done;
 	h.default_timeout = cfg.timeout;

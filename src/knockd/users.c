@@ -100,7 +100,7 @@ users_free(struct users *u)
 	free(u);
 }
 
-const struct user *
+struct user *
 users_find(const struct users *u, const char *name)
 {
 	struct user key;

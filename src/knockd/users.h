@@ -15,6 +15,10 @@ struct user {
 	struct mac *c2s;		/* verifies KNOCK and RESPONSE */
 	struct mac *s2c;		/* seals CHALLENGE, COMEIN, GOAWAY */
 	struct config_user *cfg;	/* allow list, owned by users */
+
+	/* Replay-cache entries this user holds, per live epoch (& 1). */
+	uint32_t quota_epoch[2];
+	uint32_t quota_used[2];
 };
 
 struct users;
@@ -35,7 +39,7 @@ void users_free(struct users *u);
  * users_find(u, name): the user called name, or NULL. One lookup by name,
  * so a packet costs one MAC whatever the number of users.
  */
-const struct user *users_find(const struct users *u, const char *name);
+struct user *users_find(const struct users *u, const char *name);
 
 /*
  * users_count(u): how many users there are.

@@ -53,6 +53,7 @@ write_file(const char *name, mode_t mode, const char *text)
 	int fd;
 
 	tpath(path, name);
+	(void)unlink(path);	/* a fresh file: ours, whatever a test did */
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
@@ -710,7 +711,7 @@ test_server_inline_key_mode(void **state)
 	free(err);
 	config_server_free(&cfg);
 
-	/* Owned by someone else: refused even at 0600. */
+	/* Owned by someone else: refused even at 0600 (as any config is). */
 	if (geteuid() == 0) {
 		struct capture c;
 
@@ -719,8 +720,8 @@ test_server_inline_key_mode(void **state)
 		capture_start(&c);
 		assert_int_equal(config_server_load(path, &cfg), -1);
 		err = capture_end(&c);
-		assert_non_null(strstr(err, "knockd.conf:5: key:"));
-		assert_non_null(strstr(err, "owned by neither root nor"));
+		assert_non_null(strstr(err, "knockd.conf is owned by uid "
+		    "12345, neither root nor you"));
 		assert_no_key(err);
 		free(err);
 		assert_int_equal(chown(path, 0, 0), 0);
@@ -1140,6 +1141,35 @@ test_client_key_file_lazy(void **state)
 	config_client_free(&cfg);
 }
 
+/* A config others may write is refused, whatever it holds. */
+static void
+test_config_writable_refused(void **state)
+{
+	struct config_server cfg;
+	struct config_client cc;
+	char *err;
+
+	(void)state;
+	write_file("alice.key", 0600, KEY_SEQ "\n");
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_server(ALICE, 0664, &cfg, &err), -1);
+	if (strstr(err, "knockd.conf is writable by group or others (mode "
+	    "0664)") == NULL || strstr(err, "chmod go-w") == NULL)
+		fail_msg("unexpected message:\n%s", err);
+	free(err);
+	assert_int_equal(load_server(ALICE, 0646, &cfg, &err), -1);
+	free(err);
+	assert_int_equal(load_server(ALICE, 0644, &cfg, &err), 0);
+	free(err);
+	config_server_free(&cfg);
+	memset(&cc, 0, sizeof(cc));
+	assert_int_equal(load_client("knock.conf", "[client]\nport = 6000\n",
+	    0666, &cc, 1, &err), -1);
+	assert_non_null(strstr(err, "writable by group or others"));
+	free(err);
+	config_client_free(&cc);
+}
+
 int
 main(void)
 {
@@ -1167,6 +1197,7 @@ main(void)
 		cmocka_unit_test(test_client_errors),
 		cmocka_unit_test(test_client_inline_key_mode),
 		cmocka_unit_test(test_client_key_file_lazy),
+		cmocka_unit_test(test_config_writable_refused),
 	};
 
 	log_init("test_config", 0, 0);

@@ -393,14 +393,19 @@ test_firewall_error(void **state)
 	assert_int_equal(rep.code, PROTO_REASON_FIREWALL);
 }
 
-/* Out of replay room: refused (authenticated), never opened unrecorded. */
+/*
+ * Out of replay room: refused (authenticated), never opened unrecorded;
+ * and one user can take only a quarter of the room, so others still get
+ * in.
+ */
 static void
 test_busy(void **state)
 {
 	struct ctx *c = *state;
-	uint8_t resp[PROTO_MSG_LEN], out[PROTO_MSG_LEN];
+	uint8_t resp[PROTO_MSG_LEN], out[PROTO_MSG_LEN], key[32], k[32];
 	struct handler_job job;
 	struct proto_msg m, rep;
+	struct mac *bob_c2s, *alice_c2s = c->c2s, *alice_s2c = c->s2c;
 	int i, busy = 0;
 
 	for (i = 0; i < 100 && !busy; i++) {
@@ -423,7 +428,45 @@ test_busy(void **state)
 		}
 	}
 	assert_true(busy);
-	assert_int_equal(i, 49);	/* 3/4 of the 64 slots, then busy */
+	assert_int_equal(i, 13);	/* a quarter of 48 places, then busy */
+
+	/* Bob is not held up by alice. */
+	memset(key, 0x22, sizeof(key));
+	assert_int_equal(mac_derive(key, PROTO_LABEL_C2S, k), 0);
+	bob_c2s = mac_new(k);
+	assert_int_equal(mac_derive(key, PROTO_LABEL_S2C, k), 0);
+	c->s2c = mac_new(k);
+	c->c2s = bob_c2s;
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	strcpy(m.user, "bob");
+	get_response(c, &m, &c->other, T0 + 200, resp);
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->other,
+	    T0 + 200, out, &job), HANDLER_FIREWALL);
+	mac_free(c->c2s);
+	mac_free(c->s2c);
+	c->c2s = alice_c2s;
+	c->s2c = alice_s2c;
+}
+
+/* Refusals are not recorded: they cannot fill the replay cache. */
+static void
+test_refusal_not_recorded(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t resp[PROTO_MSG_LEN], out[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg m;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 23);
+		get_response(c, &m, &c->peer, T0, resp);
+		assert_int_equal(handler_packet(&c->h, resp, sizeof(resp),
+		    &c->peer, T0, out, &job), HANDLER_REPLY);
+	}
+	assert_int_equal(replay_count(c->h.replay, m.epoch), 0);
+	assert_int_equal(c->h.stats.forbidden, 100);
+	assert_int_equal(c->h.stats.busy, 0);
 }
 
 /* With -d, drops are explained, but never more than 10 lines a second. */
@@ -483,6 +526,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_firewall_error, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_not_recorded,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_rate_limit, setup,
 		    teardown),
 	};
