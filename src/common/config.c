@@ -198,29 +198,6 @@ config_isspace(char c)
 	return (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f');
 }
 
-/*
- * Parse a decimal number min..max with nothing around it. Returns 0 or -1.
- */
-static int
-config_uint(const char *s, uint32_t min, uint32_t max, uint32_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	/* strtoul would accept " 30", "+30", "-1" and "0x1e": be strict. */
-	if (s[0] == '\0' || strlen(s) > 10)
-		return (-1);
-	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return (-1);
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v < min || v > max)
-		return (-1);
-	*out = (uint32_t)v;
-	return (0);
-}
-
 /* 1 if s is an nftables table or set name we accept. */
 static int
 config_name_valid(const char *s)
@@ -755,7 +732,7 @@ config_server_allow(struct config_server_parse *sp, const char *value)
 		timeout = 0;
 		if ((eq = strchr(svcs, '=')) != NULL) {
 			*eq = '\0';
-			if (config_uint(eq + 1, 1, CONFIG_MAX_ACCESS,
+			if (service_parse_uint(eq + 1, 1, CONFIG_MAX_ACCESS,
 			    &timeout)) {
 				config_error(f, "bad timeout in allow (1..%d "
 				    "seconds): '%s'", CONFIG_MAX_ACCESS,
@@ -870,7 +847,7 @@ config_server_key(struct config_file *f, const char *name, const char *value)
 		} else if (strcmp(name, "timeout") == 0) {
 			if (config_once(f, &sp->timeout_line, name))
 				break;
-			if (config_uint(value, 1, CONFIG_MAX_ACCESS, &v))
+			if (service_parse_uint(value, 1, CONFIG_MAX_ACCESS, &v))
 				config_error(f, "bad timeout (1..%d seconds): "
 				    "'%s'", CONFIG_MAX_ACCESS,
 				    config_quote(value));
@@ -1149,7 +1126,7 @@ config_client_key(struct config_file *f, const char *name, const char *value)
 		else if (strcmp(name, "wait") == 0) {
 			if (config_once(f, &cp->wait_line, name))
 				break;
-			if (config_uint(value, 1, CONFIG_MAX_WAIT, &v))
+			if (service_parse_uint(value, 1, CONFIG_MAX_WAIT, &v))
 				config_error(f, "bad wait (1..%d seconds): "
 				    "'%s'", CONFIG_MAX_WAIT,
 				    config_quote(value));

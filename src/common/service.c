@@ -9,20 +9,31 @@
 #include "service.h"
 
 int
-service_parse_port(const char *s, uint16_t *out)
+service_parse_uint(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 {
-	unsigned long v = 0;
+	uint64_t v = 0;
 	size_t i;
 
-	/* strtoul would accept " 22", "+22" and "0x16": be strict. */
-	if (s[0] == '\0' || strlen(s) > 5)
+	/* strtoul would accept " 30", "+30", "-1" and "0x1e": be strict. */
+	if (s[0] == '\0' || strlen(s) > 10)
 		return (-1);
 	for (i = 0; s[i] != '\0'; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return (-1);
-		v = v * 10 + (unsigned long)(s[i] - '0');
+		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
-	if (v == 0 || v > 65535)
+	if (v < min || v > max)
+		return (-1);
+	*out = (uint32_t)v;
+	return (0);
+}
+
+int
+service_parse_port(const char *s, uint16_t *out)
+{
+	uint32_t v;
+
+	if (service_parse_uint(s, 1, 65535, &v))
 		return (-1);
 	*out = (uint16_t)v;
 	return (0);

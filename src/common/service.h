@@ -32,4 +32,13 @@ const char *service_format(const struct service *svc,
  */
 int service_parse_port(const char *s, uint16_t *out);
 
+/*
+ * service_parse_uint(s, min, max, out): parse a decimal number min..max
+ * with nothing around it: no sign, space, or base prefix, since a config
+ * value or an option that strtoul half-reads is a typo to report. Used
+ * for every number knock and knockd read. Returns 0 or -1.
+ */
+int service_parse_uint(const char *s, uint32_t min, uint32_t max,
+    uint32_t *out);
+
 #endif

@@ -309,8 +309,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct knock_opts o;
-	char *end;
-	long v;
+	uint32_t v;
 	int ch;
 
 	memset(&o, 0, sizeof(o));
@@ -341,13 +340,13 @@ main(int argc, char *argv[])
 			o.family = ch == '4' ? AF_INET : AF_INET6;
 			break;
 		case 'w':
-			v = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || v < 1 ||
-			    v > 300) {
-				log_err("bad wait '%s': 1-300 seconds", optarg);
+			if (service_parse_uint(optarg, 1, CONFIG_MAX_WAIT,
+			    &v)) {
+				log_err("bad wait '%s': 1-%d seconds", optarg,
+				    CONFIG_MAX_WAIT);
 				return (EXIT_USAGE);
 			}
-			o.wait = (unsigned)v;
+			o.wait = v;
 			break;
 		case 'q':
 			o.quiet = 1;

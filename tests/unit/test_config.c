@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include "capture.h"
+
 #include "config.h"
 #include "keys.h"
 #include "log.h"
@@ -59,44 +61,6 @@ write_file(const char *name, mode_t mode, const char *text)
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	assert_int_equal(fchmod(fd, mode), 0);
 	close(fd);
-}
-
-struct capture {
-	int saved;
-	FILE *tmp;
-};
-
-/* Send stderr (where log.c writes) to a temporary file. */
-static void
-capture_start(struct capture *c)
-{
-
-	fflush(stderr);
-	c->tmp = tmpfile();
-	assert_non_null(c->tmp);
-	c->saved = dup(2);
-	assert_true(c->saved >= 0);
-	assert_true(dup2(fileno(c->tmp), 2) >= 0);
-}
-
-/* Restore stderr; return what was written to it (free it). */
-static char *
-capture_end(struct capture *c)
-{
-	char *buf;
-	long n;
-
-	fflush(stderr);
-	dup2(c->saved, 2);
-	close(c->saved);
-	fseek(c->tmp, 0, SEEK_END);
-	n = ftell(c->tmp);
-	rewind(c->tmp);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, c->tmp), (size_t)n);
-	fclose(c->tmp);
-	return (buf);
 }
 
 /* No message may show a key, whole or in part. */
