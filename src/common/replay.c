@@ -31,20 +31,24 @@ struct replay_gen {
 struct replay {
 	size_t mask;
 	struct mac *index;		/* keyed hash: where a cookie goes */
+	/* The last cookie hashed and where it went: a RESPONSE is looked up
+	 * and then recorded, and the MAC need not be computed twice. */
+	uint8_t last_key[REPLAY_KEY_LEN];
+	size_t last_index;
+	int last_valid;
 	struct replay_gen gen[2];	/* indexed by epoch & 1 */
 };
 
 struct replay *
 replay_new(size_t slots)
 {
+	uint8_t key[MAC_KEY_LEN];
 	struct replay *r;
 	size_t n = 16;
 	int i;
 
 	while (n < slots && n < ((size_t)1 << 30))
 		n <<= 1;
-	uint8_t key[MAC_KEY_LEN];
-
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto err0;
 	r->mask = n - 1;
@@ -89,17 +93,22 @@ replay_free(struct replay *r)
  * of the table, making every probe long.
  */
 static size_t
-replay_hash(const struct replay *r, const uint8_t *cookie)
+replay_hash(struct replay *r, const uint8_t *cookie)
 {
 	uint8_t tag[MAC_TAG_LEN];
 	size_t h = 0;
 	int i;
 
+	if (r->last_valid && memcmp(r->last_key, cookie, REPLAY_KEY_LEN) == 0)
+		return (r->last_index);
 	memset(tag, 0, sizeof(tag));
 	(void)mac_compute(r->index, cookie, REPLAY_KEY_LEN, tag);
 	for (i = 0; i < 8; i++)
 		h = (h << 8) | tag[i];
-	return (h & r->mask);
+	memcpy(r->last_key, cookie, REPLAY_KEY_LEN);
+	r->last_index = h & r->mask;
+	r->last_valid = 1;
+	return (r->last_index);
 }
 
 /* The slot holding cookie, or the free slot where it would go. */

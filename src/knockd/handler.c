@@ -12,7 +12,7 @@
 #include "handler.h"
 
 /*
- * Count a drop and, with -d, say why, at most HANDLER_DEBUG_PER_SECOND
+ * Count a drop and, with -d, say why, at most HANDLER_LOG_PER_SECOND
  * lines a second so that even a debugging daemon cannot be made to fill
  * its log. The user name is safe to print: proto_parse allowed only
  * [A-Za-z0-9._@-] in it.
@@ -21,11 +21,11 @@ static int
 handler_log_allowed(struct handler *h, uint64_t now)
 {
 
-	if (h->debug_second != now) {
-		h->debug_second = now;
-		h->debug_lines = 0;
+	if (h->log_second != now) {
+		h->log_second = now;
+		h->log_lines = 0;
 	}
-	return (h->debug_lines++ < HANDLER_DEBUG_PER_SECOND);
+	return (h->log_lines++ < HANDLER_LOG_PER_SECOND);
 }
 
 static enum handler_verdict
@@ -57,6 +57,17 @@ handler_seal(const struct user *u, const struct proto_msg *req, uint8_t type,
 	return (proto_seal(&rep, u->s2c, out));
 }
 
+/* The verdict for a reply: send it if it could be sealed. */
+static enum handler_verdict
+handler_reply(const struct user *u, const struct proto_msg *req, uint8_t type,
+    uint16_t code, uint32_t duration, uint8_t out[static PROTO_MSG_LEN])
+{
+
+	if (handler_seal(u, req, type, code, duration, out))
+		return (HANDLER_DROP);
+	return (HANDLER_REPLY);
+}
+
 static enum handler_verdict
 handler_knock(struct handler *h, struct user *u, struct proto_msg *m,
     const struct addr *peer, uint64_t now, uint8_t out[static PROTO_MSG_LEN])
@@ -64,7 +75,7 @@ handler_knock(struct handler *h, struct user *u, struct proto_msg *m,
 
 	if (cookie_make(h->jar, now, m, peer, &m->epoch, m->cookie))
 		return (HANDLER_DROP);
-	if (handler_seal(u, m, PROTO_CHALLENGE, 0, 0, out))
+	if (handler_reply(u, m, PROTO_CHALLENGE, 0, 0, out) == HANDLER_DROP)
 		return (HANDLER_DROP);
 	h->stats.challenges++;
 	return (HANDLER_REPLY);
@@ -112,9 +123,8 @@ handler_response(struct handler *h, struct user *u,
 		h->stats.replayed++;
 		if (ans.type == 0)	/* first copy still in this batch */
 			return (HANDLER_DROP);
-		if (handler_seal(u, m, ans.type, ans.code, ans.duration, out))
-			return (HANDLER_DROP);
-		return (HANDLER_REPLY);
+		return (handler_reply(u, m, ans.type, ans.code, ans.duration,
+		    out));
 	}
 
 	/*
@@ -134,10 +144,8 @@ handler_response(struct handler *h, struct user *u,
 			    "close", service_format(&svc, s),
 			    addr_format(peer, a, 0), u->name);
 		}
-		if (handler_seal(u, m, PROTO_GOAWAY, PROTO_REASON_FORBIDDEN, 0,
-		    out))
-			return (HANDLER_DROP);
-		return (HANDLER_REPLY);
+		return (handler_reply(u, m, PROTO_GOAWAY,
+		    PROTO_REASON_FORBIDDEN, 0, out));
 	}
 
 	/* Record before acting: an answer that cannot be recorded could be
@@ -146,9 +154,8 @@ handler_response(struct handler *h, struct user *u,
 	if (handler_quota_take(h, u, m->epoch) ||
 	    replay_insert(h->replay, m->epoch, m->cookie, &ans)) {
 		h->stats.busy++;
-		if (handler_seal(u, m, PROTO_GOAWAY, PROTO_REASON_BUSY, 0, out))
-			return (HANDLER_DROP);
-		return (HANDLER_REPLY);
+		return (handler_reply(u, m, PROTO_GOAWAY, PROTO_REASON_BUSY, 0,
+		    out));
 	}
 
 	job->user = u;

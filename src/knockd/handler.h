@@ -40,11 +40,12 @@ struct handler {
 	struct replay *replay;
 	uint32_t default_timeout;
 	struct handler_stats stats;
-	uint64_t debug_second;	/* rate limit of the -d drop lines */
-	unsigned debug_lines;
+	uint64_t log_second;	/* rate limit of per-packet log lines */
+	unsigned log_lines;
 };
 
-#define HANDLER_DEBUG_PER_SECOND	10
+/* Per-packet log lines (refusals, and -d drops) allowed each second. */
+#define HANDLER_LOG_PER_SECOND	10
 
 /*
  * One user may hold at most this share of an epoch's replay-cache room,
