@@ -11,6 +11,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,15 +145,11 @@ fw_name_ok(const char *what, const char *name)
 }
 
 /*
- * fw_open(family, table, set4, set6): open a netlink socket for the given
- * nftables family ("inet", "ip" or "ip6") and table, and remember the set
- * names (set4 is unused for family "ip6", set6 for "ip"). Does not talk to
- * the kernel beyond opening the socket. Returns NULL and logs on failure.
- * The strings are copied.
+ * fw_open(family, table, set4, set6, fd): see fw.h.
  */
 struct fw *
 fw_open(const char *family, const char *table, const char *set4,
-    const char *set6)
+    const char *set6, int fd)
 {
 	struct fw *fw;
 	uint16_t nfproto;
@@ -192,12 +189,24 @@ fw_open(const char *family, const char *table, const char *set4,
 	if (nfproto != NFPROTO_IPV4)
 		strcpy(fw->set6, set6);
 
-	if ((fw->nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL) {
+	if (fd != -1) {
+		/*
+		 * A socket systemd opened (and bound) in the host's network
+		 * namespace: it still reaches the host's nftables when this
+		 * process runs with PrivateNetwork=. Blocking, as ours would
+		 * be: fw_request() waits for its answers.
+		 */
+		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) ==
+		    -1 || (fw->nl = mnl_socket_fdopen(fd)) == NULL) {
+			log_err("nftables: cannot use the netlink socket "
+			    "passed by systemd: %s", strerror(errno));
+			goto err1;
+		}
+	} else if ((fw->nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL) {
 		log_err("nftables: cannot open a netlink socket: %s",
 		    strerror(errno));
 		goto err1;
-	}
-	if (mnl_socket_bind(fw->nl, 0, MNL_SOCKET_AUTOPID) == -1) {
+	} else if (mnl_socket_bind(fw->nl, 0, MNL_SOCKET_AUTOPID) == -1) {
 		log_err("nftables: cannot bind the netlink socket: %s",
 		    strerror(errno));
 		goto err2;

@@ -33,14 +33,16 @@ struct fw_change {
 };
 
 /*
- * fw_open(family, table, set4, set6): open a netlink socket for the given
- * nftables family ("inet", "ip" or "ip6") and table, and remember the set
- * names (set4 is unused for family "ip6", set6 for "ip"). Does not talk to
- * the kernel beyond opening the socket. Returns NULL and logs on failure.
- * The strings are copied.
+ * fw_open(family, table, set4, set6, fd): for the given nftables family
+ * ("inet", "ip" or "ip6") and table, remember the set names (set4 is
+ * unused for family "ip6", set6 for "ip") and open a netlink socket, or
+ * with fd other than -1 take that NETLINK_NETFILTER socket, already bound
+ * (systemd's ListenNetlink=netfilter); fw_close() closes it either way.
+ * Does not talk to the kernel beyond that. Returns NULL and logs on
+ * failure. The strings are copied.
  */
 struct fw *fw_open(const char *family, const char *table, const char *set4,
-    const char *set6);
+    const char *set6, int fd);
 
 /*
  * fw_check(fw): ask the kernel for the table and sets and verify that each

@@ -187,6 +187,17 @@ keys_generate(uint8_t key[static KEYS_KEY_LEN])
  * by group or others"); nothing is logged. keys_check_private() and the
  * config parser (for keys written inline) share this one rule.
  */
+static int trust_group;
+static gid_t trusted_gid;
+
+void
+keys_trust_group(gid_t gid)
+{
+
+	trust_group = 1;
+	trusted_gid = gid;
+}
+
 const char *
 keys_private_reason(const struct stat *st)
 {
@@ -196,7 +207,8 @@ keys_private_reason(const struct stat *st)
 	/* Writable is worse than readable: someone could plant a key. */
 	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
 		return ("is writable by group or others");
-	if ((st->st_mode & (S_IRGRP | S_IROTH)) != 0)
+	if ((st->st_mode & S_IROTH) != 0 || ((st->st_mode & S_IRGRP) != 0 &&
+	    !(trust_group && st->st_gid == trusted_gid)))
 		return ("is readable by group or others");
 	if ((st->st_mode & (S_IXGRP | S_IXOTH)) != 0)
 		return ("grants permissions to group or others");

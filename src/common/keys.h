@@ -39,12 +39,22 @@ int keys_generate(uint8_t key[static KEYS_KEY_LEN]);
 /*
  * keys_private_reason(st): NULL if a file with status st may hold key
  * material: a regular file, with no permission at all for group or others,
- * owned by root or the effective user (as ssh wants of private keys).
+ * owned by root or the effective user (as ssh wants of private keys); read
+ * permission for the group keys_trust_group() named is the one exception.
  * Otherwise why not, as a phrase that follows the file name ("is readable
  * by group or others"); nothing is logged. keys_check_private() and the
  * config parser (for keys written inline) share this one rule.
  */
 const char *keys_private_reason(const struct stat *st);
+
+/*
+ * keys_trust_group(gid): also accept key files that gid may read (but not
+ * write), for a daemon whose private group owns its config: root:knockd
+ * 0640 lets root edit and only knockd read. Whether gid is private to this
+ * process is the caller's judgement. Process-wide; the default trusts no
+ * group.
+ */
+void keys_trust_group(gid_t gid);
 
 /*
  * keys_check_private(fd, path): apply keys_private_reason() to the open

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "config.h"
 
 /*
  * listen_bind(a, port): a non-blocking UDP socket bound to a:port that
@@ -17,5 +18,18 @@
  * logging.
  */
 int listen_bind(const struct addr *a, uint16_t port);
+
+/*
+ * listen_adopt(cfg, path, fds, n): take the n sockets systemd passed instead of
+ * binding: each must be a bound UDP socket whose address and port are in
+ * cfg's listen and port, and every listen address of cfg must have one (an
+ * IPv6 wildcard socket that also takes IPv4 counts for 0.0.0.0 as well).
+ * Makes them non-blocking and sets them up as listen_bind() would. On any
+ * difference logs every one of them, naming the config file path and
+ * what to change, and returns
+ * -1; otherwise 0.
+ */
+int listen_adopt(const struct config_server *cfg, const char *path,
+    const int *fds, size_t n);
 
 #endif

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -19,6 +20,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "systemd.h"
 
 #define LOOP_BATCH	64		/* datagrams per recvmmsg */
 #define LOOP_ROUNDS	16		/* batches per socket per wake-up */
@@ -359,6 +361,17 @@ loop_reload(struct loop *l)
 	return (0);
 }
 
+void
+loop_notify_ready(const struct loop *l)
+{
+	char msg[96];
+	size_t n = users_count(l->h->users);
+
+	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=serving %zu user%s", n,
+	    n == 1 ? "" : "s");
+	systemd_notify(msg);
+}
+
 /* Returns 1 to stop, 0 to go on. */
 static int
 loop_signal(struct loop *l)
@@ -372,7 +385,10 @@ loop_signal(struct loop *l)
 			log_notice("stopping on signal %u", si.ssi_signo);
 			return (1);
 		case SIGHUP:
+			/* systemd waits for READY=1 again, failed or not. */
+			systemd_notify_reloading();
 			(void)loop_reload(l);
+			loop_notify_ready(l);
 			break;
 		case SIGUSR1: {
 			struct handler_stats zero;

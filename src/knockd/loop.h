@@ -22,6 +22,13 @@ struct loop *loop_new(struct handler *h, struct fw *fw, const int *fds,
     size_t nfds, const char *config_path);
 
 /*
+ * loop_notify_ready(l): tell systemd (if it started knockd) that knockd is
+ * serving: READY=1 with a STATUS= line. Sent again after each reload,
+ * which loop_run() announces with RELOADING=1.
+ */
+void loop_notify_ready(const struct loop *l);
+
+/*
  * loop_run(l): serve until SIGTERM or SIGINT. Returns 0 on such a stop,
  * -1 on a fatal error (logged).
  */

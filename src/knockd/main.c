@@ -6,6 +6,10 @@
  * loop is fatal and says why.
  */
 #include <getopt.h>
+#include <grp.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +19,45 @@
 #include "cookie.h"
 #include "fw.h"
 #include "handler.h"
+#include "keys.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
 #include "replay.h"
 #include "secure.h"
+#include "systemd.h"
 #include "users.h"
+
+#define KNOCKD_USER	"knockd"	/* knockd.service's User= */
+
+/*
+ * knockd.service runs knockd as the system user knockd, and its config is
+ * root:knockd 0640: root edits it, only knockd reads it. So knockd trusts
+ * that group to read files holding keys, provided it is private to the
+ * user: named as the user, with no other members, and not root's. It is
+ * the group of the user knockd runs as, or, when root runs knockd (a
+ * --check, or a debugging session), of the user knockd.
+ */
+static void
+trust_private_group(void)
+{
+	struct passwd *pw;
+	struct group *gr;
+	char **m;
+
+	if (geteuid() == 0)
+		pw = getpwnam(KNOCKD_USER);
+	else if ((pw = getpwuid(geteuid())) != NULL && pw->pw_gid != getegid())
+		pw = NULL;
+	if (pw == NULL || pw->pw_uid == 0 || pw->pw_gid == 0 ||
+	    (gr = getgrgid(pw->pw_gid)) == NULL ||
+	    strcmp(gr->gr_name, pw->pw_name) != 0)
+		return;
+	for (m = gr->gr_mem; *m != NULL; m++)
+		if (strcmp(*m, pw->pw_name) != 0)
+			return;
+	keys_trust_group(pw->pw_gid);
+}
 
 static void
 usage(FILE *f)
@@ -37,6 +74,42 @@ usage(FILE *f)
 	    "  -V, --version      print the version and exit\n"
 	    "  -h, --help         print this help and exit\n",
 	    CONFIG_SERVER_PATH);
+}
+
+/*
+ * Sort what systemd passed: UDP sockets for knocks (ListenDatagram=) and
+ * at most one netfilter netlink socket (ListenNetlink=netfilter), with
+ * which knockd reaches the host's nftables even in a private network
+ * namespace. Anything else means knockd.socket is not ours.
+ */
+static int
+take_passed(int n, int *udp, size_t *nudp, int *nl)
+{
+	int fd, domain, proto;
+	socklen_t il;
+
+	for (fd = SYSTEMD_FDS_START; fd < SYSTEMD_FDS_START + n; fd++) {
+		il = sizeof(int);
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &il) == -1)
+			domain = -1;
+		il = sizeof(int);
+		if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &il) == -1)
+			proto = -1;
+		if (domain == AF_NETLINK && proto == NETLINK_NETFILTER &&
+		    *nl == -1)
+			*nl = fd;
+		else if ((domain == AF_INET || domain == AF_INET6) &&
+		    *nudp < CONFIG_LISTEN_MAX)
+			udp[(*nudp)++] = fd;
+		else {
+			log_err("systemd passed descriptor %d, which knockd "
+			    "cannot use: knockd.socket should have "
+			    "ListenDatagram= lines (at most %d) and one "
+			    "ListenNetlink=netfilter", fd, CONFIG_LISTEN_MAX);
+			return (-1);
+		}
+	}
+	return (0);
 }
 
 int
@@ -57,7 +130,7 @@ main(int argc, char *argv[])
 	struct loop *loop = NULL;
 	int fds[CONFIG_LISTEN_MAX];
 	size_t nfds = 0, i;
-	int ch, check = 0, debug = 0, rc = 1;
+	int ch, check = 0, debug = 0, rc = 1, npassed, nlfd = -1;
 
 	while ((ch = getopt_long(argc, argv, "c:tdVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -98,13 +171,21 @@ main(int argc, char *argv[])
 	 * away from ptrace by unprivileged processes. */
 	if (secure_nodump())
 		goto done;
+	trust_private_group();
+	/* Under systemd: the sockets it made for us, and where to report. */
+	if ((npassed = systemd_listen_fds()) == -1 || systemd_notify_open())
+		goto done;
+	if (!check && take_passed(npassed, fds, &nfds, &nlfd))
+		goto done;
 	if (config_server_load(path, &cfg))
 		goto done;
 	h.default_timeout = cfg.timeout;
 	if ((h.users = users_new(&cfg)) == NULL)
 		goto done;
-	if ((fw = fw_open(cfg.family, cfg.table, cfg.set4, cfg.set6)) == NULL)
+	if ((fw = fw_open(cfg.family, cfg.table, cfg.set4, cfg.set6,
+	    check ? -1 : nlfd)) == NULL)
 		goto done;
+	nlfd = -1;		/* fw owns it now */
 	if (fw_check(fw))
 		goto done;
 	if (check) {
@@ -119,18 +200,26 @@ main(int argc, char *argv[])
 		log_err("out of memory");
 		goto done;
 	}
-	for (i = 0; i < cfg.nlisten; i++) {
-		if ((fds[nfds] = listen_bind(&cfg.listen[i], cfg.port)) == -1)
+	if (nfds > 0) {
+		if (listen_adopt(&cfg, path, fds, nfds))
 			goto done;
-		nfds++;
-	}
+	} else
+		for (i = 0; i < cfg.nlisten; i++) {
+			if ((fds[nfds] = listen_bind(&cfg.listen[i],
+			    cfg.port)) == -1)
+				goto done;
+			nfds++;
+		}
 	if ((loop = loop_new(&h, fw, fds, nfds, path)) == NULL)
 		goto done;
-	log_notice("knockd %s ready: %zu user%s, port %u, nftables %s %s",
+	log_notice("knockd %s ready: %zu user%s, port %u%s, nftables %s %s",
 	    VERSION, users_count(h.users), users_count(h.users) == 1 ? "" : "s",
-	    cfg.port, cfg.family, cfg.table);
+	    cfg.port, npassed > 0 ? " (sockets from systemd)" : "", cfg.family,
+	    cfg.table);
+	loop_notify_ready(loop);
 	if (loop_run(loop) == 0)
 		rc = 0;
+	systemd_notify("STOPPING=1");
 
 done:
 	loop_free(loop);
@@ -140,6 +229,9 @@ done:
 	cookie_jar_free(h.jar);
 	users_free(h.users);
 	fw_close(fw);
+	if (nlfd != -1)
+		close(nlfd);
 	config_server_free(&cfg);
+	systemd_notify_close();
 	return (rc);
 }

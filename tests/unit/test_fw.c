@@ -195,7 +195,7 @@ change(struct fw_change *c, enum fw_op op, const char *ip, uint8_t ipproto,
 static struct fw *
 fw_knock(void)
 {
-	struct fw *fw = fw_open("inet", "knock", "allow4", "allow6");
+	struct fw *fw = fw_open("inet", "knock", "allow4", "allow6", -1);
 
 	assert_non_null(fw);
 	return (fw);
@@ -232,10 +232,10 @@ test_open_bad_args(void **state)
 	memset(longname, 'x', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	log_start();
-	assert_null(fw_open("bridge", "knock", "allow4", "allow6"));
-	assert_null(fw_open("inet", longname, "allow4", "allow6"));
-	assert_null(fw_open("inet", "knock", "", "allow6"));
-	assert_null(fw_open("ip6", "knock", "allow4", NULL));
+	assert_null(fw_open("bridge", "knock", "allow4", "allow6", -1));
+	assert_null(fw_open("inet", longname, "allow4", "allow6", -1));
+	assert_null(fw_open("inet", "knock", "", "allow6", -1));
+	assert_null(fw_open("ip6", "knock", "allow4", NULL, -1));
 	assert_int_equal(log_stop(), 4);
 }
 
@@ -256,7 +256,7 @@ test_check_no_table(void **state)
 
 	/* The table is per family: an ip6 table "knock" is another one. */
 	assert_int_equal(setup(NULL), 0);
-	assert_non_null(fw6 = fw_open("ip6", "knock", NULL, "allow6"));
+	assert_non_null(fw6 = fw_open("ip6", "knock", NULL, "allow6", -1));
 	log_start();
 	assert_int_equal(fw_check(fw6), -1);
 	assert_int_equal(log_stop(), 1);
@@ -272,7 +272,7 @@ test_check_no_timeout(void **state)
 	(void)state;
 	assert_int_equal(nft("add set inet knock nt '{ type ipv4_addr . "
 	    "inet_proto . inet_service; }'"), 0);
-	assert_non_null(fw = fw_open("inet", "knock", "nt", "allow6"));
+	assert_non_null(fw = fw_open("inet", "knock", "nt", "allow6", -1));
 	log_start();
 	assert_int_equal(fw_check(fw), -1);
 	assert_int_equal(log_stop(), 1);
@@ -290,7 +290,7 @@ test_check_wrong_type(void **state)
 	(void)state;
 	assert_int_equal(nft("add set inet knock two '{ type ipv4_addr . "
 	    "inet_service; flags timeout; }'"), 0);
-	assert_non_null(fw = fw_open("inet", "knock", "two", "allow6"));
+	assert_non_null(fw = fw_open("inet", "knock", "two", "allow6", -1));
 	log_start();
 	assert_int_equal(fw_check(fw), -1);
 	assert_int_equal(log_stop(), 1);
@@ -300,7 +300,7 @@ test_check_wrong_type(void **state)
 	fw_close(fw);
 
 	/* Right shape, wrong address family: the IPv4 set as set6. */
-	assert_non_null(fw = fw_open("inet", "knock", "allow4", "allow4"));
+	assert_non_null(fw = fw_open("inet", "knock", "allow4", "allow4", -1));
 	log_start();
 	assert_int_equal(fw_check(fw), -1);
 	assert_int_equal(log_stop(), 1);
@@ -317,7 +317,7 @@ test_check_map_and_missing(void **state)
 	(void)state;
 	assert_int_equal(nft("add map inet knock m '{ type ipv4_addr . "
 	    "inet_proto . inet_service : verdict; flags timeout; }'"), 0);
-	assert_non_null(fw = fw_open("inet", "knock", "m", "nosuch"));
+	assert_non_null(fw = fw_open("inet", "knock", "m", "nosuch", -1));
 	log_start();
 	assert_int_equal(fw_check(fw), -1);
 	/* Both problems are reported, each once. */
@@ -440,7 +440,7 @@ test_bad_change_fails_alone(void **state)
 	struct fw_change c[4];
 
 	(void)state;
-	assert_non_null(fw = fw_open("inet", "knock", "allow4", "nosuch6"));
+	assert_non_null(fw = fw_open("inet", "knock", "allow4", "nosuch6", -1));
 	change(&c[0], FW_OPEN, "192.0.2.30", IPPROTO_TCP, 22, 60);
 	change(&c[1], FW_OPEN, "2001:db8::30", IPPROTO_TCP, 22, 60);
 	change(&c[2], FW_OPEN, "192.0.2.31", IPPROTO_UDP, 53, 60);
@@ -473,7 +473,7 @@ test_family_without_set(void **state)
 	assert_int_equal(nft("add table ip knock4"), 0);
 	assert_int_equal(nft("add set ip knock4 allow4 '{ type ipv4_addr . "
 	    "inet_proto . inet_service; flags timeout; }'"), 0);
-	assert_non_null(fw = fw_open("ip", "knock4", "allow4", NULL));
+	assert_non_null(fw = fw_open("ip", "knock4", "allow4", NULL, -1));
 	assert_int_equal(fw_check(fw), 0);
 	change(&c[0], FW_OPEN, "2001:db8::40", IPPROTO_TCP, 22, 60);
 	change(&c[1], FW_OPEN, "203.0.113.40", IPPROTO_TCP, 22, 60);
@@ -498,7 +498,7 @@ test_many(void **state)
 	size_t i;
 
 	(void)state;
-	assert_non_null(fw = fw_open("inet", "knock", "allow4", "nosuch6"));
+	assert_non_null(fw = fw_open("inet", "knock", "allow4", "nosuch6", -1));
 	for (i = 0; i < 200; i++) {
 		snprintf(ip, sizeof(ip), "%s.%zu", i < 100 ? "198.51.100" :
 		    "203.0.113", i % 100 + 1);

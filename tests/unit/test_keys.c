@@ -401,6 +401,37 @@ test_private_reason(void **state)
 	assert_non_null(keys_private_reason(&st));
 }
 
+/*
+ * A trusted group (knockd's own) may read, and only read; any other
+ * group, and others, still may not. Runs last: the trust is process-wide.
+ */
+static void
+test_trusted_group(void **state)
+{
+	static const mode_t bad[] = { 0660, 0650, 0644, 0604, 0620, 0610 };
+	struct stat st;
+	size_t i;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	st.st_mode = S_IFREG | 0640;
+	st.st_uid = 0;
+	st.st_gid = 4242;
+	assert_string_equal(keys_private_reason(&st),
+	    "is readable by group or others");
+	keys_trust_group(4242);
+	assert_null(keys_private_reason(&st));
+	st.st_mode = S_IFREG | 0440;
+	assert_null(keys_private_reason(&st));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		st.st_mode = S_IFREG | bad[i];
+		assert_non_null(keys_private_reason(&st));
+	}
+	st.st_mode = S_IFREG | 0640;
+	st.st_gid = 4243;
+	assert_non_null(keys_private_reason(&st));
+}
+
 static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -441,6 +472,7 @@ main(void)
 		cmocka_unit_test(test_read_file_owner),
 		cmocka_unit_test(test_read_file_bad),
 		cmocka_unit_test(test_private_reason),
+		cmocka_unit_test(test_trusted_group),
 	};
 
 	log_init("test_keys", 0, 0);
