@@ -5,12 +5,26 @@
 #   make demo       a narrated demo in network namespaces (root)
 #   make unit       unit tests only
 #   make sanitize   unit tests under ASan/UBSan
+#   make install    binaries, man pages, units, example configs (DESTDIR,
+#                   PREFIX, SYSCONFDIR, ... below); make uninstall
 
 CC	?= cc
 PKG_CONFIG ?= pkg-config
-PREFIX	?= /usr/local
-SYSCONFDIR ?= /etc
 VERSION	:= 0.1.0
+
+# Where make install puts things. The systemd and bash-completion
+# directories are the system's own (from pkg-config, else the usual path):
+# a unit under /usr/local is not found by systemd.
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/knock
+SYSCONFDIR ?= /etc
+pc_var	= $(or $(shell $(PKG_CONFIG) --variable=$(1) $(2) 2>/dev/null),$(3))
+SYSTEMDUNITDIR ?= $(call pc_var,systemdsystemunitdir,systemd,/lib/systemd/system)
+SYSUSERSDIR ?= $(call pc_var,sysusersdir,systemd,/usr/lib/sysusers.d)
+BASHCOMPDIR ?= $(call pc_var,completionsdir,bash-completion,$(PREFIX)/share/bash-completion/completions)
 
 CFLAGS	?= -O2 -g
 WARN	:= -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
@@ -37,13 +51,22 @@ KNOCKD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard src/knockd/*.c))
 # Everything of knockd but main(), so unit tests can drive its parts.
 KNOCKD_LIB_OBJ := $(filter-out $(B)/src/knockd/main.o,$(KNOCKD_OBJ))
 KNOCK_OBJ  := $(patsubst %.c,$(B)/%.o,$(wildcard src/knock/*.c))
+# And of knock, likewise.
+KNOCK_LIB_OBJ := $(filter-out $(B)/src/knock/main.o,$(KNOCK_OBJ))
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 all: $(B)/knockd $(B)/knock
 
-$(B)/%.o: %.c $(wildcard src/common/*.h src/knockd/*.h src/knock/*.h) Makefile
+# The compiler and flags of the last build (SYSCONFDIR among them): a
+# change rebuilds everything, so "make install SYSCONFDIR=..." cannot
+# install binaries that look for their config elsewhere.
+$(B)/flags: FORCE
+	@mkdir -p $(B)
+	@echo '$(CC) $(ALL_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS)' >$@
+
+$(B)/%.o: %.c $(wildcard src/common/*.h src/knockd/*.h src/knock/*.h) Makefile $(B)/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -51,6 +74,9 @@ $(B)/libcommon.a: $(COMMON_OBJ)
 	$(AR) rcs $@ $^
 
 $(B)/libknockd.a: $(KNOCKD_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/libknock.a: $(KNOCK_LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(B)/knockd: $(B)/src/knockd/main.o $(B)/libknockd.a $(FW_OBJ) $(B)/libcommon.a
@@ -61,10 +87,10 @@ $(B)/knock: $(KNOCK_OBJ) $(B)/libcommon.a
 
 # Unit tests use cmocka, Debian's packaged standard C unit-test library:
 # it gives isolated test cases and a summary line CI can read.
-$(B)/tests/%: tests/unit/%.c tests/unit/*.h $(B)/libknockd.a $(B)/libcommon.a $(FW_OBJ)
+$(B)/tests/%: tests/unit/%.c tests/unit/*.h $(B)/libknockd.a $(B)/libknock.a $(B)/libcommon.a $(FW_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc/knockd -Itests/unit $(LDHARDEN) $(LDFLAGS) -o $@ $< \
-		$(B)/libknockd.a $(FW_OBJ) $(B)/libcommon.a $(SERVER_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Isrc/knockd -Isrc/knock -Itests/unit $(LDHARDEN) $(LDFLAGS) -o $@ $< \
+		$(B)/libknockd.a $(B)/libknock.a $(FW_OBJ) $(B)/libcommon.a $(SERVER_LIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)
@@ -94,7 +120,72 @@ sanitize:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all unit integration check demo bench sanitize clean
+# Example configs are installed only where no file exists: an edited config
+# (and its keys) is never overwritten, and uninstall removes a config only
+# while it is still the unedited example. knockd.conf is root:knockd 0640
+# when the knockd group exists (knockd.service runs as knockd), else 0600.
+# knock.conf is 0644: it is the [host] list every user shares, and users
+# keep their keys in ~/.config/knock (knock refuses a key in a file others
+# can read; made 0600 for root's keys, other users skip it). On a real
+# install (no DESTDIR) systemd-sysusers creates the user knockd first.
+MAN1	:= man/knock.1
+MAN5	:= man/knockd.conf.5 man/knock.conf.5
+MAN8	:= man/knockd.8
+ETC	:= $(DESTDIR)$(SYSCONFDIR)/knock
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(ETC)
+	install -m 755 $(B)/knock $(DESTDIR)$(BINDIR)/knock
+	install -m 755 $(B)/knockd $(DESTDIR)$(SBINDIR)/knockd
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+	install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8
+	sed 's|/usr/sbin/knockd|$(SBINDIR)/knockd|' systemd/knockd.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/knockd.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/knockd.service
+	install -m 644 systemd/knockd.socket $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 644 systemd/knockd.sysusers $(DESTDIR)$(SYSUSERSDIR)/knockd.conf
+	install -m 644 completion/knock.bash $(DESTDIR)$(BASHCOMPDIR)/knock
+	install -m 644 nftables.conf.example README.md doc/protocol.md \
+		$(DESTDIR)$(DOCDIR)
+	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
+		echo "systemd-sysusers $(SYSUSERSDIR)/knockd.conf"; \
+		systemd-sysusers $(SYSUSERSDIR)/knockd.conf || exit 1; \
+	fi
+	@set -e; f=$(ETC)/knockd.conf; \
+	if [ -e $$f ]; then echo "keeping $$f"; \
+	elif getent group knockd >/dev/null 2>&1 && \
+	    install -m 640 -g knockd etc/knockd.conf $$f 2>/dev/null; then \
+		echo "installed $$f (root:knockd 0640)"; \
+	else install -m 600 etc/knockd.conf $$f; echo "installed $$f (0600)"; fi
+	@set -e; f=$(ETC)/knock.conf; \
+	if [ -e $$f ]; then echo "keeping $$f"; \
+	else install -m 644 etc/knock.conf $$f; echo "installed $$f (0644)"; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/knock $(DESTDIR)$(SBINDIR)/knockd \
+		$(DESTDIR)$(MANDIR)/man1/knock.1 \
+		$(DESTDIR)$(MANDIR)/man5/knockd.conf.5 \
+		$(DESTDIR)$(MANDIR)/man5/knock.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/knockd.8 \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/knockd.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/knockd.socket \
+		$(DESTDIR)$(SYSUSERSDIR)/knockd.conf \
+		$(DESTDIR)$(BASHCOMPDIR)/knock \
+		$(DESTDIR)$(DOCDIR)/nftables.conf.example \
+		$(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/protocol.md
+	@rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	@for f in knockd.conf knock.conf; do \
+		if cmp -s etc/$$f $(ETC)/$$f; then rm -f $(ETC)/$$f; \
+		elif [ -e $(ETC)/$$f ]; then echo "keeping $(ETC)/$$f: edited"; fi; \
+	done
+	@rmdir $(ETC) 2>/dev/null || true
+
+.PHONY: all unit integration check demo bench sanitize clean install uninstall FORCE
 
 # libFuzzer harnesses (clang): make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 20

@@ -273,11 +273,11 @@ config_grow(void *old, size_t n, size_t m, size_t sz)
 }
 
 /*
- * Read all of path into f. Returns 0; 1 if the file does not exist and
- * need not; or -1 after reporting.
+ * Read all of path into f. Returns 0; 1 if it cannot be opened and need
+ * (CONFIG_OPTIONAL...) says to skip it; or -1 after reporting.
  */
 static int
-config_file_read(struct config_file *f, const char *path, int must_exist)
+config_file_read(struct config_file *f, const char *path, int need)
 {
 	const char *slash;
 	size_t cap;
@@ -300,7 +300,8 @@ config_file_read(struct config_file *f, const char *path, int must_exist)
 	/* O_NONBLOCK: a FIFO must not hang us before the S_ISREG check. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
 	    -1) {
-		if (errno == ENOENT && !must_exist)
+		if ((errno == ENOENT && need != CONFIG_REQUIRED) ||
+		    (errno == EACCES && need == CONFIG_SHARED))
 			return (1);
 		log_err("%s: %s", path, strerror(errno));
 		goto err0;
@@ -939,7 +940,7 @@ config_server_load(const char *path, struct config_server *out)
 	strcpy(cfg->set4, "allow4");
 	strcpy(cfg->set6, "allow6");
 
-	if (config_file_read(&sp.f, path, 1))
+	if (config_file_read(&sp.f, path, CONFIG_REQUIRED))
 		goto err0;
 	config_parse(&sp.f);
 	if (sp.nusersec == 0)
@@ -1317,21 +1318,17 @@ err0:
 }
 
 /*
- * config_client_load(path, cfg, must_exist): parse a knock config and
- * merge it into *cfg: later files override earlier ones key by key. A
- * missing file is an error only if must_exist. Returns 0, or -1 after
- * reporting; on error *cfg is as it was.
+ * config_client_load(path, cfg, need): see config.h.
  */
 int
-config_client_load(const char *path, struct config_client *cfg,
-    int must_exist)
+config_client_load(const char *path, struct config_client *cfg, int need)
 {
 	struct config_client_parse cp;
 	int rc;
 
 	memset(&cp, 0, sizeof(cp));
 	cp.f.syn = &config_client_syntax;
-	if ((rc = config_file_read(&cp.f, path, must_exist)) == 1)
+	if ((rc = config_file_read(&cp.f, path, need)) == 1)
 		return (0);
 	if (rc)
 		goto err0;

@@ -95,14 +95,21 @@ struct config_client {
 	size_t nhosts;
 };
 
+/* How config_client_load() treats a file it cannot open. */
+#define CONFIG_OPTIONAL	0	/* missing: skipped */
+#define CONFIG_REQUIRED	1	/* missing: an error (knock -c FILE) */
+#define CONFIG_SHARED	2	/* missing, or not readable by this user
+				 * (the system-wide file holding root's
+				 * keys): skipped */
+
 /*
- * config_client_load(path, cfg, must_exist): parse a knock config and
- * merge it into *cfg: later files override earlier ones key by key. A
- * missing file is an error only if must_exist. Returns 0, or -1 after
- * reporting; on error *cfg is as it was.
+ * config_client_load(path, cfg, need): parse a knock config and merge it
+ * into *cfg: later files override earlier ones key by key. need says
+ * whether a file that cannot be opened is an error (above). Returns 0, or
+ * -1 after reporting; on error *cfg is as it was.
  */
 int config_client_load(const char *path, struct config_client *cfg,
-    int must_exist);
+    int need);
 
 /*
  * config_client_user_key(u, key): the key of user u: the inline one, or

@@ -3,14 +3,20 @@
  *
  *   knock [-c FILE] [-u USER] [-p PORT] [-4|-6] [-w SECONDS] [-q|-v]
  *         [--close] HOST SERVICE
+ *   knock -W HOST:PORT [-c FILE] [-u USER] [-p PORT] [-4|-6] [-w SECONDS]
+ *         [-q|-v]
  *   knock --genkey [-u USER]
  *
  * Quiet on success and one line on failure, so that it can sit in
- * ssh_config as  Match host X exec "knock %h 22".
+ * ssh_config as  Match host X exec "knock %h 22", or, with -W, as
+ * ProxyCommand knock -W %h:%p, where stdout carries nothing but ssh's
+ * bytes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +29,7 @@
 #include "exchange.h"
 #include "keys.h"
 #include "log.h"
+#include "relay.h"
 #include "secure.h"
 #include "genkey.h"
 
@@ -31,12 +38,14 @@
 #define EXIT_REFUSED	1
 #define EXIT_USAGE	2
 #define EXIT_NOANSWER	3
+#define EXIT_BROKEN	4	/* -W: no TCP connection, or it broke */
 
 #define KNOCK_WAIT_DEFAULT	5	/* seconds */
 
 struct knock_opts {
 	const char *config;
 	const char *user;
+	const char *proxy;	/* -W HOST:PORT */
 	uint16_t port;
 	int family;
 	unsigned wait;
@@ -53,10 +62,12 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: knock [options] HOST SERVICE\n"
 	    "       knock --close [options] HOST SERVICE\n"
+	    "       knock -W HOST:PORT [options]\n"
 	    "       knock --genkey [-u USER]\n"
 	    "\n"
-	    "SERVICE is 22, tcp/22 or udp/53. Exit status: 0 open, 1 refused,\n"
-	    "2 usage or configuration error, 3 no answer.\n"
+	    "SERVICE is 22, tcp/22 or udp/53. Exit status: 0 open (with -W:\n"
+	    "the relay ended), 1 refused, 2 usage or configuration error,\n"
+	    "3 no answer, 4 (-W) no TCP connection, or it broke.\n"
 	    "\n"
 	    "  -c, --config FILE   read only FILE (default: %s,\n"
 	    "                      then ~/.config/knock/knock.conf)\n"
@@ -64,10 +75,15 @@ usage(FILE *f)
 	    "  -p, --port PORT     knockd's UDP control port (default %u)\n"
 	    "  -4, --ipv4          knock over IPv4 only\n"
 	    "  -6, --ipv6          knock over IPv6 only\n"
-	    "  -w, --wait SECONDS  give up after SECONDS (default %d)\n"
+	    "  -w, --wait SECONDS  give up after SECONDS (default %d; with -W,\n"
+	    "                      also on the TCP connection)\n"
 	    "  -q, --quiet         print nothing, not even on failure\n"
 	    "  -v, --verbose       say what happens, also on success\n"
 	    "      --close         end the access now instead of opening\n"
+	    "  -W, --proxy HOST:PORT\n"
+	    "                      open tcp/PORT, connect to it at the address\n"
+	    "                      that answered, and relay stdin and stdout\n"
+	    "                      (ssh_config: ProxyCommand knock -W %%h:%%p)\n"
 	    "      --genkey        print a new random key and exit\n"
 	    "  -V, --version       print the version and exit\n"
 	    "  -h, --help          print this help and exit\n",
@@ -81,8 +97,8 @@ knock_load_config(const struct knock_opts *o, struct config_client *cfg)
 	const char *home, *xdg;
 
 	if (o->config != NULL)
-		return (config_client_load(o->config, cfg, 1));
-	if (config_client_load(CONFIG_CLIENT_PATH, cfg, 0))
+		return (config_client_load(o->config, cfg, CONFIG_REQUIRED));
+	if (config_client_load(CONFIG_CLIENT_PATH, cfg, CONFIG_SHARED))
 		return (-1);
 	if ((xdg = getenv("XDG_CONFIG_HOME")) != NULL && xdg[0] == '/')
 		snprintf(path, sizeof(path), "%s/knock/knock.conf", xdg);
@@ -91,7 +107,7 @@ knock_load_config(const struct knock_opts *o, struct config_client *cfg)
 		    home);
 	else
 		return (0);
-	return (config_client_load(path, cfg, 0));
+	return (config_client_load(path, cfg, CONFIG_OPTIONAL));
 }
 
 /* The first address of each family the name resolves to. */
@@ -130,8 +146,13 @@ knock_resolve(const char *host, int family, uint16_t port,
 	return (n);
 }
 
+/*
+ * Knock HOST for svc. On EXIT_OPEN, *server is the address that answered
+ * and *waitp the wait in seconds that applied.
+ */
 static int
-knock_main(const struct knock_opts *o, const char *host, const char *what)
+knock_main(const struct knock_opts *o, const char *host,
+    const struct service *svc, struct addr *server, unsigned *waitp)
 {
 	struct config_client cfg;
 	const struct config_client_host *hc;
@@ -149,13 +170,9 @@ knock_main(const struct knock_opts *o, const char *host, const char *what)
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&ex, 0, sizeof(ex));
+	ex.svc = *svc;
 	if (secure_nodump())
 		goto done;
-	if (service_parse(what, &ex.svc)) {
-		log_err("bad service '%s': use PORT, tcp/PORT or udp/PORT "
-		    "(1-65535)", what);
-		goto done;
-	}
 	if (knock_load_config(o, &cfg))
 		goto done;
 	hc = config_client_host(&cfg, host);
@@ -234,6 +251,8 @@ knock_main(const struct knock_opts *o, const char *host, const char *what)
 				    svcname, t[i].duration,
 				    addr_format(&t[i].server, a, 1),
 				    (double)t[i].elapsed_us / 1000);
+			*server = t[i].server;
+			*waitp = wait;
 			rc = EXIT_OPEN;
 			goto done;
 		}
@@ -289,6 +308,62 @@ done:
 	return (rc);
 }
 
+/*
+ * With stdin or stdout closed, the first socket made would become fd 0
+ * or 1 and the relay would talk to itself: hold them with /dev/null.
+ */
+static int
+knock_std_open(void)
+{
+	int fd;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* The lower ones are open, so this takes fd. */
+		if (open("/dev/null", O_RDWR) != fd) {
+			log_err("cannot open /dev/null: %s", strerror(errno));
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * knock -W HOST:PORT: knock for tcp/PORT, then connect to the very
+ * address that answered, not to a fresh lookup of HOST that could give
+ * another address or family than the one the firewall now lets in.
+ */
+static int
+knock_proxy(const struct knock_opts *o)
+{
+	struct service svc;
+	struct addr server;
+	char host[256], peer[ADDR_STRLEN];
+	unsigned wait = 0;
+	int fd, rc;
+
+	svc.ipproto = IPPROTO_TCP;
+	if (relay_parse_target(o->proxy, host, sizeof(host), &svc.port)) {
+		log_err("bad -W '%s': use HOST:PORT or [ADDRESS]:PORT, PORT "
+		    "1-65535", o->proxy);
+		return (EXIT_USAGE);
+	}
+	if (knock_std_open())
+		return (EXIT_USAGE);
+	if ((rc = knock_main(o, host, &svc, &server, &wait)) != EXIT_OPEN)
+		return (rc);
+	if ((fd = relay_connect(&server, svc.port, wait * 1000)) == -1)
+		return (EXIT_BROKEN);
+	server.port = svc.port;
+	addr_format(&server, peer, 1);
+	if (o->verbose)
+		log_info("connected to %s, relaying", peer);
+	rc = relay_run(fd, peer) ? EXIT_BROKEN : EXIT_OPEN;
+	close(fd);
+	return (rc);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -302,6 +377,7 @@ main(int argc, char *argv[])
 		{ "wait", required_argument, NULL, 'w' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "proxy", required_argument, NULL, 'W' },
 		{ "close", no_argument, NULL, OPT_CLOSE },
 		{ "genkey", no_argument, NULL, OPT_GENKEY },
 		{ "version", no_argument, NULL, 'V' },
@@ -309,13 +385,16 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct knock_opts o;
+	struct service svc;
+	struct addr server;
+	unsigned wait;
 	uint32_t v;
 	int ch;
 
 	memset(&o, 0, sizeof(o));
 	o.family = AF_UNSPEC;
 	log_init("knock", 0, 0);
-	while ((ch = getopt_long(argc, argv, "c:u:p:46w:qvVh", longopts,
+	while ((ch = getopt_long(argc, argv, "c:u:p:46w:W:qvVh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -348,6 +427,9 @@ main(int argc, char *argv[])
 			}
 			o.wait = v;
 			break;
+		case 'W':
+			o.proxy = optarg;
+			break;
 		case 'q':
 			o.quiet = 1;
 			break;
@@ -376,6 +458,15 @@ main(int argc, char *argv[])
 		return (EXIT_USAGE);
 	}
 	log_init("knock", 0, o.verbose);
+	if (o.proxy != NULL) {
+		if (o.genkey || o.close || optind != argc) {
+			log_err("-W HOST:PORT takes no %s (knock --help)",
+			    o.genkey ? "--genkey" : o.close ? "--close" :
+			    "HOST or SERVICE argument");
+			return (EXIT_USAGE);
+		}
+		return (knock_proxy(&o));
+	}
 	if (o.genkey) {
 		if (optind != argc) {
 			log_err("--genkey takes no HOST or SERVICE (try "
@@ -390,5 +481,10 @@ main(int argc, char *argv[])
 		    "too many arguments");
 		return (EXIT_USAGE);
 	}
-	return (knock_main(&o, argv[optind], argv[optind + 1]));
+	if (service_parse(argv[optind + 1], &svc)) {
+		log_err("bad service '%s': use PORT, tcp/PORT or udp/PORT "
+		    "(1-65535)", argv[optind + 1]);
+		return (EXIT_USAGE);
+	}
+	return (knock_main(&o, argv[optind], &svc, &server, &wait));
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1134,6 +1135,52 @@ test_config_writable_refused(void **state)
 	config_client_free(&cc);
 }
 
+/*
+ * The system-wide knock.conf may hold root's keys and be root's alone: a
+ * user who cannot read it skips it; a file named with -c, or the user's
+ * own, must be readable. Runs in a child as an unprivileged user (root
+ * reads anything).
+ */
+static void
+test_client_shared_unreadable(void **state)
+{
+	struct config_client cc;
+	char path[PATH_MAX];
+	pid_t pid;
+	int status;
+
+	(void)state;
+	write_file("root-only.conf", 0600, "[client]\nport = 6000\n");
+	tpath(path, "root-only.conf");
+	assert_int_equal(chmod(tmpdir, 0711), 0);
+	if ((pid = fork()) == 0) {
+		int ok;
+
+		memset(&cc, 0, sizeof(cc));
+		if (geteuid() != 0) {
+			if (chmod(path, 0) == -1)
+				_exit(2);
+		} else if (setgid(65534) || setuid(65534))
+			_exit(2);
+		log_set_output(fopen("/dev/null", "w"));
+		ok = config_client_load(path, &cc, CONFIG_SHARED) == 0 &&
+		    cc.port == 0 &&
+		    config_client_load(path, &cc, CONFIG_OPTIONAL) == -1 &&
+		    config_client_load(path, &cc, CONFIG_REQUIRED) == -1;
+		_exit(ok ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(chmod(tmpdir, 0700), 0);
+	/* Missing: skipped unless required. */
+	memset(&cc, 0, sizeof(cc));
+	tpath(path, "no-such.conf");
+	assert_int_equal(config_client_load(path, &cc, CONFIG_SHARED), 0);
+	assert_int_equal(config_client_load(path, &cc, CONFIG_OPTIONAL), 0);
+}
+
 int
 main(void)
 {
@@ -1162,6 +1209,7 @@ main(void)
 		cmocka_unit_test(test_client_inline_key_mode),
 		cmocka_unit_test(test_client_key_file_lazy),
 		cmocka_unit_test(test_config_writable_refused),
+		cmocka_unit_test(test_client_shared_unreadable),
 	};
 
 	log_init("test_config", 0, 0);

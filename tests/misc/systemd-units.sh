@@ -1,0 +1,46 @@
+#!/bin/bash
+# systemd-units: knockd.service and knockd.socket pass systemd-analyze
+# verify with nothing to say, and the service's exposure score from
+# systemd-analyze security is 2.0 or below.
+set -u
+command -v systemd-analyze >/dev/null ||
+    { echo "SKIP: systemd-analyze is not installed (package systemd)"; exit 77; }
+command -v man >/dev/null ||
+    { echo "SKIP: man is not installed (package man-db): verify checks Documentation="; exit 77; }
+d=$(mktemp -d "${TMPDIR:-/tmp}/knock-units.XXXXXX") || exit 1
+trap 'rm -rf "$d"' EXIT
+failed=0
+
+limit=2.0
+out=$(systemd-analyze security --offline=true systemd/knockd.service 2>&1)
+score=$(sed -n 's/.*Overall exposure level for knockd.service: \([0-9.]*\).*/\1/p' <<<"$out")
+if [ -z "$score" ]; then
+	echo "FAIL: no exposure score in: $out"
+	failed=1
+elif awk -v s="$score" -v l="$limit" 'BEGIN { exit !(s <= l) }'; then
+	echo "ok: exposure $score (limit $limit)"
+else
+	echo "FAIL: exposure $score is above $limit:"
+	grep '✗' <<<"$out"
+	failed=1
+fi
+
+# verify wants the programs and man pages the units name to exist: check
+# the units as installed (PREFIX=/usr), with the paths under the DESTDIR.
+make -s install DESTDIR="$d/root" PREFIX=/usr SYSTEMDUNITDIR=/units \
+    >/dev/null 2>&1 || { echo "FAIL: make install"; exit 1; }
+mkdir "$d/units"
+sed "s|^ExecStart=/usr/sbin/knockd|ExecStart=$d/root/usr/sbin/knockd|" \
+    "$d/root/units/knockd.service" >"$d/units/knockd.service"
+cp "$d/root/units/knockd.socket" "$d/units/"
+out=$(cd "$d/units" && MANPATH=$d/root/usr/share/man \
+    systemd-analyze verify ./knockd.service ./knockd.socket 2>&1)
+rc=$?
+if [ "$rc" = 0 ] && [ -z "$out" ]; then
+	echo "ok: systemd-analyze verify is clean"
+else
+	echo "FAIL: systemd-analyze verify (exit $rc):"
+	echo "$out"
+	failed=1
+fi
+exit "$failed"
