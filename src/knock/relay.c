@@ -13,7 +13,6 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -290,15 +289,17 @@ relay_loop(struct relay *r)
 int
 relay_run(int sock, const char *peer)
 {
-	struct relay *r;
+	/*
+	 * One relay per process, and ssh ends it with SIGHUP once the
+	 * session is over: static, so nothing is left to free then.
+	 */
+	static struct relay relay;
+	struct relay *r = &relay;
 	int rc;
 
 	/* A reader that went away is an error we report, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		log_err("relay: %s", strerror(errno));
-		return (-1);
-	}
+	memset(r, 0, sizeof(*r));
 	r->sock = sock;
 	r->up.from = STDIN_FILENO;
 	r->up.from_name = "stdin";
@@ -315,6 +316,5 @@ relay_run(int sock, const char *peer)
 
 	relay_restore(STDIN_FILENO, &r->in_flags);
 	relay_restore(STDOUT_FILENO, &r->out_flags);
-	free(r);
 	return (rc);
 }
