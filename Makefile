@@ -12,19 +12,24 @@ CC	?= cc
 PKG_CONFIG ?= pkg-config
 VERSION	:= 0.1.0
 
-# Where make install puts things. The systemd and bash-completion
-# directories are the system's own (from pkg-config, else the usual path):
-# a unit under /usr/local is not found by systemd.
+# Where make install puts things. The systemd directories come from
+# pkg-config with its prefix set to PREFIX (else the usual path under
+# PREFIX): systemd also reads /usr/local/lib/systemd/system and
+# /usr/local/lib/sysusers.d, and bash-completion
+# /usr/local/share/bash-completion, so a local install stays out of the
+# directories Debian's packages own.
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 DOCDIR	?= $(PREFIX)/share/doc/knock
 SYSCONFDIR ?= /etc
-pc_var	= $(or $(shell $(PKG_CONFIG) --variable=$(1) $(2) 2>/dev/null),$(3))
-SYSTEMDUNITDIR ?= $(call pc_var,systemdsystemunitdir,systemd,/lib/systemd/system)
-SYSUSERSDIR ?= $(call pc_var,sysusersdir,systemd,/usr/lib/sysusers.d)
-BASHCOMPDIR ?= $(call pc_var,completionsdir,bash-completion,$(PREFIX)/share/bash-completion/completions)
+pc_var	= $(or $(shell $(PKG_CONFIG) --define-variable=prefix=$(PREFIX) \
+	    --define-variable=rootprefix=$(PREFIX) --variable=$(1) $(2) \
+	    2>/dev/null),$(3))
+SYSTEMDUNITDIR ?= $(call pc_var,systemdsystemunitdir,systemd,$(PREFIX)/lib/systemd/system)
+SYSUSERSDIR ?= $(call pc_var,sysusersdir,systemd,$(PREFIX)/lib/sysusers.d)
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CFLAGS	?= -O2 -g
 WARN	:= -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
@@ -133,7 +138,24 @@ MAN5	:= man/knockd.conf.5 man/knock.conf.5
 MAN8	:= man/knockd.8
 ETC	:= $(DESTDIR)$(SYSCONFDIR)/knock
 
+# The files make install writes, for the check below.
+INSTALLED = $(BINDIR)/knock $(SBINDIR)/knockd \
+	$(SYSTEMDUNITDIR)/knockd.service $(SYSTEMDUNITDIR)/knockd.socket \
+	$(SYSUSERSDIR)/knockd.conf $(BASHCOMPDIR)/knock \
+	$(MANDIR)/man8/knockd.8 $(MANDIR)/man1/knock.1
+
 install: all
+	@# Debian packages an unrelated knockd: never overwrite a file that
+	@# belongs to a package.
+	@if [ -z "$(DESTDIR)" ] && command -v dpkg-query >/dev/null; then \
+		for f in $(INSTALLED); do \
+			if o=$$(dpkg-query -S "$$f" 2>/dev/null); then \
+				echo "make install: $$f belongs to package" \
+				    "$${o%%:*}; remove it or choose another" \
+				    "PREFIX" >&2; exit 1; \
+			fi; \
+		done; \
+	fi
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
@@ -161,7 +183,12 @@ install: all
 	elif getent group knockd >/dev/null 2>&1 && \
 	    install -m 640 -g knockd etc/knockd.conf $$f 2>/dev/null; then \
 		echo "installed $$f (root:knockd 0640)"; \
-	else install -m 600 etc/knockd.conf $$f; echo "installed $$f (0600)"; fi
+	else install -m 600 etc/knockd.conf $$f; echo "installed $$f (0600)"; fi; \
+	if [ "$$(stat -c %G:%a $$f)" != knockd:640 ]; then \
+		echo "note: knockd.service runs as user knockd: once that user" \
+		    "exists, run: chgrp knockd $(SYSCONFDIR)/knock/knockd.conf;" \
+		    "chmod 640 $(SYSCONFDIR)/knock/knockd.conf"; \
+	fi
 	@set -e; f=$(ETC)/knock.conf; \
 	if [ -e $$f ]; then echo "keeping $$f"; \
 	else install -m 644 etc/knock.conf $$f; echo "installed $$f (0644)"; fi

@@ -590,9 +590,10 @@ config_check_inline(struct config_file *f)
 		return;
 	if ((f->st.st_mode & 077) != 0)
 		config_error(f, "key: %s %s (mode %04o): refusing to use a key "
-		    "written in it; run: chmod 600 %s, or move the key to a "
+		    "written in it; run: %s %s, or move the key to a "
 		    "key-file", f->path, why,
-		    (unsigned int)(f->st.st_mode & 07777), f->path);
+		    (unsigned int)(f->st.st_mode & 07777), keys_fix(&f->st),
+		    f->path);
 	else
 		config_error(f, "key: %s %s (owner uid %u): refusing to use a "
 		    "key written in it; move the key to a key-file", f->path,

@@ -198,6 +198,13 @@ keys_trust_group(gid_t gid)
 	trusted_gid = gid;
 }
 
+void
+keys_trust_no_group(void)
+{
+
+	trust_group = 0;
+}
+
 const char *
 keys_private_reason(const struct stat *st)
 {
@@ -215,6 +222,22 @@ keys_private_reason(const struct stat *st)
 	if (st->st_uid != 0 && st->st_uid != geteuid())
 		return ("is owned by neither root nor the user reading it");
 	return (NULL);
+}
+
+/*
+ * keys_fix(st): the command, less the file name, that makes a file with
+ * status st private enough. chmod 600 would lock out a reader who is not
+ * root and does not own the file (knockd.service reading root's file):
+ * that reader needs read permission through a private group.
+ */
+const char *
+keys_fix(const struct stat *st)
+{
+
+	if (geteuid() == 0 || st->st_uid == geteuid())
+		return ("chmod 600");
+	return ("chmod 640, with a group private to this user (knockd.service: "
+	    "chgrp knockd), on");
 }
 
 /*
@@ -237,8 +260,8 @@ keys_check_private(int fd, const char *path)
 		return (0);
 	if (S_ISREG(st.st_mode) && (st.st_mode & 077) != 0)
 		log_err("%s %s (mode %04o): refusing to use the key in it; "
-		    "run: chmod 600 %s", path, why,
-		    (unsigned int)(st.st_mode & 07777), path);
+		    "run: %s %s", path, why,
+		    (unsigned int)(st.st_mode & 07777), keys_fix(&st), path);
 	else
 		log_err("%s %s (owner uid %u): refusing to use the key in it",
 		    path, why, (unsigned int)st.st_uid);

@@ -57,6 +57,17 @@ const char *keys_private_reason(const struct stat *st);
 void keys_trust_group(gid_t gid);
 
 /*
+ * keys_trust_no_group(): trust no group again (the default).
+ */
+void keys_trust_no_group(void);
+
+/*
+ * keys_fix(st): "chmod 600", or what else makes a file with status st
+ * acceptable to this process, as a command to put before the file name.
+ */
+const char *keys_fix(const struct stat *st);
+
+/*
  * keys_check_private(fd, path): apply keys_private_reason() to the open
  * file fd (fstat, so the file checked is the file read). Logs
  * "PATH is readable by group or others (mode 0644): refusing to use the

@@ -36,7 +36,6 @@ struct relay {
 	struct relay_dir up;	/* stdin to the socket */
 	struct relay_dir down;	/* the socket to stdout */
 	int sock;
-	int in_flags, out_flags;	/* to restore, or -1 */
 };
 
 static uint64_t
@@ -158,13 +157,32 @@ relay_nonblock(int fd)
 	return (fl);
 }
 
+/*
+ * stdin's and stdout's flags before we set O_NONBLOCK, or -1. They may be
+ * shared with other processes (a pipe that stderr also writes to, a
+ * terminal's session), so the flags go back also when a signal ends us,
+ * as ssh's SIGHUP does at the end of every session: plain ints and fcntl
+ * are async-signal-safe.
+ */
+static volatile sig_atomic_t relay_flags[2] = { -1, -1 };
+
 static void
-relay_restore(int fd, int *fl)
+relay_restore(int fd)
 {
 
-	if (*fl != -1)
-		(void)fcntl(fd, F_SETFL, *fl);
-	*fl = -1;
+	if (relay_flags[fd] != -1)
+		(void)fcntl(fd, F_SETFL, (int)relay_flags[fd]);
+	relay_flags[fd] = -1;
+}
+
+static void
+relay_on_signal(int sig)
+{
+
+	relay_restore(STDIN_FILENO);
+	relay_restore(STDOUT_FILENO);
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static int
@@ -221,7 +239,7 @@ relay_finish(struct relay *r)
 	}
 	if (r->down.eof && !r->down.done && r->down.len == 0) {
 		r->down.done = 1;
-		relay_restore(STDOUT_FILENO, &r->out_flags);
+		relay_restore(STDOUT_FILENO);
 		/*
 		 * stdout may be a socket that stdin shares (inetd, socat):
 		 * closing fd 1 alone would not end it for the other side.
@@ -309,12 +327,15 @@ relay_run(int sock, const char *peer)
 	r->down.from_name = peer;
 	r->down.to = STDOUT_FILENO;
 	r->down.to_name = "stdout";
-	r->in_flags = relay_nonblock(STDIN_FILENO);
-	r->out_flags = relay_nonblock(STDOUT_FILENO);
+	signal(SIGHUP, relay_on_signal);
+	signal(SIGINT, relay_on_signal);
+	signal(SIGTERM, relay_on_signal);
+	relay_flags[STDIN_FILENO] = relay_nonblock(STDIN_FILENO);
+	relay_flags[STDOUT_FILENO] = relay_nonblock(STDOUT_FILENO);
 
 	rc = relay_loop(r);
 
-	relay_restore(STDIN_FILENO, &r->in_flags);
-	relay_restore(STDOUT_FILENO, &r->out_flags);
+	relay_restore(STDIN_FILENO);
+	relay_restore(STDOUT_FILENO);
 	return (rc);
 }

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "loop.h"
 #include "systemd.h"
+#include "trust.h"
 
 #define LOOP_BATCH	64		/* datagrams per recvmmsg */
 #define LOOP_ROUNDS	16		/* batches per socket per wake-up */
@@ -338,6 +339,8 @@ loop_reload(struct loop *l)
 	struct users *u;
 
 	memset(&cfg, 0, sizeof(cfg));
+	/* Group membership may have changed since the start: look again. */
+	trust_refresh();
 	if (config_server_load(l->config_path, &cfg)) {
 		log_err("reload failed: keeping the running configuration");
 		return (-1);

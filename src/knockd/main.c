@@ -6,10 +6,8 @@
  * loop is fatal and says why.
  */
 #include <getopt.h>
-#include <grp.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,45 +17,14 @@
 #include "cookie.h"
 #include "fw.h"
 #include "handler.h"
-#include "keys.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
 #include "replay.h"
 #include "secure.h"
 #include "systemd.h"
+#include "trust.h"
 #include "users.h"
-
-#define KNOCKD_USER	"knockd"	/* knockd.service's User= */
-
-/*
- * knockd.service runs knockd as the system user knockd, and its config is
- * root:knockd 0640: root edits it, only knockd reads it. So knockd trusts
- * that group to read files holding keys, provided it is private to the
- * user: named as the user, with no other members, and not root's. It is
- * the group of the user knockd runs as, or, when root runs knockd (a
- * --check, or a debugging session), of the user knockd.
- */
-static void
-trust_private_group(void)
-{
-	struct passwd *pw;
-	struct group *gr;
-	char **m;
-
-	if (geteuid() == 0)
-		pw = getpwnam(KNOCKD_USER);
-	else if ((pw = getpwuid(geteuid())) != NULL && pw->pw_gid != getegid())
-		pw = NULL;
-	if (pw == NULL || pw->pw_uid == 0 || pw->pw_gid == 0 ||
-	    (gr = getgrgid(pw->pw_gid)) == NULL ||
-	    strcmp(gr->gr_name, pw->pw_name) != 0)
-		return;
-	for (m = gr->gr_mem; *m != NULL; m++)
-		if (strcmp(*m, pw->pw_name) != 0)
-			return;
-	keys_trust_group(pw->pw_gid);
-}
 
 static void
 usage(FILE *f)
@@ -109,6 +76,12 @@ take_passed(int n, int *udp, size_t *nudp, int *nl)
 			return (-1);
 		}
 	}
+	/* Binding our own instead could be in the wrong namespace. */
+	if (n > 0 && *nudp == 0) {
+		log_err("systemd passed no UDP socket: knockd.socket needs "
+		    "ListenDatagram=");
+		return (-1);
+	}
 	return (0);
 }
 
@@ -130,7 +103,7 @@ main(int argc, char *argv[])
 	struct loop *loop = NULL;
 	int fds[CONFIG_LISTEN_MAX];
 	size_t nfds = 0, i;
-	int ch, check = 0, debug = 0, rc = 1, npassed, nlfd = -1;
+	int ch, check = 0, debug = 0, rc = 1, npassed, nlfd = -1, nl_passed;
 
 	while ((ch = getopt_long(argc, argv, "c:tdVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -171,12 +144,13 @@ main(int argc, char *argv[])
 	 * away from ptrace by unprivileged processes. */
 	if (secure_nodump())
 		goto done;
-	trust_private_group();
+	trust_refresh();
 	/* Under systemd: the sockets it made for us, and where to report. */
 	if ((npassed = systemd_listen_fds()) == -1 || systemd_notify_open())
 		goto done;
 	if (!check && take_passed(npassed, fds, &nfds, &nlfd))
 		goto done;
+	nl_passed = nlfd != -1;
 	if (config_server_load(path, &cfg))
 		goto done;
 	h.default_timeout = cfg.timeout;
@@ -186,8 +160,14 @@ main(int argc, char *argv[])
 	    check ? -1 : nlfd)) == NULL)
 		goto done;
 	nlfd = -1;		/* fw owns it now */
-	if (fw_check(fw))
+	if (fw_check(fw)) {
+		if (!check && npassed > 0 && !nl_passed)
+			log_err("(systemd passed no netlink socket: under "
+			    "PrivateNetwork=, knockd sees the service's own "
+			    "empty nftables; knockd.socket needs "
+			    "ListenNetlink=netfilter)");
 		goto done;
+	}
 	if (check) {
 		printf("%s: configuration and nftables %s %s are good\n", path,
 		    cfg.family, cfg.table);

@@ -131,6 +131,21 @@ done
 ok "and ends with READY=1"
 assert_open "$NS_CLI" "$SRV4" 22 "access granted before the reload stays"
 
+# A reload looks at the group again: once another user may read through
+# it, the keys are refused and the running configuration stays. (Written
+# in place: the namespace sees the file through a bind mount.)
+sed "s/^knockd-it:x:$SVC_ID:\$/&daemon/" "$T/group" >"$T/group.new"
+cat "$T/group.new" >"$T/group"
+kill -HUP "$KNOCKD_PID"
+sd_wait_log "not trusting group $SVC_ID to read key files: user daemon is a member" \
+    "a reload notices the group is no longer private"
+sd_wait_log "reload failed: keeping the running configuration" "and keeps the running configuration"
+assert_contains "$(cat "$SD_LOG")" "chgrp knockd" "the advice fits a service user"
+knock_as alice -4 "$SRV4" 22
+expect_knock 0 "knocks still work"
+sed "s/^\(knockd-it:x:$SVC_ID:\)daemon\$/\1/" "$T/group" >"$T/group.new"
+cat "$T/group.new" >"$T/group"
+
 kill -TERM "$KNOCKD_PID"
 sd_exit_status
 rc=$?
@@ -145,6 +160,22 @@ sd_exit_status
 assert_eq 1 "$?" "knockd refuses a config its group is not the only reader of"
 assert_contains "$(cat "$SD_LOG")" "is readable by group or others" "and says why"
 sed -i "s/^\(knockd-it:x:$SVC_ID:\)daemon\$/\1/" "$T/group"
+# Another account whose primary group it is, or a second group entry
+# with the same number: not private either.
+cp "$T/passwd" "$T/passwd.good"
+echo "mallory-it:x:$((SVC_ID + 1)):$SVC_ID::/nonexistent:/usr/sbin/nologin" >>"$T/passwd"
+sd_start --udp '[::]:5800/dual' --netlink
+sd_exit_status
+assert_eq 1 "$?" "knockd refuses when its group is another user's primary group"
+assert_contains "$(cat "$SD_LOG")" "also the primary group of user mallory-it" "and says whose"
+cp "$T/passwd.good" "$T/passwd"
+cp "$T/group" "$T/group.good"
+echo "kgrp-it:x:$SVC_ID:daemon" >>"$T/group"
+sd_start --udp '[::]:5800/dual' --netlink
+sd_exit_status
+assert_eq 1 "$?" "knockd refuses when a second group entry shares its number"
+assert_contains "$(cat "$SD_LOG")" "group kgrp-it has the same number" "and names it"
+cp "$T/group.good" "$T/group"
 svc_conf 0644 "$SVC_ID"
 sd_start --udp '[::]:5800/dual' --netlink
 sd_exit_status
@@ -162,6 +193,16 @@ sd_start --udp '0.0.0.0:5800' --netlink
 sd_exit_status
 assert_eq 1 "$?" "knockd refuses to run without a socket for ::"
 assert_contains "$(cat "$SD_LOG")" "listen on [::]:5800, but systemd passed no socket" "and names the missing one"
+
+sd_start --netlink
+sd_exit_status
+assert_eq 1 "$?" "knockd refuses a netlink socket without a UDP socket"
+assert_contains "$(cat "$SD_LOG")" "systemd passed no UDP socket" "and says which is missing"
+
+sd_start --udp '[::]:5800/dual'
+sd_exit_status
+assert_eq 1 "$?" "knockd in a private namespace without the netlink socket stops"
+assert_contains "$(cat "$SD_LOG")" "knockd.socket needs ListenNetlink=netfilter" "and says why"
 
 sed -i 's/^listen = .*/listen = 192.0.2.1/' "$T/knockd.conf"
 svc_conf 0640 "$SVC_ID"

@@ -9,10 +9,7 @@ failed=0
 bad() { echo "FAIL: $*"; failed=1; }
 good() { echo "ok: $*"; }
 
-dirs="SYSTEMDUNITDIR=/lib/systemd/system SYSUSERSDIR=/usr/lib/sysusers.d \
-BASHCOMPDIR=/usr/share/bash-completion/completions"
-# shellcheck disable=SC2086 # the directory variables split on purpose
-make -s install DESTDIR="$d" PREFIX=/usr $dirs >"$d.log" 2>&1 ||
+make -s install DESTDIR="$d" PREFIX=/usr >"$d.log" 2>&1 ||
     { cat "$d.log"; rm -f "$d.log"; echo "FAIL: make install"; exit 1; }
 rm -f "$d.log"
 
@@ -25,8 +22,8 @@ fi
 expect=$(sort <<EOF
 644 /etc/knock/knock.conf
 $conf_mode /etc/knock/knockd.conf
-644 /lib/systemd/system/knockd.service
-644 /lib/systemd/system/knockd.socket
+644 /usr/lib/systemd/system/knockd.service
+644 /usr/lib/systemd/system/knockd.socket
 644 /usr/lib/sysusers.d/knockd.conf
 755 /usr/bin/knock
 755 /usr/sbin/knockd
@@ -51,7 +48,7 @@ fi
 [ "$(find "$d" -mindepth 1 -type d ! -perm 755 | wc -l)" = 0 ] ||
     bad "directories not 0755: $(find "$d" -mindepth 1 -type d ! -perm 755)"
 
-grep -qx 'ExecStart=/usr/sbin/knockd' "$d/lib/systemd/system/knockd.service" &&
+grep -qx 'ExecStart=/usr/sbin/knockd' "$d/usr/lib/systemd/system/knockd.service" &&
     good "the unit runs the installed knockd" ||
     bad "knockd.service does not run /usr/sbin/knockd"
 cmp -s "$d/usr/bin/knock" build/knock && good "knock is the one just built" ||
@@ -60,8 +57,7 @@ cmp -s "$d/usr/bin/knock" build/knock && good "knock is the one just built" ||
 # A second install keeps a config the administrator edited.
 echo "# edited" >>"$d/etc/knock/knockd.conf"
 chmod 600 "$d/etc/knock/knockd.conf"
-# shellcheck disable=SC2086
-out=$(make -s install DESTDIR="$d" PREFIX=/usr $dirs 2>&1) || bad "second make install failed: $out"
+out=$(make -s install DESTDIR="$d" PREFIX=/usr 2>&1) || bad "second make install failed: $out"
 tail -n 1 "$d/etc/knock/knockd.conf" | grep -qx '# edited' &&
     good "a second install keeps an edited knockd.conf" ||
     bad "make install overwrote an edited knockd.conf"
@@ -69,8 +65,7 @@ case $out in *"keeping $d/etc/knock/knockd.conf"*) good "and says so" ;;
 *) bad "make install did not say it kept knockd.conf: $out" ;; esac
 
 # Uninstall: everything goes but the edited config.
-# shellcheck disable=SC2086
-out=$(make -s uninstall DESTDIR="$d" PREFIX=/usr $dirs 2>&1) || bad "make uninstall failed: $out"
+out=$(make -s uninstall DESTDIR="$d" PREFIX=/usr 2>&1) || bad "make uninstall failed: $out"
 left=$(cd "$d" && find . -type f -printf '/%P\n')
 [ "$left" = /etc/knock/knockd.conf ] &&
     good "uninstall removed everything but the edited knockd.conf" ||
@@ -78,17 +73,18 @@ left=$(cd "$d" && find . -type f -printf '/%P\n')
 
 # The default PREFIX: /usr/local, and the unit follows it.
 rm -rf "${d:?}"/*
-# shellcheck disable=SC2086
-make -s install DESTDIR="$d" $dirs >/dev/null 2>&1 || bad "make install (default PREFIX) failed"
+make -s install DESTDIR="$d" >/dev/null 2>&1 || bad "make install (default PREFIX) failed"
 [ -x "$d/usr/local/sbin/knockd" ] && [ -x "$d/usr/local/bin/knock" ] &&
     good "default PREFIX is /usr/local" || bad "nothing in $d/usr/local"
-grep -qx 'ExecStart=/usr/local/sbin/knockd' "$d/lib/systemd/system/knockd.service" &&
+outside=$(cd "$d" && find . -type f ! -path './usr/local/*' ! -path './etc/*')
+[ -z "$outside" ] && good "with PREFIX=/usr/local nothing lands outside /usr/local and /etc" ||
+    bad "PREFIX=/usr/local installed outside it: $outside"
+grep -qx 'ExecStart=/usr/local/sbin/knockd' "$d/usr/local/lib/systemd/system/knockd.service" &&
     good "and the unit runs /usr/local/sbin/knockd" ||
     bad "the unit does not follow PREFIX"
 # Another SYSCONFDIR rebuilds (in a build directory of its own here), so
 # the binaries look where the configs went.
-# shellcheck disable=SC2086
-make -s install B="$d/build" DESTDIR="$d/o" SYSCONFDIR=/opt/etc $dirs \
+make -s install B="$d/build" DESTDIR="$d/o" SYSCONFDIR=/opt/etc \
     >/dev/null 2>&1 || bad "make install SYSCONFDIR=/opt/etc failed"
 [ -f "$d/o/opt/etc/knock/knockd.conf" ] && good "SYSCONFDIR moves the configs" ||
     bad "SYSCONFDIR=/opt/etc put no config in /opt/etc/knock"
@@ -96,5 +92,22 @@ case $("$d/o/usr/local/sbin/knockd" --help) in
 */opt/etc/knock/knockd.conf*) good "and knockd's default config path" ;;
 *) bad "knockd built with SYSCONFDIR=/opt/etc does not default to /opt/etc/knock/knockd.conf" ;;
 esac
+
+# A file that belongs to a Debian package (Debian's unrelated knockd, say)
+# is never overwritten: here a stand-in dpkg-query claims knockd's unit.
+# (DESTDIR must be empty for the check, so PREFIX and SYSCONFDIR point
+# into the scratch directory, and nothing may be installed at all.)
+mkdir -p "$d/fake" "$d/p"
+printf '#!/bin/sh\ncase "$2" in */knockd.service) echo "knockd: $2"; exit 0 ;; esac\nexit 1\n' \
+    >"$d/fake/dpkg-query"
+chmod 755 "$d/fake/dpkg-query"
+out=$(PATH="$d/fake:$PATH" make -s install B="$d/build" PREFIX="$d/p/usr" \
+    SYSCONFDIR="$d/p/etc" 2>&1) && bad "make install overwrote a package's file"
+case $out in
+*"knockd.service belongs to package knockd"*) good "make install refuses to overwrite a package's file" ;;
+*) bad "make install did not name the package's file: $out" ;;
+esac
+[ -z "$(find "$d/p" -type f)" ] && good "and installs nothing" ||
+    bad "it installed: $(find "$d/p" -type f)"
 
 exit "$failed"
