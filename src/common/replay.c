@@ -1,20 +1,28 @@
 /*
  * replay.c: a two-generation open-addressing table of answered cookies.
+ *
+ * A slot is 16 bytes, so that the table for 20,000 opens a second (2^19
+ * slots a generation) is 8 MiB. Each generation is its own anonymous
+ * mapping: when its epoch is over it is emptied with MADV_DONTNEED, which
+ * zeroes it and gives its pages back, so memory in use follows the load
+ * of the last two epochs and no slot needs to remember its epoch.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <openssl/crypto.h>
 
 #include "mac.h"
 #include "replay.h"
 
-#define REPLAY_KEY_LEN	16	/* half a cookie: collisions are 2^-128 */
+#define REPLAY_KEY_LEN	8	/* of the cookie, itself a server MAC: two
+				 * cookies of one epoch share these bytes
+				 * with odds of 2^-64 per pair */
 #define REPLAY_MAX_PROBES 64	/* a longer run counts as full */
 
 struct replay_slot {
 	uint8_t key[REPLAY_KEY_LEN];
-	uint32_t epoch;		/* the slot is used iff this is gen's epoch */
 	uint32_t duration;
 	uint16_t code;
 	uint8_t type;
@@ -25,7 +33,8 @@ struct replay_gen {
 	uint32_t epoch;
 	int live;
 	size_t count;
-	struct replay_slot *slots;
+	struct replay_slot *slots;	/* mmap'd, bytes long */
+	size_t bytes;
 };
 
 struct replay {
@@ -57,16 +66,22 @@ replay_new(size_t slots)
 		goto err1;
 	}
 	OPENSSL_cleanse(key, sizeof(key));
-	/* calloc'd pages stay untouched, and out of RSS, until used. */
-	for (i = 0; i < 2; i++)
-		if ((r->gen[i].slots = calloc(n, sizeof(struct replay_slot))) ==
-		    NULL)
+	/* Untouched pages stay out of RSS until used. */
+	for (i = 0; i < 2; i++) {
+		r->gen[i].bytes = n * sizeof(struct replay_slot);
+		r->gen[i].slots = mmap(NULL, r->gen[i].bytes,
+		    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (r->gen[i].slots == MAP_FAILED) {
+			r->gen[i].slots = NULL;
 			goto err1;
+		}
+	}
 	return (r);
 
 err1:
 	for (i = 0; i < 2; i++)
-		free(r->gen[i].slots);
+		if (r->gen[i].slots != NULL)
+			munmap(r->gen[i].slots, r->gen[i].bytes);
 	mac_free(r->index);
 	free(r);
 err0:
@@ -81,7 +96,7 @@ replay_free(struct replay *r)
 	if (r == NULL)
 		return;
 	for (i = 0; i < 2; i++)
-		free(r->gen[i].slots);
+		munmap(r->gen[i].slots, r->gen[i].bytes);
 	mac_free(r->index);
 	free(r);
 }
@@ -119,7 +134,14 @@ replay_find(struct replay *r, struct replay_gen *g, uint32_t epoch,
 	size_t i = replay_hash(r, cookie), n;
 
 	if (!g->live || g->epoch != epoch) {
-		/* A new epoch for this generation: forget the old one. */
+		/*
+		 * A new epoch for this generation: forget the old one. Once
+		 * a quarter of an hour at most (two epochs), and only if it
+		 * holds anything; memset if the kernel will not.
+		 */
+		if (g->count > 0 && madvise(g->slots, g->bytes,
+		    MADV_DONTNEED) == -1)
+			memset(g->slots, 0, g->bytes);
 		g->epoch = epoch;
 		g->live = 1;
 		g->count = 0;
@@ -127,7 +149,7 @@ replay_find(struct replay *r, struct replay_gen *g, uint32_t epoch,
 	for (n = 0; n < REPLAY_MAX_PROBES; n++, i = (i + 1) & r->mask) {
 		struct replay_slot *s = &g->slots[i];
 
-		if (!s->used || s->epoch != epoch)
+		if (!s->used)
 			return (s);
 		if (memcmp(s->key, cookie, REPLAY_KEY_LEN) == 0)
 			return (s);
@@ -143,7 +165,7 @@ replay_lookup(struct replay *r, uint32_t epoch,
 	struct replay_slot *s;
 
 	s = replay_find(r, &r->gen[epoch & 1], epoch, cookie);
-	if (s == NULL || !s->used || s->epoch != epoch)
+	if (s == NULL || !s->used)
 		return (0);
 	answer->type = s->type;
 	answer->code = s->code;
@@ -162,12 +184,11 @@ replay_insert(struct replay *r, uint32_t epoch,
 	s = replay_find(r, g, epoch, cookie);
 	if (s == NULL)
 		return (-1);
-	if (!s->used || s->epoch != epoch) {
+	if (!s->used) {
 		/* Keep a quarter free so probe sequences stay short. */
 		if (g->count >= replay_capacity(r))
 			return (-1);
 		memcpy(s->key, cookie, REPLAY_KEY_LEN);
-		s->epoch = epoch;
 		s->used = 1;
 		g->count++;
 	}
