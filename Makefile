@@ -5,6 +5,7 @@
 #   make demo       a narrated demo in network namespaces (root)
 #   make unit       unit tests only
 #   make sanitize   unit tests under ASan/UBSan
+#   make bench      benchmarks beside fwknop (root), doc/benchmarks.md
 #   make install    binaries, man pages, units, example configs (DESTDIR,
 #                   PREFIX, SYSCONFDIR, ... below); make uninstall
 
@@ -109,12 +110,20 @@ check: all $(UNIT_BIN)
 demo: all
 	@tests/demo.sh
 
-# Benchmark (root: network namespaces): knock-to-open latency and the cost
-# of dropping invalid datagrams. ROUNDS=200 FLOOD_SECONDS=5 by default.
+# Benchmark (root: network namespaces), knockd beside fwknop: latency,
+# floods, opens per second, scale, idle; writes doc/benchmarks.md and its
+# plot. About two minutes; ROUNDS, FLOOD_SECONDS, OPEN_SECONDS, SCALE and
+# IDLE_SECONDS change it (tests/bench/bench.sh).
 $(B)/flood: tests/bench/flood.c src/common/proto.h src/common/wire.h
 	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $< $(CLIENT_LIBS)
 
-bench: all $(B)/flood
+$(B)/openload: tests/bench/openload.c $(B)/libcommon.a
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $< $(B)/libcommon.a $(CLIENT_LIBS)
+
+$(B)/benchlat: tests/bench/benchlat.c
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $<
+
+bench: all $(B)/flood $(B)/openload $(B)/benchlat
 	@tests/bench/bench.sh
 
 sanitize:

@@ -1,72 +1,317 @@
 #!/usr/bin/env bash
-# bench.sh: knockd's figures on the real kernel, between network
-# namespaces (the same ones the integration scenarios build: lib.sh).
+# bench.sh: knockd beside fwknop, on the real kernel, between the network
+# namespaces the integration scenarios build (lib.sh): server 192.0.2.1,
+# client 192.0.2.2, another host 192.0.2.3, joined by veth and a bridge.
+# knock hides tcp/22 (nftables, table inet knock); fwknopd hides tcp/2222
+# (iptables, UDP server mode, Rijndael + HMAC-SHA256, 30 s access).
 #
-#   1. knock-to-open latency, p50 and p99 over ROUNDS knocks;
-#   2. invalid datagrams dropped per CPU-second of knockd, for random
-#      bytes and for the worst case (a known user, a bad MAC), with the
-#      datagrams the socket itself dropped, and knockd's RSS.
+#   1. knock-to-open latency, ROUNDS rounds each: end to end (start the
+#      client, connect every 1 ms until it works; benchlat.c) and server
+#      side (first knock datagram in, to the kernel announcing the set
+#      element or rule; observe.py);
+#   2. floods of invalid datagrams from the other host, FLOOD_SECONDS
+#      each, random bytes and the worst case (a well-formed message with a
+#      bad MAC), while the client knocks every 100 ms: daemon CPU per
+#      million datagrams, socket drops, RSS, valid knocks' success and p99;
+#   3. opens per second: 1000 client addresses and 8 users (openload.c);
+#   4. scale: 100,000 elements in the set, knockd's RSS and connect time
+#      (a fresh knockd: the opens above fill its replay cache);
+#   5. idle: RSS and wake-ups per second.
 #
-# A benchmark, not a test: it prints figures and fails only if it cannot
-# measure. Bounded: ROUNDS knocks and FLOOD_SECONDS per flood.
+# Then tests/bench/report.py writes doc/benchmarks.md (with the previous
+# run's figures beside the new ones), doc/benchmarks.json and the plot
+# doc/benchmarks-latency.png. A benchmark, not a test: it fails only if
+# it cannot measure. Bounded: about two minutes with the defaults.
 # shellcheck source-path=SCRIPTDIR source=../integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
+# shellcheck source=fwknop.sh
+. "$(dirname "$0")/fwknop.sh"
 
-ROUNDS=${ROUNDS:-200}
-FLOOD_SECONDS=${FLOOD_SECONDS:-5}
-FLOOD=$ROOT/build/flood
+ROUNDS=${ROUNDS:-100}
+FLOOD_SECONDS=${FLOOD_SECONDS:-10}
+OPEN_SECONDS=${OPEN_SECONDS:-10}
+SCALE=${SCALE:-100000}
+IDLE_SECONDS=${IDLE_SECONDS:-10}
 BENCH=$ROOT/tests/bench
+FLOOD=$ROOT/build/flood
+BENCHLAT=$ROOT/build/benchlat
+OPENLOAD=$ROOT/build/openload
+FW_PORT=2222			# fwknop's protected port
+LOAD_USERS=8			# openload's users: the load of many people
+R=""				# results file, key value per line
 
-require_basics
-[ -x "$FLOOD" ] || skip "build/flood missing (make bench builds it)"
-setup_standard
+# ---------------------------------------------------------------- set-up
 
-echo "knock-to-open latency, $ROUNDS knocks, client namespace -> server namespace (veth + bridge)"
-ip netns exec "$NS_CLI" "$PY" "$BENCH/latency.py" "$KNOCK" "$T/alice.conf" \
-    "$SRV4" 22 "$ROUNDS" >"$T/lat" || fail "latency run failed"
-awk '/^exchange/   { printf "  exchange (KNOCK sent to COMEIN)    p50 %7.3f ms   p99 %7.3f ms\n", $2, $3 }
-     /^knock_exit/ { printf "  knock exits 0 (COMEIN received)   p50 %7.3f ms   p99 %7.3f ms\n", $2, $3 }
-     /^connect_ok/ { printf "  TCP connect succeeds             p50 %7.3f ms   p99 %7.3f ms\n", $2, $3 }
-     /^rounds/     { printf "  rounds %d, failed %d\n", $2, $4 }' "$T/lat"
+# What the comparison needs from Debian, installed like bootstrap does:
+# without starting (or enabling) fwknopd on this machine.
+bench_packages() {
+	local missing="" p policy=""
+	for p in fwknop-server fwknop-client iptables gnuplot-nox; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		    grep -q 'install ok installed' || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "bench: installing:$missing"
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+	fi
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $missing >/dev/null 2>&1 ||
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $missing \
+	    >/dev/null; }
+	p=$?
+	[ -z "$policy" ] || rm -f "$policy"
+	systemctl disable --quiet fwknop-server.service 2>/dev/null || true
+	[ "$p" = 0 ] || fail "cannot install:$missing"
+}
 
-cpu_ticks() {	# PID: utime + stime
-	awk '{ print $14 + $15 }' "/proc/$1/stat"
+put() {	# KEY VALUE...
+	echo "$*" >>"$R"
+}
+
+cpu_ticks() {	# PID: utime + stime + reaped children (fwknopd's iptables)
+	awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"
 }
 rss_kib() {	# PID
 	awk '/^VmRSS/ { print $2 }' "/proc/$1/status"
+}
+user_sys() {	# PID: utime stime (ticks)
+	awk '{ print $14, $15 }' "/proc/$1/stat"
+}
+switches() {	# PID: context switches, voluntary and not, of every thread
+	awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"
 }
 udp_rcvbuf_errors() {
 	ip netns exec "$NS_SRV" awk '/^Udp:/ { if (n++) print $6 }' /proc/net/snmp
 }
 
-hz=$(getconf CLK_TCK)
-echo
-echo "flood: $FLOOD_SECONDS s of invalid datagrams from the other host, sendmmsg at full speed"
-for mode in random badmac; do
-	knockd_counters
-	rx0=$(counter datagrams)
-	cpu0=$(cpu_ticks "$KNOCKD_PID")
-	drop0=$(udp_rcvbuf_errors)
-	rss0=$(rss_kib "$KNOCKD_PID")
-	sent=$(ip netns exec "$NS_OTH" "$FLOOD" "$SRV4" "$KNOCK_PORT" \
-	    "$FLOOD_SECONDS" "$mode" alice) || fail "flood failed"
-	sleep 0.2
-	knockd_counters
-	rx=$(( $(counter datagrams) - rx0 ))
-	cpu=$(( $(cpu_ticks "$KNOCKD_PID") - cpu0 ))
-	drop=$(( $(udp_rcvbuf_errors) - drop0 ))
-	rss=$(rss_kib "$KNOCKD_PID")
-	awk -v m="$mode" -v s="$sent" -v r="$rx" -v c="$cpu" -v hz="$hz" \
-	    -v d="$drop" -v t="$FLOOD_SECONDS" -v r0="$rss0" -v r1="$rss" 'BEGIN {
-		cs = c / hz
-		printf "  %-7s sent %9d (%.0f/s)  knockd handled %9d  socket dropped %9d\n", m, s, s / t, r, d
-		printf "          knockd CPU %.2f s  ->  %.0f datagrams per CPU-second  (%.2f CPU-s per million)\n", cs, (cs > 0 ? r / cs : 0), (r > 0 ? cs / r * 1e6 : 0)
-		printf "          knockd RSS %d KiB before, %d KiB after\n", r0, r1
-	}'
+bench_packages
+require_basics
+for tool in "$FLOOD" "$BENCHLAT" "$OPENLOAD"; do
+	[ -x "$tool" ] || fail "$tool missing (make bench builds it)"
 done
+fwknop_require
+command -v gnuplot >/dev/null || skip "gnuplot is not installed"
+R=$T/results
+: >"$R"
 
-# A valid knock still works after the floods.
+ns_up
+fw_load
+services_start 22 "$FW_PORT"
+genkey KEY_ALICE
+users=""
+load_conf="[client]\nport = $KNOCK_PORT\n"
+for i in $(seq "$LOAD_USERS"); do
+	genkey KEY_LOAD
+	users="$users[user load$i]\nkey = $KEY_LOAD\nallow = tcp/22\n\n"
+	load_conf="$load_conf\n[user load$i]\nkey = $KEY_LOAD\n"
+done
+server_conf <<EOF
+[user alice]
+key = $KEY_ALICE
+allow = tcp/22
+
+$(printf "$users")
+EOF
+client_conf alice alice "$KEY_ALICE"
+printf "$load_conf" >"$T/load.conf"
+chmod 600 "$T/load.conf"
+knockd_start
+fwknop_setup "$FW_PORT"
+echo "lab: knockd $(git -C "$ROOT" describe --always --dirty 2>/dev/null)," \
+    "$(fwknopd --version 2>&1 | head -n 1), kernel $(uname -r)," \
+    "$(nproc) CPUs"
+put meta.kernel "$(uname -r)"
+put meta.cpus "$(nproc)"
+put meta.cpu "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+put meta.fwknop "$(fwknopd --version 2>&1 | awk '{ print $3; exit }')"
+put meta.commit "$(git -C "$ROOT" describe --always --dirty 2>/dev/null)"
+put meta.date "$(date -u +%Y-%m-%dT%H:%MZ)"
+
+# ---------------------------------------------------------------- latency
+
+KNOCK_RESET="ip netns exec $NS_SRV nft flush set inet knock allow4"
+FWKNOP_RESET="ip netns exec $NS_SRV iptables -w -F FWKNOP_INPUT"
+
+observe_start() {	# NAME
+	ip netns exec "$NS_SRV" "$PY" "$BENCH/observe.py" eth0 \
+	    "$KNOCK_PORT" "$FWKNOP_SPA_PORT" >"$T/observe.$1" 2>&1 &
+	OBS_PID=$!
+	proc_started "$OBS_PID"
+	for _ in $(seq 50); do
+		grep -q ready "$T/observe.$1" && return 0
+		sleep 0.1
+	done
+	fail "observe.py did not start: $(cat "$T/observe.$1")"
+}
+observe_stop() {
+	sleep 0.2
+	proc_stop "$OBS_PID"
+}
+
+latency() {	# NAME ADDR PORT RESET CLIENT...
+	local name=$1 addr=$2 port=$3 reset=$4
+	shift 4
+	observe_start "$name"
+	ip netns exec "$NS_CLI" "$BENCHLAT" -n "$ROUNDS" -r "$reset" \
+	    "$addr" "$port" -- "$@" >"$T/lat.$name" ||
+	    fail "benchlat for $name failed: $(tail -n 3 "$T/lat.$name")"
+	observe_stop
+	awk '$1 == "round" && $3 != "-" { print $3 }' "$T/lat.$name" \
+	    >"$T/e2e.$name"
+	awk '$1 == "open" { print $2 }' "$T/observe.$name" >"$T/srv.$name"
+	put "latency.$name.rounds" "$ROUNDS"
+	put "latency.$name.ok" "$(wc -l <"$T/e2e.$name")"
+	put "latency.$name.client_exit" "$(awk '$1 == "round" { print $4 }' \
+	    "$T/lat.$name" | sort -n | awk '{ v[NR] = $1 } END {
+	    print v[int(NR / 2) + 1] }')"
+}
+
+echo "latency: $ROUNDS rounds each"
+latency knock "$SRV4" 22 "$KNOCK_RESET" "$KNOCK" -c "$T/alice.conf" "$SRV4" 22
+fwknop_client_args >/dev/null
+FWKNOP_ARGV[0]=$(command -v fwknop)	# benchlat runs a path, not a name
+latency fwknop "$SRV4" "$FW_PORT" "$FWKNOP_RESET" "${FWKNOP_ARGV[@]}"
+# The flushed rules still count in fwknopd until they would have expired:
+# start it afresh so its expiry checks do not load the floods.
+fwknop_restart
+
+# ---------------------------------------------------------------- floods
+
+# flood NAME DAEMON-PID PORT MODE ARGS...: one flood, with valid knocks
+# every 100 ms from the client meanwhile.
+flood() {
+	local name=$1 pid=$2 port=$3 mode=$4 cpu0 cpu drop0 drop rss0 rss sent
+	local lat_args us0
+	shift 4
+	if [ "$port" = "$KNOCK_PORT" ]; then
+		lat_args=(-r "$KNOCK_RESET" "$SRV4" 22 -- "$KNOCK" -c
+		    "$T/alice.conf" "$SRV4" 22)
+	else
+		lat_args=(-r "$FWKNOP_RESET" "$SRV4" "$FW_PORT" --
+		    "${FWKNOP_ARGV[@]}")
+	fi
+	cpu0=$(cpu_ticks "$pid")
+	us0=$(user_sys "$pid")
+	drop0=$(udp_rcvbuf_errors)
+	rss0=$(rss_kib "$pid")
+	ip netns exec "$NS_CLI" "$BENCHLAT" -i 100 -d "$FLOOD_SECONDS" \
+	    "${lat_args[@]}" >"$T/floodlat.$name" 2>&1 &
+	local lat=$!
+	proc_started "$lat"
+	sent=$(ip netns exec "$NS_OTH" "$FLOOD" "$SRV4" "$port" \
+	    "$FLOOD_SECONDS" "$mode" "$@") || fail "flood $name failed"
+	wait "$lat"
+	sleep 0.3
+	cpu=$(( $(cpu_ticks "$pid") - cpu0 ))
+	put "flood.$name.user_sys" "$(user_sys "$pid" | awk -v a="$us0" \
+	    -v hz="$(getconf CLK_TCK)" '{ split(a, b, " ");
+	    printf "%.2f/%.2f", ($1 - b[1]) / hz, ($2 - b[2]) / hz }')"
+	drop=$(( $(udp_rcvbuf_errors) - drop0 ))
+	rss=$(rss_kib "$pid")
+	put "flood.$name.sent" "$sent"
+	put "flood.$name.seconds" "$FLOOD_SECONDS"
+	put "flood.$name.cpu" "$(awk -v c="$cpu" -v hz="$(getconf CLK_TCK)" \
+	    'BEGIN { printf "%.2f", c / hz }')"
+	put "flood.$name.dropped" "$drop"
+	put "flood.$name.rss_before" "$rss0"
+	put "flood.$name.rss_after" "$rss"
+	awk -v n="$name" '$1 == "summary" {
+		printf "flood.%s.knocks %d\nflood.%s.knocks_ok %d\nflood.%s.knock_p99 %s\n",
+		    n, $3, n, $5, n, $9 }' "$T/floodlat.$name" >>"$R"
+	echo "  $name: sent $sent, CPU $(grep "^flood.$name.cpu " "$R" | cut -d' ' -f2) s," \
+	    "socket drops $drop, knocks $(awk '$1 == "summary" { print $5 "/" $3 ", p99 " $9 " ms" }' "$T/floodlat.$name")"
+}
+
+echo "floods: $FLOOD_SECONDS s each, valid knocks every 100 ms meanwhile"
+fwknop_bad_spa "$T/bad.spa"
+flood knock-random "$KNOCKD_PID" "$KNOCK_PORT" random
+flood knock-badmac "$KNOCKD_PID" "$KNOCK_PORT" badmac alice
+flood fwknop-random "$FWKNOP_PID" "$FWKNOP_SPA_PORT" random
+flood fwknop-badmac "$FWKNOP_PID" "$FWKNOP_SPA_PORT" template "$T/bad.spa"
+fwknop_stop
+
+# ---------------------------------------------------------------- opens/s
+
+echo "opens per second: 1000 addresses, $LOAD_USERS users, $OPEN_SECONDS s"
+{
+	for i in $(seq 1000); do
+		printf 'addr add 2001:db8:100::%x/128 dev eth0 nodad\n' "$i"
+	done
+} >"$T/addrs"
+ip -n "$NS_CLI" -batch "$T/addrs" || fail "cannot add the client addresses"
+ip -n "$NS_SRV" route add 2001:db8:100::/64 via "$CLI6" ||
+    fail "cannot route the client addresses"
+load_users=()
+for i in $(seq "$LOAD_USERS"); do
+	load_users+=(-u "load$i")
+done
+cpu0=$(cpu_ticks "$KNOCKD_PID")
+ip netns exec "$NS_CLI" "$OPENLOAD" -c "$T/load.conf" "${load_users[@]}" \
+    -s "$OPEN_SECONDS" -n 1000 "$SRV6" 22 2001:db8:100::1 >"$T/openload" \
+    2>&1 || fail "openload failed: $(cat "$T/openload")"
+awk -v c="$(( $(cpu_ticks "$KNOCKD_PID") - cpu0 ))" -v hz="$(getconf CLK_TCK)" '
+$1 == "opens" {
+	for (i = 1; i < NF; i += 2) printf "opens.%s %s\n", $i, $(i + 1)
+	printf "opens.knockd_cpu %.2f\n", c / hz
+}' "$T/openload" >>"$R"
+grep '^opens ' "$T/openload" | sed 's/^/  /'
+put opens.rss_after "$(rss_kib "$KNOCKD_PID")"
+put opens.elements "$(element_count allow6)"
+
+# ---------------------------------------------------------------- scale
+
+# knockd keeps nothing per element: the elements live in the kernel. So
+# the set is filled with nft, in allow4 (documentation addresses times
+# ports, as many as SCALE), on a fresh knockd, and the client's connects
+# (IPv4) go through that set's lookup.
+echo "scale: $SCALE elements in allow4, fresh knockd"
+knockd_stop
+ip netns exec "$NS_SRV" nft flush set inet knock allow6
+ip netns exec "$NS_SRV" nft flush set inet knock allow4
+knockd_start
 knock_as alice "$SRV4" 22
-[ "$KNOCK_RC" = 0 ] || fail "a valid knock failed after the floods: $KNOCK_OUT"
-echo
-echo "after the floods a valid knock still opens tcp/22 (exit 0)"
+[ "$KNOCK_RC" = 0 ] || fail "a knock before the scale test failed: $KNOCK_OUT"
+ip netns exec "$NS_CLI" "$BENCHLAT" -C -n 2000 "$SRV4" 22 >"$T/conn1" ||
+    fail "connect timing failed"
+put scale.rss_1 "$(rss_kib "$KNOCKD_PID")"
+"$PY" - "$SCALE" >"$T/scale.nft" <<'EOF'
+import sys
+n = int(sys.argv[1])
+print("add element inet knock allow4 {")
+print(",\n".join("198.51.100.%d . tcp . %d timeout 10m" % (i % 256, 10000 + i // 256) for i in range(n)))
+print("}")
+EOF
+ip netns exec "$NS_SRV" nft -f "$T/scale.nft" || fail "cannot fill allow4"
+# (filling took a while: knock again so alice's element has not expired)
+knock_as alice "$SRV4" 22
+[ "$KNOCK_RC" = 0 ] || fail "a knock with $SCALE elements failed: $KNOCK_OUT"
+put scale.elements "$(element_count allow4)"
+ip netns exec "$NS_CLI" "$BENCHLAT" -C -n 2000 "$SRV4" 22 >"$T/connN" ||
+    fail "connect timing failed"
+put scale.rss_n "$(rss_kib "$KNOCKD_PID")"
+awk '$1 == "summary" { print "scale.connect1_p50 " $7; print "scale.connect1_p99 " $9 }' "$T/conn1" >>"$R"
+awk '$1 == "summary" { print "scale.connectN_p50 " $7; print "scale.connectN_p99 " $9 }' "$T/connN" >>"$R"
+ip netns exec "$NS_SRV" nft flush set inet knock allow4
+
+# ---------------------------------------------------------------- idle
+
+echo "idle: $IDLE_SECONDS s"
+fwknop_start
+sleep 1
+k0=$(switches "$KNOCKD_PID") f0=$(switches "$FWKNOP_PID")
+sleep "$IDLE_SECONDS"
+k1=$(switches "$KNOCKD_PID") f1=$(switches "$FWKNOP_PID")
+put idle.knock.wakeups "$(awk -v a="$k0" -v b="$k1" -v s="$IDLE_SECONDS" 'BEGIN { printf "%.1f", (b - a) / s }')"
+put idle.fwknop.wakeups "$(awk -v a="$f0" -v b="$f1" -v s="$IDLE_SECONDS" 'BEGIN { printf "%.1f", (b - a) / s }')"
+put idle.knock.rss "$(rss_kib "$KNOCKD_PID")"
+put idle.fwknop.rss "$(rss_kib "$FWKNOP_PID")"
+fwknop_stop
+
+# ---------------------------------------------------------------- report
+
+"$PY" "$BENCH/report.py" "$R" "$T" "$ROOT/doc" || fail "report.py failed"

@@ -3,10 +3,17 @@
  * bounded time, to measure what knockd pays to drop them.
  *
  *   flood ADDR PORT SECONDS random|badmac [USER]
+ *   flood ADDR PORT SECONDS template FILE
  *
  * random: 128 random bytes (dropped at the first check). badmac: a
  * well-formed KNOCK for USER (a real user) with a random MAC, the worst
  * case: the server parses it, finds the user and computes one MAC.
+ * template: the datagram in FILE (another daemon's worst case, e.g. an
+ * fwknop SPA packet made with the wrong HMAC key), its last 16 bytes
+ * replaced in every datagram by random base64 characters: SPA packets
+ * are base64 text ending in the HMAC, so each one still parses, fails
+ * the HMAC check, and is new to a replay cache that would otherwise
+ * drop it at a cheaper step.
  * Prints how many datagrams it sent. Benchmark tool: only ever point it
  * at a namespace the benchmark created.
  */
@@ -26,6 +33,67 @@
 #include "wire.h"
 
 #define FLOOD_BATCH	64
+#define FLOOD_MAX	1500	/* largest template: one Ethernet MTU */
+#define FLOOD_TAIL	16	/* template bytes made new in each datagram */
+
+static const char flood_b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/*
+ * xorshift64: the tails need only differ, not be secret, and RAND_bytes
+ * for 16 bytes a datagram would cost the flood more than the server.
+ */
+static uint64_t
+flood_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return (*s);
+}
+
+/* New tail for a template datagram: FLOOD_TAIL base64 characters. */
+static void
+flood_tail(uint8_t *p, uint64_t *s)
+{
+	uint64_t r = 0;
+	int i;
+
+	for (i = 0; i < FLOOD_TAIL; i++) {
+		if (i % 10 == 0)	/* 10 characters of 6 bits a draw */
+			r = flood_next(s);
+		p[i] = (uint8_t)flood_b64[r & 63];
+		r >>= 6;
+	}
+}
+
+/* A template, whole or not at all: a datagram is sent as read. */
+static size_t
+flood_template(const char *path, uint8_t *buf)
+{
+	FILE *f;
+	size_t n;
+	int more, err;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		perror(path);
+		return (0);
+	}
+	n = fread(buf, 1, FLOOD_MAX, f);
+	more = fgetc(f) != EOF;
+	err = ferror(f);
+	fclose(f);
+	if (err) {
+		fprintf(stderr, "flood: cannot read %s\n", path);
+		return (0);
+	}
+	if (more || n < FLOOD_TAIL) {
+		fprintf(stderr, "flood: %s must hold %d to %d bytes\n", path,
+		    FLOOD_TAIL, FLOOD_MAX);
+		return (0);
+	}
+	return (n);
+}
 
 static double
 flood_now(void)
@@ -39,18 +107,21 @@ flood_now(void)
 int
 main(int argc, char *argv[])
 {
-	static uint8_t buf[FLOOD_BATCH][PROTO_MSG_LEN];
+	static uint8_t buf[FLOOD_BATCH][FLOOD_MAX];
 	struct mmsghdr msg[FLOOD_BATCH];
 	struct iovec iov[FLOOD_BATCH];
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	double end, seconds;
 	unsigned long long sent = 0;
-	int fd, i, badmac, rc;
+	uint64_t rs = 0;
+	size_t len = PROTO_MSG_LEN;
+	int fd, i, badmac, template, rc;
 
 	if (argc < 5) {
 		fprintf(stderr, "usage: flood ADDR PORT SECONDS "
-		    "random|badmac [USER]\n");
+		    "random|badmac [USER]\n"
+		    "       flood ADDR PORT SECONDS template FILE\n");
 		return (2);
 	}
 	memset(&ss, 0, sizeof(ss));
@@ -74,15 +145,35 @@ main(int argc, char *argv[])
 		return (2);
 	}
 	badmac = strcmp(argv[4], "badmac") == 0;
+	template = strcmp(argv[4], "template") == 0;
+	if (!badmac && !template && strcmp(argv[4], "random") != 0) {
+		fprintf(stderr, "flood: unknown mode '%s'\n", argv[4]);
+		return (2);
+	}
 	if (badmac && argc < 6) {
 		fprintf(stderr, "flood: badmac needs a USER\n");
 		return (2);
 	}
+	if (template) {
+		if (argc < 6) {
+			fprintf(stderr, "flood: template needs a FILE\n");
+			return (2);
+		}
+		if ((len = flood_template(argv[5], buf[0])) == 0)
+			return (2);
+		if (RAND_bytes((unsigned char *)&rs, sizeof(rs)) != 1)
+			return (1);
+		rs |= 1;	/* xorshift stays at zero once there */
+	}
 
 	for (i = 0; i < FLOOD_BATCH; i++) {
-		if (RAND_bytes(buf[i], PROTO_MSG_LEN) != 1)
+		if (template) {
+			/* As read; the send loop renews the tail. */
+			if (i > 0)
+				memcpy(buf[i], buf[0], len);
+		} else if (RAND_bytes(buf[i], PROTO_MSG_LEN) != 1)
 			return (1);
-		if (badmac) {
+		else if (badmac) {
 			/* A canonical KNOCK: everything but the MAC right. */
 			memset(buf[i], 0, PROTO_OFF_NONCE);
 			buf[i][PROTO_OFF_VERSION] = PROTO_VERSION;
@@ -96,7 +187,7 @@ main(int argc, char *argv[])
 		} else
 			buf[i][PROTO_OFF_VERSION] = 0xff;	/* never valid */
 		iov[i].iov_base = buf[i];
-		iov[i].iov_len = PROTO_MSG_LEN;
+		iov[i].iov_len = len;
 		memset(&msg[i], 0, sizeof(msg[i]));
 		msg[i].msg_hdr.msg_name = &ss;
 		msg[i].msg_hdr.msg_namelen = sl;
@@ -109,9 +200,15 @@ main(int argc, char *argv[])
 	}
 	end = flood_now() + seconds;
 	while (flood_now() < end) {
-		/* Vary a byte so no two datagrams in a row are the same. */
-		for (i = 0; i < FLOOD_BATCH; i++)
-			buf[i][PROTO_OFF_MAC] = (uint8_t)(sent + (unsigned)i);
+		if (template) {
+			for (i = 0; i < FLOOD_BATCH; i++)
+				flood_tail(buf[i] + len - FLOOD_TAIL, &rs);
+		} else {
+			/* Vary a byte: no two datagrams in a row the same. */
+			for (i = 0; i < FLOOD_BATCH; i++)
+				buf[i][PROTO_OFF_MAC] =
+				    (uint8_t)(sent + (unsigned)i);
+		}
 		rc = sendmmsg(fd, msg, FLOOD_BATCH, 0);
 		if (rc > 0)
 			sent += (unsigned)rc;
