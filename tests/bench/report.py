@@ -242,10 +242,13 @@ Rijndael + HMAC-SHA256, 30 s access) hides tcp/2222. The column
   moment the client exits, until one succeeds. Before each round the
   port is closed again (nft flush / iptables -F), untimed.
 - **Server side**: observe.py, in the server's namespace, takes the
-  kernel's receive timestamp of the first knock datagram of a round and
-  the time it reads the kernel's announcement of the new set element
-  (knock) or rule (fwknop) on a netfilter netlink socket. Its own
-  wake-up, tens of microseconds, is included for both.
+  kernel's receive timestamp of the first knock datagram of a round, and
+  the moment the port is open: for knock the kernel's transmit timestamp
+  of the COMEIN, which knockd sends only once the kernel has committed
+  the set element (so an upper bound); for fwknop, which answers
+  nothing, the time observe.py reads the kernel's netlink announcement
+  of the new rule (no timestamp on those), which adds its own wake-up,
+  0.1-0.2 ms, to fwknop's figure.
 - **Floods**: flood.c sends from the third host with sendmmsg for the
   whole period: random bytes, or the worst case, a well-formed message
   with a known user and a bad MAC (for fwknop, a real SPA packet made
@@ -283,12 +286,15 @@ cycle counters here), with `/tmp`-built probes and `valgrind
   which does its crypto without OpenSSL's provider machinery, starts
   faster (its exit time is shown by benchlat). knock's advantage is on
   the server side and under load.
-- **Server-side latency** (0.3 ms target): the interval includes two
-  round trips to the client through veth and a bridge and the client's
-  own work between them, plus the reader's wake-up in observe.py
-  (Python, tens of microseconds). Of knockd's own work, the netlink
-  transaction that adds the element is about 13 µs (fw_apply, measured
-  alone).
+- **Server-side latency** (0.3 ms target): observe.py also splits each
+  knock round (kernel timestamps, in RUNDIR/observe.knock): KNOCK in to
+  CHALLENGE out, CHALLENGE out to RESPONSE in (the client), RESPONSE in
+  to COMEIN out. Seen here: 0.08-0.45 ms, 0.08-0.25 ms and 0.12-0.42
+  ms. knockd's work in the two server steps is a few keyed hashes and,
+  in the second, the netlink transaction (about 13 µs measured alone);
+  the rest is most likely the time to wake knockd on an idle vCPU of
+  this VM, paid twice per exchange, which a daemon that must not poll
+  cannot avoid.
 - **Flood CPU** (1 CPU-s per million worst-case datagrams): the split is
   in benchmarks.json (`flood.*.user_sys`). For the bad-MAC flood about
   1.2 µs of user time per datagram (parsing, the user lookup and one
