@@ -128,7 +128,7 @@ echo "lab: knockd $(git -C "$ROOT" describe --always --dirty 2>/dev/null)," \
 put meta.kernel "$(uname -r)"
 put meta.cpus "$(nproc)"
 put meta.cpu "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-put meta.fwknop "$(fwknopd --version 2>&1 | awk '{ print $3; exit }')"
+put meta.fwknop "$(fwknopd --version 2>&1 | awk '{ sub(/,$/, "", $3); print $3; exit }')"
 put meta.commit "$(git -C "$ROOT" describe --always --dirty 2>/dev/null)"
 put meta.date "$(date -u +%Y-%m-%dT%H:%MZ)"
 
