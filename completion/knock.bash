@@ -54,30 +54,11 @@ _knock_config_names()
 	done
 }
 
-# _knock_known_hosts_ports HOST: print the ports that [HOST]:PORT entries
-# of ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts give HOST.
-_knock_known_hosts_ports()
-{
-	local f first rest h
-	local -a hs
-	for f in ~/.ssh/known_hosts /etc/ssh/ssh_known_hosts; do
-		[[ -f $f && -r $f ]] || continue
-		while read -r first rest; do
-			[[ $first == @* ]] && read -r first rest <<<"$rest"
-			IFS=, read -ra hs <<<"$first"
-			for h in "${hs[@]}"; do
-				[[ $h == "[$1]:"* && ${h##*:} =~ ^[0-9]+$ ]] &&
-					printf '%s\n' "${h##*:}"
-			done
-		done 2>/dev/null <"$f"
-	done
-}
-
-# _knock_known_hosts_fallback: print the host names and addresses of
-# ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts, for when bash-
-# completion's _known_hosts_real is not loaded. Hashed entries (|1|...)
-# name no host, and patterns (*, ?, !) are not hosts one can type.
-_knock_known_hosts_fallback()
+# _knock_known_hosts_entries: print each host entry of ~/.ssh/known_hosts
+# and /etc/ssh/ssh_known_hosts, one per line as written ("name",
+# "[name]:2222", "192.0.2.1"). Hashed entries (|1|...) name no host, and
+# patterns (*, ?, !) are not hosts one can type.
+_knock_known_hosts_entries()
 {
 	local f first rest h
 	local -a hs
@@ -89,13 +70,34 @@ _knock_known_hosts_fallback()
 			[[ -z $first || $first == [\|#]* ]] && continue
 			IFS=, read -ra hs <<<"$first"
 			for h in "${hs[@]}"; do
-				[[ $h == *[*?!]* ]] && continue
-				# [host]:port, for an sshd off port 22.
-				[[ $h =~ ^\[(.*)\]:[0-9]+$ ]] && h=${BASH_REMATCH[1]}
-				printf '%s\n' "$h"
+				[[ $h == *[*?!]* ]] || printf '%s\n' "$h"
 			done
 		done 2>/dev/null <"$f"
 	done
+}
+
+# _knock_known_hosts_ports HOST: print the ports that [HOST]:PORT entries
+# give HOST.
+_knock_known_hosts_ports()
+{
+	local h
+	while IFS= read -r h; do
+		[[ $h == "[$1]:"* && ${h##*:} =~ ^[0-9]+$ ]] &&
+			printf '%s\n' "${h##*:}"
+	done < <(_knock_known_hosts_entries)
+}
+
+# _knock_known_hosts_fallback: print the host names and addresses of the
+# known_hosts files, for when bash-completion's _known_hosts_real is not
+# loaded.
+_knock_known_hosts_fallback()
+{
+	local h
+	while IFS= read -r h; do
+		# [host]:port, for an sshd off port 22.
+		[[ $h =~ ^\[(.*)\]:[0-9]+$ ]] && h=${BASH_REMATCH[1]}
+		printf '%s\n' "$h"
+	done < <(_knock_known_hosts_entries)
 }
 
 # _knock_add CUR WORD...: add to COMPREPLY each WORD that starts with CUR,

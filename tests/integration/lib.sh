@@ -42,6 +42,7 @@ KNOCK_PORT=5800		# knockd's control port in the scenarios
 ACCESS_TIMEOUT=30	# [server] timeout; scenarios may lower it
 ALICE_ALLOW="tcp/22"	# what alice may open
 BOB_ALLOW="udp/53"	# what bob may open (not tcp/22)
+STANDARD_SERVICES="22 8080"	# TCP stand-ins setup_standard starts
 
 PY=python3		# set to the real interpreter by require_basics
 T=""			# this run's private directory
@@ -325,11 +326,13 @@ knockd_stop() {
 	KNOCKD_PID=""
 }
 
-# The whole usual stage: LAN, table, sshd stand-in, keys, knockd.
+# The whole usual stage: LAN, table, TCP stand-ins (STANDARD_SERVICES),
+# keys, knockd.
 setup_standard() {
 	ns_up
 	fw_load
-	services_start 22 8080
+	# shellcheck disable=SC2086 # a list of ports; empty: none
+	[ -n "$STANDARD_SERVICES" ] && services_start $STANDARD_SERVICES
 	genkey KEY_ALICE
 	genkey KEY_BOB
 	server_conf <<-EOF

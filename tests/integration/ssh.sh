@@ -16,25 +16,11 @@ done
 
 SSH_RC=""
 
-# setup_standard, but sshd takes the stand-in's place on port 22.
-ns_up
-fw_load
-genkey KEY_ALICE
-genkey KEY_BOB
+# The usual stage, but sshd takes the stand-in's place on port 22.
+STANDARD_SERVICES=""
+setup_standard
 genkey KEY_WRONG
-server_conf <<EOF
-[user alice]
-key = $KEY_ALICE
-allow = $ALICE_ALLOW
-
-[user bob]
-key = $KEY_BOB
-allow = $BOB_ALLOW
-EOF
-client_conf alice alice "$KEY_ALICE"
-client_conf bob bob "$KEY_BOB"
 client_conf wrong alice "$KEY_WRONG"
-knockd_start
 
 # ---------------------------------------------------------------- sshd
 
