@@ -82,11 +82,14 @@ rss_kib() {	# PID
 user_sys() {	# PID: utime stime (ticks)
 	awk '{ print $14, $15 }' "/proc/$1/stat"
 }
-switches() {	# PID: context switches, voluntary and not, of every thread
+switches() {	# PID: context switches, voluntary and not (one thread)
 	awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"
 }
 udp_rcvbuf_errors() {
 	ip netns exec "$NS_SRV" awk '/^Udp:/ { if (n++) print $6 }' /proc/net/snmp
+}
+udp_in_datagrams() {	# delivered to a socket in the server's namespace
+	ip netns exec "$NS_SRV" awk '/^Udp:/ { if (n++) print $2 }' /proc/net/snmp
 }
 
 bench_packages
@@ -198,8 +201,11 @@ flood() {
 	cpu0=$(cpu_ticks "$pid")
 	us0=$(user_sys "$pid")
 	drop0=$(udp_rcvbuf_errors)
+	in0=$(udp_in_datagrams)
 	rss0=$(rss_kib "$pid")
-	ip netns exec "$NS_CLI" "$BENCHLAT" -i 100 -d "$FLOOD_SECONDS" \
+	# -t 100: a knock that has not worked within its 100 ms slot has
+	# failed, so both daemons get the same number of attempts.
+	ip netns exec "$NS_CLI" "$BENCHLAT" -i 100 -t 100 -d "$FLOOD_SECONDS" \
 	    "${lat_args[@]}" >"$T/floodlat.$name" 2>&1 &
 	local lat=$!
 	proc_started "$lat"
@@ -212,6 +218,7 @@ flood() {
 	    -v hz="$(getconf CLK_TCK)" '{ split(a, b, " ");
 	    printf "%.2f/%.2f", ($1 - b[1]) / hz, ($2 - b[2]) / hz }')"
 	drop=$(( $(udp_rcvbuf_errors) - drop0 ))
+	put "flood.$name.delivered" "$(( $(udp_in_datagrams) - in0 ))"
 	rss=$(rss_kib "$pid")
 	put "flood.$name.sent" "$sent"
 	put "flood.$name.seconds" "$FLOOD_SECONDS"
