@@ -231,11 +231,14 @@ build-fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard src/common/*.h src/knockd/*.
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) \
 		-Isrc/common -Isrc/knockd -o $@ $< $(FUZZ_SRC) $(CLIENT_LIBS)
 
-fuzz: build-fuzz/fuzz_handler build-fuzz/fuzz_config
-	@mkdir -p build-fuzz/corpus-handler build-fuzz/corpus-config
+fuzz: build-fuzz/fuzz_handler build-fuzz/fuzz_config build-fuzz/fuzz_tunnel
+	@mkdir -p build-fuzz/corpus-handler build-fuzz/corpus-config \
+		build-fuzz/corpus-tunnel
 	build-fuzz/fuzz_handler -max_total_time=$(FUZZ_SECONDS) -max_len=512 \
 		build-fuzz/corpus-handler tests/fuzz/corpus/handler
 	build-fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		build-fuzz/corpus-config etc
+	build-fuzz/fuzz_tunnel -max_total_time=$(FUZZ_SECONDS) -max_len=20000 \
+		build-fuzz/corpus-tunnel
 
 .PHONY: fuzz
