@@ -182,7 +182,7 @@ install: all
 	install -m 644 systemd/knockd.sysusers $(DESTDIR)$(SYSUSERSDIR)/knockd.conf
 	install -m 644 completion/knock.bash $(DESTDIR)$(BASHCOMPDIR)/knock
 	install -m 644 nftables.conf.example README.md doc/protocol.md \
-		$(DESTDIR)$(DOCDIR)
+		systemd/forward.conf $(DESTDIR)$(DOCDIR)
 	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
 		echo "systemd-sysusers $(SYSUSERSDIR)/knockd.conf"; \
 		systemd-sysusers $(SYSUSERSDIR)/knockd.conf || exit 1; \
@@ -213,7 +213,8 @@ uninstall:
 		$(DESTDIR)$(SYSUSERSDIR)/knockd.conf \
 		$(DESTDIR)$(BASHCOMPDIR)/knock \
 		$(DESTDIR)$(DOCDIR)/nftables.conf.example \
-		$(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/protocol.md
+		$(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/protocol.md \
+		$(DESTDIR)$(DOCDIR)/forward.conf
 	@rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	@for f in knockd.conf knock.conf; do \
 		if cmp -s etc/$$f $(ETC)/$$f; then rm -f $(ETC)/$$f; \

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,6 @@
 
 #define CONFIG_FILE_MAX		(1024 * 1024)	/* no config is that big */
 #define CONFIG_ERRORS_MAX	20	/* then the file is probably not ours */
-#define CONFIG_HOST_MAX		253	/* a DNS name */
 #define CONFIG_SECTION_MAX	(CONFIG_HOST_MAX + 5)	/* "host NAME" */
 #define CONFIG_ITEM_MAX		63	/* longest list item we look at */
 #define CONFIG_NAME_SHOWN	24	/* longest unknown key name we quote */
@@ -49,7 +49,8 @@ enum config_section {
 	CONFIG_SEC_NFTABLES,
 	CONFIG_SEC_CLIENT,
 	CONFIG_SEC_USER,
-	CONFIG_SEC_HOST
+	CONFIG_SEC_HOST,
+	CONFIG_SEC_FORWARD
 };
 
 struct config_file;
@@ -94,6 +95,10 @@ struct config_server_parse {
 	int nusersec;			/* [user] sections, good or bad */
 	struct config_keyseen key;	/* for the last of cfg.users */
 	int allow_line;
+	/* For the last of cfg.forwards: where each key was set. */
+	int flisten_line, fconnect_line, fusers_line, fmode_line;
+	int fcipher_line, fmax_line, ftimeout_line;
+	int *fusers_lines;		/* users line of each forward */
 };
 
 struct config_client_parse {
@@ -770,6 +775,388 @@ config_server_allow(struct config_server_parse *sp, const char *value)
 		config_error(f, "allow: no port given");
 }
 
+/* 1 if s can name a forward: 1..TUNNEL_NAME_MAX of A-Z a-z 0-9 . _ - */
+static int
+config_forward_name_valid(const char *s)
+{
+	size_t i;
+	char c;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		c = s[i];
+		if (i >= TUNNEL_NAME_MAX ||
+		    !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return (0);
+	}
+	return (i > 0);
+}
+
+/*
+ * Split "HOST:PORT" or "[IPv6]:PORT" into host (brackets removed) and
+ * port; *bracketed says which form it was. Returns 0, or -1 if value is
+ * not of either form: no port, a bare IPv6 address (whose colons would
+ * make the port ambiguous), an empty or overlong host.
+ */
+static int
+config_split_host_port(const char *value,
+    char host[static CONFIG_HOST_MAX + 1], uint16_t *port, int *bracketed)
+{
+	const char *h, *he, *colon;
+
+	if (value[0] == '[') {
+		h = value + 1;
+		if ((he = strchr(h, ']')) == NULL || he[1] != ':')
+			return (-1);
+		colon = he + 1;
+		*bracketed = 1;
+	} else {
+		h = value;
+		if ((colon = strchr(h, ':')) == NULL ||
+		    strchr(colon + 1, ':') != NULL)
+			return (-1);
+		he = colon;
+		*bracketed = 0;
+	}
+	if (he == h || (size_t)(he - h) > CONFIG_HOST_MAX)
+		return (-1);
+	memcpy(host, h, (size_t)(he - h));
+	host[he - h] = '\0';
+	return (service_parse_port(colon + 1, port));
+}
+
+/*
+ * A forward's "listen = [ADDR:]PORT": ADDR a numeric IPv4 address or an
+ * IPv6 one in brackets; without it, every address (*any, and a is [::]).
+ * Returns 0, or -1 if value is not of that form.
+ */
+static int
+config_parse_listen(const char *value, struct addr *a, int *any)
+{
+	char host[CONFIG_HOST_MAX + 1];
+	struct addr at;
+	uint16_t port;
+	int bracketed;
+
+	memset(&at, 0, sizeof(at));
+	if (strchr(value, ':') == NULL) {
+		if (service_parse_port(value, &port))
+			return (-1);
+		at.family = AF_INET6;
+		*any = 1;
+	} else {
+		if (config_split_host_port(value, host, &port, &bracketed) ||
+		    addr_parse_ip(host, &at) ||
+		    at.family != (bracketed ? AF_INET6 : AF_INET))
+			return (-1);
+		*any = 0;
+	}
+	at.port = port;
+	*a = at;		/* only a good one: family 0 means none */
+	return (0);
+}
+
+/*
+ * A forward's "connect = HOST:PORT" into fwd->backend: HOST a name
+ * (resolved now, every address kept in the resolver's order, up to
+ * CONFIG_BACKEND_MAX) or a numeric address, IPv6 in brackets.
+ * Reports any problem.
+ */
+static void
+config_forward_connect(struct config_file *f, struct config_forward *fwd,
+    const char *value)
+{
+	char host[CONFIG_HOST_MAX + 1];
+	struct addrinfo hints, *res, *ai;
+	struct addr a;
+	uint16_t port;
+	size_t i;
+	int bracketed, rc;
+
+	if (strlen(value) >= sizeof(fwd->connect) ||
+	    config_split_host_port(value, host, &port, &bracketed) ||
+	    (bracketed && (addr_parse_ip(host, &a) || a.family != AF_INET6)) ||
+	    (!bracketed && !config_host_valid(host))) {
+		config_error(f, "bad connect (HOST:PORT, an IPv6 address in "
+		    "brackets: [2001:db8::1]:22): '%s'", config_quote(value));
+		return;
+	}
+	strcpy(fwd->connect, value);
+	if (addr_parse_ip(host, &a) == 0) {
+		a.port = port;
+		fwd->backend[0] = a;
+		fwd->nbackend = 1;
+		return;
+	}
+	/*
+	 * Resolved once, here: knockd then connects without a lookup in its
+	 * event loop, and --check says whether the name resolves at all.
+	 */
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0) {
+		config_error(f, "cannot resolve the connect host (%s): '%s'",
+		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc),
+		    config_quote(value));
+		return;
+	}
+	for (ai = res; ai != NULL && fwd->nbackend < CONFIG_BACKEND_MAX;
+	    ai = ai->ai_next) {
+		if (addr_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &a))
+			continue;
+		a.port = port;
+		for (i = 0; i < fwd->nbackend; i++)
+			if (fwd->backend[i].family == a.family &&
+			    memcmp(fwd->backend[i].ip, a.ip, 16) == 0)
+				break;
+		if (i == fwd->nbackend)
+			fwd->backend[fwd->nbackend++] = a;
+	}
+	freeaddrinfo(res);
+	if (fwd->nbackend == 0)
+		config_error(f, "the connect host has no IPv4 or IPv6 "
+		    "address: '%s'", config_quote(value));
+}
+
+/* A forward's "users = NAME, ...": names checked against [user] later. */
+static void
+config_forward_users(struct config_file *f, struct config_forward *fwd,
+    const char *value)
+{
+	char item[CONFIG_ITEM_MAX + 1];
+	char (*nu)[KEYS_USER_MAX + 1];
+	const char *p = value;
+	size_t n;
+	int any = 0;
+
+	while ((n = config_list_next(&p, item)) > 0) {
+		any = 1;
+		if (n > CONFIG_ITEM_MAX || !keys_user_valid(item)) {
+			config_error(f, "bad user name in users (1..%d of A-Z "
+			    "a-z 0-9 . _ @ -): '%s'", KEYS_USER_MAX,
+			    config_quote(item));
+			continue;
+		}
+		if (config_forward_allows(fwd, item)) {
+			config_error(f, "user given twice in users: '%s'",
+			    item);
+			continue;
+		}
+		if ((nu = config_grow(fwd->users, fwd->nusers,
+		    fwd->nusers + 1, sizeof(*nu))) == NULL) {
+			config_error(f, "out of memory");
+			return;
+		}
+		fwd->users = nu;
+		strcpy(fwd->users[fwd->nusers++], item);
+	}
+	if (!any)
+		config_error(f, "users: no user given");
+}
+
+/*
+ * 1 if forwards a and b cannot both listen: the same port, and addresses
+ * that overlap (the same one, or one of them a wildcard that covers the
+ * other, which the kernel would refuse with EADDRINUSE).
+ */
+static int
+config_listen_overlap(const struct config_forward *a,
+    const struct config_forward *b)
+{
+	static const uint8_t zero[16];
+
+	if (a->listen.port != b->listen.port)
+		return (0);
+	if (a->listen_any || b->listen_any)
+		return (1);
+	if (a->listen.family != b->listen.family)
+		return (0);
+	return (memcmp(a->listen.ip, b->listen.ip, 16) == 0 ||
+	    memcmp(a->listen.ip, zero, 16) == 0 ||
+	    memcmp(b->listen.ip, zero, 16) == 0);
+}
+
+/* A "[forward NAME]" line. */
+static void
+config_server_forward(struct config_server_parse *sp, const char *fname)
+{
+	struct config_file *f = &sp->f;
+	struct config_server *cfg = &sp->cfg;
+	struct config_forward *nf, *fwd;
+	int *nl;
+	size_t i;
+
+	if (!config_forward_name_valid(fname)) {
+		config_error(f, "bad forward name (1..%d of A-Z a-z 0-9 . _ "
+		    "-): '%s'", TUNNEL_NAME_MAX, config_quote(fname));
+		return;
+	}
+	for (i = 0; i < cfg->nforwards; i++)
+		if (strcmp(cfg->forwards[i].name, fname) == 0)
+			break;
+	if (i < cfg->nforwards) {
+		config_error(f, "forward '%s' is defined twice (line %d)",
+		    fname, cfg->forwards[i].line);
+		return;
+	}
+	if ((nf = config_grow(cfg->forwards, cfg->nforwards,
+	    cfg->nforwards + 1, sizeof(*nf))) == NULL ||
+	    (nl = config_grow(sp->fusers_lines, cfg->nforwards,
+	    cfg->nforwards + 1, sizeof(*nl))) == NULL) {
+		if (nf != NULL)
+			cfg->forwards = nf;
+		config_error(f, "out of memory");
+		return;
+	}
+	cfg->forwards = nf;
+	sp->fusers_lines = nl;
+	fwd = &cfg->forwards[cfg->nforwards++];
+	strcpy(fwd->name, fname);
+	fwd->line = f->lineno;
+	fwd->cipher = CONFIG_CIPHER_AUTO;
+	fwd->max_conns = CONFIG_FWD_CONNS;
+	fwd->handshake_timeout = CONFIG_FWD_TIMEOUT;
+	sp->flisten_line = sp->fconnect_line = sp->fusers_line = 0;
+	sp->fmode_line = sp->fcipher_line = 0;
+	sp->fmax_line = sp->ftimeout_line = 0;
+	f->sec = CONFIG_SEC_FORWARD;
+}
+
+/* A forward's "listen = [ADDR:]PORT". */
+static void
+config_forward_listen(struct config_file *f, struct config_forward *fwd,
+    const char *value)
+{
+
+	if (config_parse_listen(value, &fwd->listen, &fwd->listen_any))
+		config_error(f, "bad listen ([ADDR:]PORT, ADDR a numeric IPv4 "
+		    "address or an IPv6 one in brackets: [::1]:2222): '%s'",
+		    config_quote(value));
+}
+
+/* A forward's "mode = encrypt|integrity". */
+static void
+config_forward_mode(struct config_file *f, struct config_forward *fwd,
+    const char *value)
+{
+
+	if (strcmp(value, "encrypt") == 0)
+		fwd->integrity = 0;
+	else if (strcmp(value, "integrity") == 0)
+		fwd->integrity = 1;
+	else
+		config_error(f, "bad mode (encrypt or integrity): '%s'",
+		    config_quote(value));
+}
+
+/* A forward's "cipher = auto|aes-256-gcm|chacha20-poly1305". */
+static void
+config_forward_cipher(struct config_file *f, struct config_forward *fwd,
+    const char *value)
+{
+
+	if (strcmp(value, "auto") == 0)
+		fwd->cipher = CONFIG_CIPHER_AUTO;
+	else if (strcmp(value, "aes-256-gcm") == 0)
+		fwd->cipher = TUNNEL_AES256GCM;
+	else if (strcmp(value, "chacha20-poly1305") == 0)
+		fwd->cipher = TUNNEL_CHACHA20POLY1305;
+	else
+		config_error(f, "bad cipher (auto, aes-256-gcm or "
+		    "chacha20-poly1305): '%s'", config_quote(value));
+}
+
+/* A forward's max-connections or handshake-timeout (name): 1..max. */
+static void
+config_forward_number(struct config_file *f, const char *name,
+    const char *value, uint32_t max, const char *unit, uint32_t *out)
+{
+
+	if (service_parse_uint(value, 1, max, out))
+		config_error(f, "bad %s (1..%u%s): '%s'", name, (unsigned)max,
+		    unit, config_quote(value));
+}
+
+/* The end of a [forward NAME] section: what it lacks, what it clashes with. */
+static void
+config_server_forward_end(struct config_server_parse *sp)
+{
+	struct config_file *f = &sp->f;
+	struct config_forward *fwd = &sp->cfg.forwards[sp->cfg.nforwards - 1];
+	char name[ADDR_STRLEN];
+	size_t i;
+
+	if (sp->flisten_line == 0)
+		config_error_at(f, f->secline, "forward '%s' has no listen: "
+		    "add \"listen = [ADDR:]PORT\"", fwd->name);
+	if (sp->fconnect_line == 0)
+		config_error_at(f, f->secline, "forward '%s' has no connect: "
+		    "add \"connect = HOST:PORT\"", fwd->name);
+	if (sp->fusers_line == 0)
+		config_error_at(f, f->secline, "forward '%s' has no users: "
+		    "add \"users = NAME, ...\"", fwd->name);
+	if (sp->fcipher_line != 0 && fwd->integrity)
+		config_error_at(f, sp->fcipher_line, "cipher is for mode = "
+		    "encrypt, and mode is integrity (line %d): '%s'",
+		    sp->fmode_line, fwd->cipher == TUNNEL_AES256GCM ?
+		    "aes-256-gcm" : fwd->cipher == TUNNEL_CHACHA20POLY1305 ?
+		    "chacha20-poly1305" : "auto");
+	if (fwd->listen.family == 0)
+		return;		/* none, or a bad one already reported */
+	for (i = 0; i + 1 < sp->cfg.nforwards; i++) {
+		if (sp->cfg.forwards[i].listen.family == 0 ||
+		    !config_listen_overlap(&sp->cfg.forwards[i], fwd))
+			continue;
+		config_error_at(f, sp->flisten_line, "forward '%s' already "
+		    "listens there (line %d): '%s'",
+		    sp->cfg.forwards[i].name, sp->cfg.forwards[i].line,
+		    fwd->listen_any ? "every address" :
+		    addr_format(&fwd->listen, name, 1));
+		break;
+	}
+}
+
+/*
+ * At the end of the file, once every [user] is known: every user a
+ * forward names exists, and every user can open something.
+ */
+static void
+config_server_check_users(struct config_server_parse *sp)
+{
+	struct config_server *cfg = &sp->cfg;
+	struct config_forward *fwd;
+	struct config_user *u;
+	size_t i, j, k;
+
+	for (i = 0; i < cfg->nforwards; i++) {
+		fwd = &cfg->forwards[i];
+		for (j = 0; j < fwd->nusers; j++) {
+			for (k = 0; k < cfg->nusers; k++)
+				if (strcmp(cfg->users[k].name,
+				    fwd->users[j]) == 0)
+					break;
+			if (k == cfg->nusers)
+				config_error_at(&sp->f, sp->fusers_lines[i],
+				    "unknown user in users (no [user NAME] "
+				    "section): '%s'", fwd->users[j]);
+		}
+	}
+	for (k = 0; k < cfg->nusers; k++) {
+		u = &cfg->users[k];
+		if (u->nallow > 0)
+			continue;
+		for (i = 0; i < cfg->nforwards; i++)
+			if (config_forward_allows(&cfg->forwards[i], u->name))
+				break;
+		if (i == cfg->nforwards)
+			config_error_at(&sp->f, u->line, "user '%s' may open "
+			    "nothing: add an allow line, or name the user in "
+			    "a forward's users", u->name);
+	}
+}
+
 static void
 config_server_section(struct config_file *f, const char *name)
 {
@@ -816,6 +1203,7 @@ config_server_section(struct config_file *f, const char *name)
 			return;
 		}
 		cfg->users = nu;
+		cfg->users[cfg->nusers].line = f->lineno;
 		strcpy(cfg->users[cfg->nusers++].name, uname);
 		memset(&sp->key, 0, sizeof(sp->key));
 		sp->allow_line = 0;
@@ -823,7 +1211,11 @@ config_server_section(struct config_file *f, const char *name)
 	} else if (strcmp(name, "user") == 0) {
 		sp->nusersec++;
 		config_error(f, "[user] needs a name: [user NAME]");
-	} else
+	} else if (strncmp(name, "forward ", 8) == 0)
+		config_server_forward(sp, name + 8);
+	else if (strcmp(name, "forward") == 0)
+		config_error(f, "[forward] needs a name: [forward NAME]");
+	else
 		config_error(f, "unknown section '[%s]' (known: %s)",
 		    config_quote(name), f->syn->sections);
 }
@@ -833,6 +1225,7 @@ config_server_key(struct config_file *f, const char *name, const char *value)
 {
 	struct config_server_parse *sp = (struct config_server_parse *)f;
 	struct config_server *cfg = &sp->cfg;
+	struct config_forward *fwd;
 	struct config_user *u;
 	uint32_t v;
 
@@ -892,6 +1285,37 @@ config_server_key(struct config_file *f, const char *name, const char *value)
 		} else
 			config_unknown_key(f, name);
 		break;
+	case CONFIG_SEC_FORWARD:
+		fwd = &cfg->forwards[cfg->nforwards - 1];
+		if (strcmp(name, "listen") == 0) {
+			if (config_once(f, &sp->flisten_line, name) == 0)
+				config_forward_listen(f, fwd, value);
+		} else if (strcmp(name, "connect") == 0) {
+			if (config_once(f, &sp->fconnect_line, name) == 0)
+				config_forward_connect(f, fwd, value);
+		} else if (strcmp(name, "users") == 0) {
+			if (config_once(f, &sp->fusers_line, name))
+				break;
+			sp->fusers_lines[cfg->nforwards - 1] = f->lineno;
+			config_forward_users(f, fwd, value);
+		} else if (strcmp(name, "mode") == 0) {
+			if (config_once(f, &sp->fmode_line, name) == 0)
+				config_forward_mode(f, fwd, value);
+		} else if (strcmp(name, "cipher") == 0) {
+			if (config_once(f, &sp->fcipher_line, name) == 0)
+				config_forward_cipher(f, fwd, value);
+		} else if (strcmp(name, "max-connections") == 0) {
+			if (config_once(f, &sp->fmax_line, name) == 0)
+				config_forward_number(f, name, value,
+				    CONFIG_FWD_CONNS_MAX, "", &fwd->max_conns);
+		} else if (strcmp(name, "handshake-timeout") == 0) {
+			if (config_once(f, &sp->ftimeout_line, name) == 0)
+				config_forward_number(f, name, value,
+				    CONFIG_FWD_TIMEOUT_MAX, " seconds",
+				    &fwd->handshake_timeout);
+		} else
+			config_unknown_key(f, name);
+		break;
 	default:
 		break;
 	}
@@ -903,22 +1327,25 @@ config_server_end(struct config_file *f)
 	struct config_server_parse *sp = (struct config_server_parse *)f;
 	struct config_user *u;
 
+	if (f->sec == CONFIG_SEC_FORWARD) {
+		config_server_forward_end(sp);
+		return;
+	}
 	if (f->sec != CONFIG_SEC_USER)
 		return;
 	u = &sp->cfg.users[sp->cfg.nusers - 1];
 	if (sp->key.line == 0)
 		config_error_at(f, f->secline, "user '%s' has no key: add "
 		    "\"key =\" or \"key-file =\"", u->name);
-	if (sp->allow_line == 0)
-		config_error_at(f, f->secline, "user '%s' may open nothing: "
-		    "add an allow line", u->name);
+	/* Whether it may open nothing is known at the end of the file,
+	 * when every [forward] has named its users. */
 }
 
 static const struct config_syntax config_server_syntax = {
 	config_server_section,
 	config_server_key,
 	config_server_end,
-	"[server], [nftables] or [user NAME]"
+	"[server], [nftables], [user NAME] or [forward NAME]"
 };
 
 /*
@@ -944,6 +1371,7 @@ config_server_load(const char *path, struct config_server *out)
 	if (config_file_read(&sp.f, path, CONFIG_REQUIRED))
 		goto err0;
 	config_parse(&sp.f);
+	config_server_check_users(&sp);
 	if (sp.nusersec == 0)
 		config_error_at(&sp.f, 0, "no [user NAME] section: nobody "
 		    "could knock");
@@ -960,11 +1388,13 @@ config_server_load(const char *path, struct config_server *out)
 		cfg->listen[1].family = AF_INET6;
 		cfg->nlisten = 2;
 	}
+	free(sp.fusers_lines);
 	config_file_free(&sp.f);
 	*out = *cfg;
 	return (0);
 
 err1:
+	free(sp.fusers_lines);
 	config_server_free(cfg);
 	config_file_free(&sp.f);
 err0:
@@ -986,7 +1416,38 @@ config_server_free(struct config_server *cfg)
 		OPENSSL_cleanse(cfg->users, cfg->nusers * sizeof(*cfg->users));
 		free(cfg->users);
 	}
+	for (i = 0; i < cfg->nforwards; i++)
+		config_forward_free(&cfg->forwards[i]);
+	free(cfg->forwards);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/*
+ * config_forward_free(fwd): free what a forward owns (its users). Safe on
+ * a zeroed struct; config_server_free() calls it for each forward.
+ */
+void
+config_forward_free(struct config_forward *fwd)
+{
+
+	free(fwd->users);
+	fwd->users = NULL;
+	fwd->nusers = 0;
+}
+
+/*
+ * config_forward_allows(fwd, user): 1 if the user called user is in the
+ * users of forward fwd, else 0.
+ */
+int
+config_forward_allows(const struct config_forward *fwd, const char *user)
+{
+	size_t i;
+
+	for (i = 0; i < fwd->nusers; i++)
+		if (strcmp(fwd->users[i], user) == 0)
+			return (1);
+	return (0);
 }
 
 /*

@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "keys.h"
 #include "service.h"
+#include "tunnel.h"
 
 #define CONFIG_SERVER_PATH	SYSCONFDIR "/knock/knockd.conf"
 #define CONFIG_CLIENT_PATH	SYSCONFDIR "/knock/knock.conf"
@@ -24,6 +25,13 @@
 #define CONFIG_DEFAULT_ACCESS	30	/* seconds of access per knock */
 #define CONFIG_MAX_ACCESS	86400	/* a day: longer is a standing rule */
 #define CONFIG_MAX_WAIT		300	/* client wait, seconds */
+#define CONFIG_HOST_MAX		253	/* a DNS name */
+#define CONFIG_BACKEND_MAX	8	/* addresses kept of a connect name */
+#define CONFIG_FWD_CONNS	256	/* max-connections by default */
+#define CONFIG_FWD_CONNS_MAX	10000
+#define CONFIG_FWD_TIMEOUT	10	/* handshake-timeout by default, s */
+#define CONFIG_FWD_TIMEOUT_MAX	300
+#define CONFIG_CIPHER_AUTO	0	/* cipher = auto: no enum tunnel_suite */
 
 struct config_allow {
 	struct service svc;
@@ -35,6 +43,26 @@ struct config_user {
 	uint8_t key[KEYS_KEY_LEN];	/* wiped by config_server_free() */
 	struct config_allow *allow;
 	size_t nallow;
+	int line;			/* of [user NAME], for messages */
+};
+
+/* A [forward NAME] section: a TCP port knockd relays to a backend. */
+struct config_forward {
+	char name[TUNNEL_NAME_MAX + 1];	/* 1..32 of A-Z a-z 0-9 . _ - */
+	int line;			/* of [forward NAME], for messages */
+	struct addr listen;		/* address and port */
+	int listen_any;			/* no ADDR: every address, IPv6 and
+					 * IPv4 (listen is then [::]) */
+	char connect[CONFIG_HOST_MAX + 9];	/* HOST:PORT as written */
+	struct addr backend[CONFIG_BACKEND_MAX];	/* connect, resolved
+					 * at load, in the resolver's order */
+	size_t nbackend;
+	char (*users)[KEYS_USER_MAX + 1];	/* who may use it */
+	size_t nusers;
+	int integrity;			/* mode = integrity (else encrypt) */
+	int cipher;			/* CONFIG_CIPHER_AUTO or a suite */
+	uint32_t max_conns;		/* live connections at most */
+	uint32_t handshake_timeout;	/* seconds: accept to backend */
 };
 
 struct config_server {
@@ -48,6 +76,8 @@ struct config_server {
 	char set6[CONFIG_NAME_MAX + 1];		/* default "allow6" */
 	struct config_user *users;
 	size_t nusers;
+	struct config_forward *forwards;	/* in file order */
+	size_t nforwards;
 };
 
 /*
@@ -69,6 +99,19 @@ void config_server_free(struct config_server *cfg);
  */
 int config_allowed(const struct config_user *user, const struct service *svc,
     uint32_t *timeout);
+
+/*
+ * config_forward_allows(fwd, user): 1 if the user called user is in the
+ * users of forward fwd, else 0.
+ */
+int config_forward_allows(const struct config_forward *fwd,
+    const char *user);
+
+/*
+ * config_forward_free(fwd): free what a forward owns (its users). Safe on
+ * a zeroed struct; config_server_free() calls it for each forward.
+ */
+void config_forward_free(struct config_forward *fwd);
 
 struct config_client_user {
 	char name[KEYS_USER_MAX + 1];

@@ -2,9 +2,14 @@
  * loop.c: receive datagrams in batches, hand them to the handler, apply
  * the firewall changes of a whole batch in one netlink transaction, and
  * send the replies in one call. Nothing here allocates after start-up and
- * nothing wakes up unless a datagram or a signal arrives: the time-driven
- * work (cookie secrets, replay generations, the drop summary) is done
- * lazily when a packet shows the clock has moved.
+ * nothing wakes up unless a datagram, a signal or forward-mode traffic
+ * arrives: the time-driven work (cookie secrets, replay generations, the
+ * drop summary) is done lazily when an event shows the clock has moved,
+ * and forward.c's one timer runs only while a handshake is under way.
+ *
+ * Each fd's epoll data.ptr points at an object that starts with an enum
+ * loop_tag: the knock sockets and the signalfd are served here, the rest
+ * goes to forward.c.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -27,20 +32,29 @@
 #define LOOP_ROUNDS	16		/* batches per socket per wake-up */
 #define LOOP_RXBUF	(PROTO_MSG_LEN * 2)	/* longer is truncated */
 #define LOOP_SUMMARY	60		/* seconds between drop summaries */
+#define LOOP_EVENTS	32		/* epoll events per wake-up */
 
 union loop_cmsg {
 	struct cmsghdr align;
 	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 };
 
+/* A knock socket, as epoll's data.ptr sees it. */
+struct loop_udp {
+	enum loop_tag tag;		/* LOOP_UDP */
+	int fd;
+};
+
 struct loop {
 	struct handler *h;
 	struct fw *fw;
-	const int *fds;
+	struct forwards *fwd;
+	struct loop_udp udp[CONFIG_LISTEN_MAX];
 	size_t nfds;
 	const char *config_path;
 	int epfd;
 	int sigfd;
+	enum loop_tag sigtag;		/* LOOP_SIGNAL: the signalfd's data */
 	sigset_t oldmask;
 
 	/* The last summary: when, and the counters then. */
@@ -74,22 +88,38 @@ loop_now(void)
 	return ((uint64_t)ts.tv_sec);
 }
 
+/*
+ * loop_new(h, fw, fds, nfds, fwd, config_path): a loop serving the UDP
+ * sockets fds with handler h and firewall fw, and the forwards fwd,
+ * reloading users and forwards from config_path on SIGHUP. Blocks
+ * SIGTERM, SIGINT, SIGHUP and SIGUSR1 and takes them through a signalfd.
+ * Takes no ownership. Returns NULL after logging.
+ */
 struct loop *
 loop_new(struct handler *h, struct fw *fw, const int *fds, size_t nfds,
-    const char *config_path)
+    struct forwards *fwd, const char *config_path)
 {
 	struct epoll_event ev;
 	struct loop *l;
 	sigset_t mask;
 	size_t i;
 
+	if (nfds > CONFIG_LISTEN_MAX) {
+		log_err("more than %d knock sockets", CONFIG_LISTEN_MAX);
+		goto err0;
+	}
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		log_err("out of memory");
 		goto err0;
 	}
 	l->h = h;
 	l->fw = fw;
-	l->fds = fds;
+	l->fwd = fwd;
+	for (i = 0; i < nfds; i++) {
+		l->udp[i].tag = LOOP_UDP;
+		l->udp[i].fd = fds[i];
+	}
+	l->sigtag = LOOP_SIGNAL;
 	l->nfds = nfds;
 	l->config_path = config_path;
 	l->summary_at = loop_now();
@@ -111,18 +141,21 @@ loop_new(struct handler *h, struct fw *fw, const int *fds, size_t nfds,
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
-	ev.data.u64 = nfds;		/* index nfds is the signalfd */
+	ev.data.ptr = &l->sigtag;
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->sigfd, &ev) == -1)
 		goto err3;
 	for (i = 0; i < nfds; i++) {
-		ev.data.u64 = i;
+		ev.data.ptr = &l->udp[i];
 		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fds[i], &ev) == -1)
 			goto err3;
 	}
+	if (forwards_attach(fwd, l->epfd))
+		goto err4;
 	return (l);
 
 err3:
 	log_err("epoll_ctl: %s", strerror(errno));
+err4:
 	close(l->epfd);
 err2:
 	close(l->sigfd);
@@ -133,6 +166,9 @@ err0:
 	return (NULL);
 }
 
+/*
+ * loop_free(l): close the epoll and signal fds and free. NULL is a no-op.
+ */
 void
 loop_free(struct loop *l)
 {
@@ -186,6 +222,7 @@ loop_summary(struct loop *l, uint64_t now)
 		loop_log_stats("in the last minute or more", s, p);
 	l->summary_at = now;
 	l->summary = *s;
+	forwards_summary(l->fwd, now);
 }
 
 /* Reply from the local address the request was sent to. */
@@ -351,27 +388,39 @@ loop_reload(struct loop *l)
 		return (-1);
 	}
 	/*
-	 * Users and timeouts take effect now. Access already granted stays:
-	 * it lives in the kernel's sets, not here.
+	 * Users, timeouts and forward settings take effect now. Access
+	 * already granted stays: it lives in the kernel's sets, not here;
+	 * and forwarded connections keep the keys they were made with.
 	 */
+	forwards_reload(l->fwd, &cfg, u);
 	users_free(l->h->users);
 	l->h->users = u;
 	l->h->default_timeout = cfg.timeout;
-	log_notice("reloaded %s: %zu user%s (listen addresses and nftables "
-	    "names change only on restart)", l->config_path, users_count(u),
-	    users_count(u) == 1 ? "" : "s");
+	log_notice("reloaded %s: %zu user%s (listen addresses, forwards' "
+	    "listen and nftables names change only on restart)",
+	    l->config_path, users_count(u), users_count(u) == 1 ? "" : "s");
 	config_server_free(&cfg);
 	return (0);
 }
 
+/*
+ * loop_notify_ready(l): tell systemd (if it started knockd) that knockd is
+ * serving: READY=1 with a STATUS= line. Sent again after each reload,
+ * which loop_run() announces with RELOADING=1.
+ */
 void
 loop_notify_ready(const struct loop *l)
 {
-	char msg[96];
-	size_t n = users_count(l->h->users);
+	char msg[128];
+	size_t n = users_count(l->h->users), nf = forwards_count(l->fwd);
 
-	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=serving %zu user%s", n,
-	    n == 1 ? "" : "s");
+	if (nf > 0)
+		snprintf(msg, sizeof(msg), "READY=1\nSTATUS=serving %zu "
+		    "user%s, %zu forward%s", n, n == 1 ? "" : "s", nf,
+		    nf == 1 ? "" : "s");
+	else
+		snprintf(msg, sizeof(msg), "READY=1\nSTATUS=serving %zu "
+		    "user%s", n, n == 1 ? "" : "s");
 	systemd_notify(msg);
 }
 
@@ -398,6 +447,7 @@ loop_signal(struct loop *l)
 
 			memset(&zero, 0, sizeof(zero));
 			loop_log_stats("since start", &l->h->stats, &zero);
+			forwards_log_stats(l->fwd);
 			break;
 		}
 		}
@@ -405,35 +455,57 @@ loop_signal(struct loop *l)
 	return (0);
 }
 
+/*
+ * loop_run(l): serve until SIGTERM or SIGINT. Returns 0 on such a stop,
+ * -1 on a fatal error (logged).
+ */
 int
 loop_run(struct loop *l)
 {
-	struct epoll_event ev[8];
-	int n, i, r;
+	struct epoll_event ev[LOOP_EVENTS];
+	struct loop_udp *u;
+	enum loop_tag *tag;
+	uint64_t now;
+	int n, i, r, fwd;
 
 	for (;;) {
-		n = epoll_wait(l->epfd, ev, 8, -1);
+		n = epoll_wait(l->epfd, ev, LOOP_EVENTS, -1);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			log_err("epoll_wait: %s", strerror(errno));
 			return (-1);
 		}
+		fwd = 0;
 		for (i = 0; i < n; i++) {
-			size_t idx = (size_t)ev[i].data.u64;
-			uint64_t now = loop_now();
-
-			if (idx == l->nfds) {
+			tag = ev[i].data.ptr;
+			switch (*tag) {
+			case LOOP_SIGNAL:
 				if (loop_signal(l))
 					return (0);
-				continue;
+				break;
+			case LOOP_UDP:
+				u = (struct loop_udp *)tag;
+				now = loop_now();
+				/* Bounded, so one busy socket cannot starve
+				 * the others. */
+				for (r = 0; r < LOOP_ROUNDS; r++)
+					if (loop_batch(l, u->fd, now) <
+					    LOOP_BATCH)
+						break;
+				loop_summary(l, now);
+				break;
+			case LOOP_FORWARD:
+				forwards_event(l->fwd, tag, ev[i].events);
+				fwd = 1;
+				break;
 			}
-			/* Bounded, so one busy socket cannot starve others. */
-			for (r = 0; r < LOOP_ROUNDS; r++)
-				if (loop_batch(l, l->fds[idx], now) <
-				    LOOP_BATCH)
-					break;
-			loop_summary(l, now);
+		}
+		/* Closed connections go only now: a later event of the
+		 * batch may have named one. */
+		if (fwd) {
+			forwards_reap(l->fwd);
+			loop_summary(l, loop_now());
 		}
 	}
 }

@@ -1,9 +1,12 @@
 /*
- * knockd: hide services behind nftables until an authenticated knock.
+ * knockd: hide services behind nftables until an authenticated knock, and
+ * relay forward-mode TCP connections to their backends.
  *
- * The whole start-up policy is here, in order: parse the config, check the
- * nftables objects, bind the sockets, then serve. Any failure before the
- * loop is fatal and says why.
+ * The whole start-up policy is here, in order: parse the config (which
+ * resolves the forwards' backends), derive the users' keys, check the
+ * nftables objects, bind the sockets (the UDP knock sockets, or take
+ * systemd's; and the forwards' TCP listeners, always bound here), then
+ * serve. Any failure before the loop is fatal and says why.
  */
 #include <getopt.h>
 #include <linux/netlink.h>
@@ -15,6 +18,7 @@
 
 #include "config.h"
 #include "cookie.h"
+#include "forward.h"
 #include "fw.h"
 #include "handler.h"
 #include "listen.h"
@@ -35,7 +39,8 @@ usage(FILE *f)
 	    "[-h|--help]\n"
 	    "\n"
 	    "  -c, --config FILE  configuration file (default %s)\n"
-	    "  -t, --check        check the configuration and the nftables\n"
+	    "  -t, --check        check the configuration (resolving the\n"
+	    "                     forwards' backends) and the nftables\n"
 	    "                     table and sets, then exit 0 (good) or 1\n"
 	    "  -d, --debug        also log debug messages\n"
 	    "  -V, --version      print the version and exit\n"
@@ -85,6 +90,31 @@ take_passed(int n, int *udp, size_t *nudp, int *nl)
 	return (0);
 }
 
+/* For --check: what each forward will do, its backend resolved. */
+static void
+check_forwards(const struct config_server *cfg)
+{
+	const struct config_forward *f;
+	char a[ADDR_STRLEN];
+	size_t i, j;
+
+	for (i = 0; i < cfg->nforwards; i++) {
+		f = &cfg->forwards[i];
+		if (f->listen_any)
+			printf("forward %s: port %u", f->name,
+			    (unsigned)f->listen.port);
+		else
+			printf("forward %s: %s", f->name,
+			    addr_format(&f->listen, a, 1));
+		printf(" to %s (", f->connect);
+		for (j = 0; j < f->nbackend; j++)
+			printf("%s%s", j > 0 ? ", " : "",
+			    addr_format(&f->backend[j], a, 1));
+		printf("), %s, %zu user%s\n", f->integrity ? "integrity" :
+		    "encrypt", f->nusers, f->nusers == 1 ? "" : "s");
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -100,9 +130,11 @@ main(int argc, char *argv[])
 	struct config_server cfg;
 	struct handler h;
 	struct fw *fw = NULL;
+	struct forwards *fwd = NULL;
 	struct loop *loop = NULL;
 	int fds[CONFIG_LISTEN_MAX];
-	size_t nfds = 0, i;
+	size_t nfds = 0, nfwd, i;
+	char fwds[32] = "";
 	int ch, check = 0, debug = 0, rc = 1, npassed, nlfd = -1, nl_passed;
 
 	while ((ch = getopt_long(argc, argv, "c:tdVh", longopts, NULL)) != -1) {
@@ -169,6 +201,7 @@ main(int argc, char *argv[])
 		goto done;
 	}
 	if (check) {
+		check_forwards(&cfg);
 		printf("%s: configuration and nftables %s %s are good\n", path,
 		    cfg.family, cfg.table);
 		rc = 0;
@@ -190,18 +223,28 @@ main(int argc, char *argv[])
 				goto done;
 			nfds++;
 		}
-	if ((loop = loop_new(&h, fw, fds, nfds, path)) == NULL)
+	/* Bound here even under socket activation: see forward.h. */
+	if ((fwd = forwards_new(&cfg, h.users, path, npassed > 0 ? fds[0] :
+	    -1)) == NULL)
 		goto done;
-	log_notice("knockd %s ready: %zu user%s, port %u%s, nftables %s %s",
+	if ((loop = loop_new(&h, fw, fds, nfds, fwd, path)) == NULL)
+		goto done;
+	nfwd = forwards_count(fwd);
+	if (nfwd > 0)
+		snprintf(fwds, sizeof(fwds), ", %zu forward%s", nfwd,
+		    nfwd == 1 ? "" : "s");
+	log_notice("knockd %s ready: %zu user%s, port %u%s, nftables %s %s%s",
 	    VERSION, users_count(h.users), users_count(h.users) == 1 ? "" : "s",
 	    cfg.port, npassed > 0 ? " (sockets from systemd)" : "", cfg.family,
-	    cfg.table);
+	    cfg.table, fwds);
 	loop_notify_ready(loop);
 	if (loop_run(loop) == 0)
 		rc = 0;
 	systemd_notify("STOPPING=1");
 
 done:
+	/* The forwards first: they leave the loop's epoll set. */
+	forwards_free(fwd);
 	loop_free(loop);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);

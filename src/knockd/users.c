@@ -37,11 +37,18 @@ users_direction_key(const uint8_t key[static KEYS_KEY_LEN], const char *label)
 	return (m);
 }
 
+/*
+ * users_new(cfg): derive each user's direction keys and forward keys from
+ * cfg and take ownership of cfg's users (cfg->users is set to NULL); the
+ * raw keys are wiped as soon as the derived keys exist. Returns NULL on
+ * failure.
+ */
 struct users *
 users_new(struct config_server *cfg)
 {
 	struct users *u;
 	size_t i;
+	int rc;
 
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		goto err0;
@@ -59,9 +66,10 @@ users_new(struct config_server *cfg)
 		p->cfg = c;
 		p->c2s = users_direction_key(c->key, PROTO_LABEL_C2S);
 		p->s2c = users_direction_key(c->key, PROTO_LABEL_S2C);
+		rc = tunnel_user_derive(c->key, &p->fwd);
 		OPENSSL_cleanse(c->key, sizeof(c->key));
 		u->n++;
-		if (p->c2s == NULL || p->s2c == NULL) {
+		if (p->c2s == NULL || p->s2c == NULL || rc != 0) {
 			log_err("cannot set up the keys of user '%s'", p->name);
 			goto err2;
 		}
@@ -79,6 +87,9 @@ err0:
 	return (NULL);
 }
 
+/*
+ * users_free(u): wipe and free. NULL is a no-op.
+ */
 void
 users_free(struct users *u)
 {
@@ -91,6 +102,9 @@ users_free(struct users *u)
 		mac_free(u->v[i].c2s);
 		mac_free(u->v[i].s2c);
 	}
+	/* The forward keys are in the table itself. */
+	if (u->v != NULL)
+		OPENSSL_cleanse(u->v, u->ncfg * sizeof(*u->v));
 	free(u->v);
 	/* Hand the config users back to their owner's free routine. */
 	memset(&tmp, 0, sizeof(tmp));
@@ -100,6 +114,10 @@ users_free(struct users *u)
 	free(u);
 }
 
+/*
+ * users_find(u, name): the user called name, or NULL. One lookup by name,
+ * so a packet costs one MAC whatever the number of users.
+ */
 struct user *
 users_find(const struct users *u, const char *name)
 {
@@ -110,6 +128,9 @@ users_find(const struct users *u, const char *name)
 	return (bsearch(&key, u->v, u->n, sizeof(*u->v), users_cmp));
 }
 
+/*
+ * users_count(u): how many users there are.
+ */
 size_t
 users_count(const struct users *u)
 {

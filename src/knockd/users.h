@@ -1,6 +1,7 @@
 /*
  * users.h: knockd's users as the packet path needs them: found by name,
- * with one pre-keyed MAC per direction and the ports each may open.
+ * with one pre-keyed MAC per direction and the ports each may open, and
+ * the keys of forward mode.
  */
 #ifndef KNOCKD_USERS_H
 #define KNOCKD_USERS_H
@@ -9,12 +10,14 @@
 
 #include "config.h"
 #include "mac.h"
+#include "tunnel.h"
 
 struct user {
 	char name[KEYS_USER_MAX + 1];
 	struct mac *c2s;		/* verifies KNOCK and RESPONSE */
 	struct mac *s2c;		/* seals CHALLENGE, COMEIN, GOAWAY */
 	struct config_user *cfg;	/* allow list, owned by users */
+	struct tunnel_user fwd;		/* forward mode: K_hello, K_fwd */
 
 	/* Replay-cache entries this user holds, per live epoch (& 1). */
 	uint32_t quota_epoch[2];
@@ -24,9 +27,10 @@ struct user {
 struct users;
 
 /*
- * users_new(cfg): derive each user's direction keys from cfg and take
- * ownership of cfg's users (cfg->users is set to NULL); the raw keys are
- * wiped as soon as the direction keys exist. Returns NULL on failure.
+ * users_new(cfg): derive each user's direction keys and forward keys from
+ * cfg and take ownership of cfg's users (cfg->users is set to NULL); the
+ * raw keys are wiped as soon as the derived keys exist. Returns NULL on
+ * failure.
  */
 struct users *users_new(struct config_server *cfg);
 

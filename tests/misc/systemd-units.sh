@@ -1,7 +1,9 @@
 #!/bin/bash
 # systemd-units: knockd.service and knockd.socket pass systemd-analyze
 # verify with nothing to say, and the service's exposure score from
-# systemd-analyze security is 2.0 or below.
+# systemd-analyze security is 2.0 or below; and the same with the forward
+# mode drop-in (systemd/forward.conf), which must really take the service
+# out of its private network.
 set -u
 command -v systemd-analyze >/dev/null ||
     { echo "SKIP: systemd-analyze is not installed (package systemd)"; exit 77; }
@@ -41,6 +43,39 @@ if [ "$rc" = 0 ] && [ -z "$out" ]; then
 else
 	echo "FAIL: systemd-analyze verify (exit $rc):"
 	echo "$out"
+	failed=1
+fi
+
+# With the drop-in, found where systemd finds drop-ins: beside the unit.
+mkdir "$d/units/knockd.service.d"
+cp systemd/forward.conf "$d/units/knockd.service.d/"
+out=$(cd "$d/units" && MANPATH=$d/root/usr/share/man \
+    SYSTEMD_UNIT_PATH="$d/units:" systemd-analyze verify knockd.service \
+    knockd.socket 2>&1)
+rc=$?
+if [ "$rc" = 0 ] && [ -z "$out" ]; then
+	echo "ok: systemd-analyze verify is clean with forward.conf"
+else
+	echo "FAIL: systemd-analyze verify with forward.conf (exit $rc):"
+	echo "$out"
+	failed=1
+fi
+out=$(cd "$d/units" && SYSTEMD_UNIT_PATH="$d/units:" \
+    systemd-analyze security --offline=true knockd.service 2>&1)
+score=$(sed -n 's/.*Overall exposure level for knockd.service: \([0-9.]*\).*/\1/p' <<<"$out")
+if [ -z "$score" ]; then
+	echo "FAIL: no exposure score with forward.conf in: $out"
+	failed=1
+elif ! grep -q 'PrivateNetwork=.*access to the host' <<<"$out"; then
+	# Else the drop-in was not read, and the score says nothing.
+	echo "FAIL: forward.conf does not give the service the host's network:"
+	grep 'PrivateNetwork=' <<<"$out"
+	failed=1
+elif awk -v s="$score" -v l="$limit" 'BEGIN { exit !(s <= l) }'; then
+	echo "ok: exposure $score with forward.conf (limit $limit)"
+else
+	echo "FAIL: exposure $score with forward.conf is above $limit:"
+	grep '✗' <<<"$out"
 	failed=1
 fi
 exit "$failed"

@@ -1181,6 +1181,362 @@ test_client_shared_unreadable(void **state)
 	assert_int_equal(config_client_load(path, &cc, CONFIG_OPTIONAL), 0);
 }
 
+/* Users alice (may open tcp/22) and bob (forwards only), for [forward]s. */
+#define USERS		ALICE "[user bob]\nkey-file = alice.key\n"
+
+static void
+test_server_forward_full(void **state)
+{
+	static const char text[] =
+	    USERS					/* lines 1..5 */
+	    "[forward git]\n"				/* 6 */
+	    "listen = 2222\n"
+	    "connect = 127.0.0.1:22\n"
+	    "users = alice, bob\n"
+	    "\n"
+	    "[forward db.main-1]\n"			/* 11 */
+	    "listen = 192.0.2.1:5433\n"
+	    "connect = [2001:db8::5]:5432\n"
+	    "users = bob\n"
+	    "mode = integrity\n"
+	    "max-connections = 10000\n"
+	    "handshake-timeout = 300\n"
+	    "\n"
+	    "[forward six]\n"				/* 19 */
+	    "listen = [::1]:2224\n"
+	    "connect = localhost:8080\n"
+	    "users = alice\n"
+	    "mode = encrypt\n"
+	    "cipher = chacha20-poly1305\n"
+	    "max-connections = 1\n"
+	    "handshake-timeout = 1\n"
+	    "[forward v4any]\n"
+	    "listen = 0.0.0.0:2223\n"
+	    "connect = 127.0.0.1:1\n"
+	    "users = alice\n"
+	    "cipher = aes-256-gcm\n"
+	    "[forward v6any]\n"
+	    "listen = [::]:2223\n"
+	    "connect = 127.0.0.1:1\n"
+	    "users = alice\n"
+	    "cipher = auto\n";
+	static const uint8_t zero[16];
+	const struct config_forward *f;
+	struct config_server cfg;
+	char *err;
+	size_t i;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_server(text, 0644, &cfg, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(cfg.nusers, 2);
+	assert_int_equal(cfg.users[1].nallow, 0);
+	assert_int_equal(cfg.nforwards, 5);
+
+	f = &cfg.forwards[0];
+	assert_string_equal(f->name, "git");
+	assert_int_equal(f->line, 6);
+	assert_int_equal(f->listen_any, 1);
+	assert_int_equal(f->listen.family, AF_INET6);
+	assert_memory_equal(f->listen.ip, zero, 16);
+	assert_int_equal(f->listen.port, 2222);
+	assert_string_equal(f->connect, "127.0.0.1:22");
+	assert_int_equal(f->nbackend, 1);
+	assert_int_equal(f->backend[0].family, AF_INET);
+	assert_memory_equal(f->backend[0].ip, "\x7f\0\0\x01", 4);
+	assert_int_equal(f->backend[0].port, 22);
+	assert_int_equal(f->nusers, 2);
+	assert_string_equal(f->users[0], "alice");
+	assert_string_equal(f->users[1], "bob");
+	assert_int_equal(f->integrity, 0);
+	assert_int_equal(f->cipher, CONFIG_CIPHER_AUTO);
+	assert_int_equal(f->max_conns, 256);
+	assert_int_equal(f->handshake_timeout, 10);
+	assert_int_equal(config_forward_allows(f, "alice"), 1);
+	assert_int_equal(config_forward_allows(f, "bob"), 1);
+	assert_int_equal(config_forward_allows(f, "carol"), 0);
+	assert_int_equal(config_forward_allows(f, "alic"), 0);
+
+	f = &cfg.forwards[1];
+	assert_string_equal(f->name, "db.main-1");
+	assert_int_equal(f->listen_any, 0);
+	assert_int_equal(f->listen.family, AF_INET);
+	assert_memory_equal(f->listen.ip, "\xc0\0\x02\x01", 4);
+	assert_int_equal(f->listen.port, 5433);
+	assert_int_equal(f->nbackend, 1);
+	assert_int_equal(f->backend[0].family, AF_INET6);
+	assert_memory_equal(f->backend[0].ip,
+	    "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x05", 16);
+	assert_int_equal(f->backend[0].port, 5432);
+	assert_int_equal(f->nusers, 1);
+	assert_int_equal(config_forward_allows(f, "alice"), 0);
+	assert_int_equal(f->integrity, 1);
+	assert_int_equal(f->max_conns, 10000);
+	assert_int_equal(f->handshake_timeout, 300);
+
+	f = &cfg.forwards[2];
+	assert_int_equal(f->listen.family, AF_INET6);
+	assert_memory_equal(f->listen.ip, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01",
+	    16);
+	/* A name, resolved at load: every address, with the port. */
+	assert_true(f->nbackend >= 1);
+	for (i = 0; i < f->nbackend; i++) {
+		assert_int_equal(f->backend[i].port, 8080);
+		assert_true(f->backend[i].family == AF_INET ||
+		    f->backend[i].family == AF_INET6);
+	}
+	assert_int_equal(f->integrity, 0);
+	assert_int_equal(f->cipher, TUNNEL_CHACHA20POLY1305);
+	assert_int_equal(f->max_conns, 1);
+	assert_int_equal(f->handshake_timeout, 1);
+
+	/* 0.0.0.0 and [::] (IPv6 only) on one port do not overlap. */
+	assert_int_equal(cfg.forwards[3].listen.family, AF_INET);
+	assert_int_equal(cfg.forwards[3].cipher, TUNNEL_AES256GCM);
+	assert_int_equal(cfg.forwards[4].listen.family, AF_INET6);
+	assert_int_equal(cfg.forwards[4].listen_any, 0);
+
+	config_server_free(&cfg);
+	assert_null(cfg.forwards);
+	assert_int_equal(cfg.nforwards, 0);
+}
+
+/* A forward's port may be the knock port: TCP and UDP. */
+static void
+test_server_forward_knock_port(void **state)
+{
+	struct config_server cfg;
+	char *err;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_server("[server]\nport = 5800\n" ALICE
+	    "[forward f]\nlisten = 5800\nconnect = 127.0.0.1:22\n"
+	    "users = alice\n", 0644, &cfg, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(cfg.nforwards, 1);
+	config_server_free(&cfg);
+}
+
+#define FWD_OK	"listen = 2222\nconnect = 127.0.0.1:22\nusers = alice bob\n"
+
+static void
+test_server_forward_bad(void **state)
+{
+
+	(void)state;
+	/* The section. */
+	server_refused(USERS "[forward]\n" FWD_OK,
+	    "knockd.conf:6: [forward] needs a name: [forward NAME]", NULL);
+	server_refused(USERS "[forward a/b]\n" FWD_OK,
+	    "knockd.conf:6: bad forward name (1..32 of A-Z a-z 0-9 . _ -): "
+	    "'a/b'", NULL);
+	server_refused(USERS "[forward xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx]\n"
+	    FWD_OK, "knockd.conf:6: bad forward name",
+	    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'", NULL);
+	server_refused(USERS "[forward git@x]\n" FWD_OK,
+	    "knockd.conf:6: bad forward name", "'git@x'", NULL);
+	server_refused(USERS "[forward git]\n" FWD_OK
+	    "[forward git]\nlisten = 2223\nconnect = 127.0.0.1:22\n"
+	    "users = alice\n",
+	    "knockd.conf:10: forward 'git' is defined twice (line 6)", NULL);
+
+	/* Keys. */
+	server_refused(USERS "[forward git]\n" FWD_OK "colour = blue\n",
+	    "knockd.conf:10: unknown key 'colour' in [forward git]", NULL);
+	server_refused(USERS "[forward git]\n" FWD_OK "listen = 2223\n",
+	    "knockd.conf:10: 'listen' is already set in this section, at "
+	    "line 7", NULL);
+	server_refused(USERS "[forward git]\n" FWD_OK "users = bob\n",
+	    "knockd.conf:10: 'users' is already set in this section, at "
+	    "line 9", NULL);
+	server_refused(USERS "[forward git]\n" FWD_OK "mode = encrypt\n"
+	    "mode = encrypt\n", "knockd.conf:11: 'mode' is already set", NULL);
+
+	/* listen */
+	server_refused(USERS "[forward git]\nlisten = 0\n"
+	    "connect = 127.0.0.1:22\nusers = alice\n",
+	    "knockd.conf:7: bad listen ([ADDR:]PORT, ADDR a numeric IPv4 "
+	    "address or an IPv6 one in brackets: [::1]:2222): '0'", NULL);
+	server_refused(USERS "[forward git]\nlisten = ::1:2222\n"
+	    "connect = 127.0.0.1:22\nusers = alice\n",
+	    "knockd.conf:7: bad listen", "'::1:2222'", NULL);
+	server_refused(USERS "[forward git]\nlisten = localhost:2222\n"
+	    "connect = 127.0.0.1:22\nusers = alice\n",
+	    "knockd.conf:7: bad listen", "'localhost:2222'", NULL);
+	server_refused(USERS "[forward git]\nlisten = [127.0.0.1]:2222\n"
+	    "connect = 127.0.0.1:22\nusers = alice\n",
+	    "knockd.conf:7: bad listen", "'[127.0.0.1]:2222'", NULL);
+	server_refused(USERS "[forward git]\nlisten = 127.0.0.1:\n"
+	    "connect = 127.0.0.1:22\nusers = alice\n",
+	    "knockd.conf:7: bad listen", "'127.0.0.1:'", NULL);
+	server_refused(USERS "[forward git]\nlisten = [::1]2222\n"
+	    "connect = 127.0.0.1:22\nusers = alice\n",
+	    "knockd.conf:7: bad listen", "'[::1]2222'", NULL);
+	server_refused(USERS "[forward git]\nlisten = 65536\n"
+	    "connect = 127.0.0.1:22\nusers = alice\n",
+	    "knockd.conf:7: bad listen", "'65536'", NULL);
+
+	/* connect */
+	server_refused(USERS "[forward git]\nlisten = 2222\n"
+	    "connect = 127.0.0.1\nusers = alice\n",
+	    "knockd.conf:8: bad connect (HOST:PORT, an IPv6 address in "
+	    "brackets: [2001:db8::1]:22): '127.0.0.1'", NULL);
+	server_refused(USERS "[forward git]\nlisten = 2222\n"
+	    "connect = 2001:db8::1:22\nusers = alice\n",
+	    "knockd.conf:8: bad connect", "'2001:db8::1:22'", NULL);
+	server_refused(USERS "[forward git]\nlisten = 2222\n"
+	    "connect = [192.0.2.1]:22\nusers = alice\n",
+	    "knockd.conf:8: bad connect", "'[192.0.2.1]:22'", NULL);
+	server_refused(USERS "[forward git]\nlisten = 2222\n"
+	    "connect = git/x:22\nusers = alice\n",
+	    "knockd.conf:8: bad connect", "'git/x:22'", NULL);
+	server_refused(USERS "[forward git]\nlisten = 2222\n"
+	    "connect = 127.0.0.1:0\nusers = alice\n",
+	    "knockd.conf:8: bad connect", "'127.0.0.1:0'", NULL);
+	server_refused(USERS "[forward git]\nlisten = 2222\n"
+	    "connect = :22\nusers = alice\n",
+	    "knockd.conf:8: bad connect", "':22'", NULL);
+	/* .invalid never resolves (RFC 6761). */
+	server_refused(USERS "[forward git]\nlisten = 2222\n"
+	    "connect = nowhere.invalid:22\nusers = alice\n",
+	    "knockd.conf:8: cannot resolve the connect host (",
+	    "): 'nowhere.invalid:22'", NULL);
+
+	/* users */
+	server_refused(USERS "[forward git]\nlisten = 2222\n"
+	    "connect = 127.0.0.1:22\nusers = alice, carol\n",
+	    "knockd.conf:9: unknown user in users (no [user NAME] section): "
+	    "'carol'", NULL);
+	server_refused(USERS "[forward git]\nlisten = 2222\n"
+	    "connect = 127.0.0.1:22\nusers = alice bob alice\n",
+	    "knockd.conf:9: user given twice in users: 'alice'", NULL);
+	server_refused(USERS "[forward git]\nlisten = 2222\n"
+	    "connect = 127.0.0.1:22\nusers = al/ice\n",
+	    "knockd.conf:9: bad user name in users", "'al/ice'", NULL);
+	server_refused(USERS "[forward git]\nlisten = 2222\n"
+	    "connect = 127.0.0.1:22\nusers =\n",
+	    "knockd.conf:9: users: no user given", NULL);
+
+	/* mode, cipher, numbers */
+	server_refused(USERS "[forward git]\n" FWD_OK "mode = none\n",
+	    "knockd.conf:10: bad mode (encrypt or integrity): 'none'", NULL);
+	server_refused(USERS "[forward git]\n" FWD_OK "cipher = aes128\n",
+	    "knockd.conf:10: bad cipher (auto, aes-256-gcm or "
+	    "chacha20-poly1305): 'aes128'", NULL);
+	server_refused(USERS "[forward git]\n" FWD_OK "cipher = aes-256-gcm\n"
+	    "mode = integrity\n",
+	    "knockd.conf:10: cipher is for mode = encrypt, and mode is "
+	    "integrity (line 11): 'aes-256-gcm'", NULL);
+	server_refused(USERS "[forward git]\n" FWD_OK "mode = integrity\n"
+	    "cipher = auto\n", "knockd.conf:11: cipher is for mode = encrypt",
+	    "'auto'", NULL);
+	server_refused(USERS "[forward git]\n" FWD_OK "max-connections = 0\n",
+	    "knockd.conf:10: bad max-connections (1..10000): '0'", NULL);
+	server_refused(USERS "[forward git]\n" FWD_OK
+	    "max-connections = 10001\n", "knockd.conf:10: bad max-connections",
+	    "'10001'", NULL);
+	server_refused(USERS "[forward git]\n" FWD_OK
+	    "handshake-timeout = 0\n",
+	    "knockd.conf:10: bad handshake-timeout (1..300 seconds): '0'",
+	    NULL);
+	server_refused(USERS "[forward git]\n" FWD_OK
+	    "handshake-timeout = 10s\n",
+	    "knockd.conf:10: bad handshake-timeout", "'10s'", NULL);
+}
+
+static void
+test_server_forward_incomplete(void **state)
+{
+
+	(void)state;
+	/* Reported at the section's line, each thing it lacks. */
+	server_refused(USERS "[forward git]\n",
+	    "knockd.conf:6: forward 'git' has no listen: add \"listen = "
+	    "[ADDR:]PORT\"",
+	    "knockd.conf:6: forward 'git' has no connect: add \"connect = "
+	    "HOST:PORT\"",
+	    "knockd.conf:6: forward 'git' has no users: add \"users = NAME, "
+	    "...\"", NULL);
+	server_refused(USERS "[forward git]\nlisten = 1\nusers = alice\n"
+	    "[forward b]\nconnect = 127.0.0.1:1\nusers = alice\n",
+	    "knockd.conf:6: forward 'git' has no connect",
+	    "knockd.conf:9: forward 'b' has no listen", NULL);
+	/* A user with no allow line and in no forward may open nothing. */
+	server_refused(USERS "[user carol]\nkey-file = alice.key\n"
+	    "[forward git]\n" FWD_OK,
+	    "knockd.conf:6: user 'carol' may open nothing: add an allow "
+	    "line, or name the user in a forward's users", NULL);
+	/* Forwards before the users they name are fine; bob is named. */
+	{
+		struct config_server cfg;
+		char *err;
+
+		memset(&cfg, 0, sizeof(cfg));
+		assert_int_equal(load_server("[forward git]\nlisten = 2222\n"
+		    "connect = 127.0.0.1:22\nusers = bob\n" USERS, 0644, &cfg,
+		    &err), 0);
+		assert_string_equal(err, "");
+		free(err);
+		config_server_free(&cfg);
+	}
+}
+
+static void
+test_server_forward_overlap(void **state)
+{
+
+	(void)state;
+	server_refused(USERS "[forward a]\n" FWD_OK
+	    "[forward b]\nlisten = 2222\nconnect = 127.0.0.1:22\n"
+	    "users = alice\n",
+	    "knockd.conf:11: forward 'a' already listens there (line 6): "
+	    "'every address'", NULL);
+	server_refused(USERS "[forward a]\n" FWD_OK
+	    "[forward b]\nlisten = 127.0.0.1:2222\nconnect = 127.0.0.1:22\n"
+	    "users = alice\n",
+	    "knockd.conf:11: forward 'a' already listens there (line 6): "
+	    "'127.0.0.1:2222'", NULL);
+	server_refused(USERS "[forward a]\nlisten = [::1]:2222\n"
+	    "connect = 127.0.0.1:22\nusers = alice\n"
+	    "[forward b]\nlisten = 2222\nconnect = 127.0.0.1:22\n"
+	    "users = alice\n",
+	    "knockd.conf:11: forward 'a' already listens there (line 6)",
+	    NULL);
+	server_refused(USERS "[forward a]\nlisten = 0.0.0.0:2222\n"
+	    "connect = 127.0.0.1:22\nusers = alice\n"
+	    "[forward b]\nlisten = 192.0.2.1:2222\nconnect = 127.0.0.1:22\n"
+	    "users = alice\n",
+	    "knockd.conf:11: forward 'a' already listens there (line 6): "
+	    "'192.0.2.1:2222'", NULL);
+	server_refused(USERS "[forward a]\nlisten = [2001:db8::1]:2222\n"
+	    "connect = 127.0.0.1:22\nusers = alice\n"
+	    "[forward b]\nlisten = [2001:db8::1]:2222\n"
+	    "connect = 127.0.0.1:22\nusers = alice\n",
+	    "knockd.conf:11: forward 'a' already listens there (line 6): "
+	    "'[2001:db8::1]:2222'", NULL);
+	/* Other ports, or two addresses of one family, do not overlap. */
+	{
+		struct config_server cfg;
+		char *err;
+
+		memset(&cfg, 0, sizeof(cfg));
+		assert_int_equal(load_server(USERS "[forward a]\n" FWD_OK
+		    "[forward b]\nlisten = 2223\nconnect = 127.0.0.1:22\n"
+		    "users = alice\n[forward c]\nlisten = 127.0.0.1:2224\n"
+		    "connect = 127.0.0.1:22\nusers = alice\n[forward d]\n"
+		    "listen = 127.0.0.2:2224\nconnect = 127.0.0.1:22\n"
+		    "users = alice\n", 0644, &cfg, &err), 0);
+		assert_string_equal(err, "");
+		free(err);
+		assert_int_equal(cfg.nforwards, 4);
+		config_server_free(&cfg);
+	}
+}
+
 int
 main(void)
 {
@@ -1202,6 +1558,11 @@ main(void)
 		cmocka_unit_test(test_server_syntax),
 		cmocka_unit_test(test_server_all_errors),
 		cmocka_unit_test(test_server_missing),
+		cmocka_unit_test(test_server_forward_full),
+		cmocka_unit_test(test_server_forward_knock_port),
+		cmocka_unit_test(test_server_forward_bad),
+		cmocka_unit_test(test_server_forward_incomplete),
+		cmocka_unit_test(test_server_forward_overlap),
 		cmocka_unit_test(test_client_full),
 		cmocka_unit_test(test_client_merge),
 		cmocka_unit_test(test_client_missing),
