@@ -29,6 +29,9 @@
 #   -W, --proxy             HOST: as HOST above, then HOST:PORT with the
 #                           ports of SERVICE; after it, options only, as
 #                           "knock -W HOST:PORT" takes no HOST SERVICE
+#   -F, --forward           "-" (stdin and stdout); a local PORT is the
+#                           user's to choose. Then the one positional word
+#                           is HOST:PORT, completed as -W's argument
 #   --genkey                then only -u, the one option it takes
 #
 # Config files that hold keys may be readable by their owner only, and
@@ -143,6 +146,25 @@ _knock_hosts()
 	_knock_add "" "${theirs[@]}"
 }
 
+# _knock_hostport CUR: add HOST: first, with no space after it, then
+# HOST:PORT, for -W's argument and --forward's HOST:PORT.
+_knock_hostport()
+{
+	local cur=$1 p
+	local -a ps
+	compopt -o nospace 2>/dev/null
+	_knock_hosts "$cur" :
+	if [[ $cur == *:* ]]; then
+		mapfile -t ps < <(_knock_ports "${cur%:*}")
+		for p in "${ps[@]}"; do
+			[[ $p =~ ^[0-9]+$ ]] && _knock_add "$cur" "${cur%:*}:$p"
+		done
+		# A whole HOST:PORT is done: let bash add the space.
+		((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} != *: ]] &&
+			compopt +o nospace 2>/dev/null
+	fi
+}
+
 # _knock_ports HOST: print the SERVICE candidates for HOST, one a line.
 _knock_ports()
 {
@@ -158,6 +180,7 @@ _knock()
 {
 	local cur prev words cword split
 	local i w opt needarg="" host="" npos=0 genkey="" proxy="" dashdash=""
+	local forward=""
 	local conf=""
 	local -a _knock_conf
 	local -A _knock_seen=()
@@ -200,6 +223,7 @@ _knock()
 		if [[ $needarg ]]; then
 			[[ $needarg == c ]] && conf=$w
 			[[ $needarg == W ]] && proxy=1
+			[[ $needarg == F ]] && forward=1
 			needarg=
 			continue
 		fi
@@ -214,8 +238,10 @@ _knock()
 		--port) needarg=p ;;
 		--wait) needarg=w ;;
 		--proxy) needarg=W ;;
+		--forward) needarg=F ;;
 		--config=*) conf=${w#*=} ;;
 		--proxy=*) proxy=1 ;;
+		--forward=*) forward=1 ;;
 		--genkey) genkey=1 ;;
 		--help | --version) return 0 ;;
 		--*) ;;
@@ -225,10 +251,11 @@ _knock()
 			for ((opt = 1; opt < ${#w}; opt++)); do
 				case ${w:opt:1} in
 				[hV]) return 0 ;;
-				[cupwW])
+				[cupwWF])
 					if ((opt + 1 < ${#w})); then
 						[[ ${w:opt:1} == c ]] && conf=${w:opt+1}
 						[[ ${w:opt:1} == W ]] && proxy=1
+						[[ ${w:opt:1} == F ]] && forward=1
 					else
 						needarg=${w:opt:1}
 					fi
@@ -247,6 +274,7 @@ _knock()
 		--port) needarg=p ;;
 		--wait) needarg=w ;;
 		--proxy) needarg=W ;;
+		--forward) needarg=F ;;
 		*) return 0 ;;
 		esac
 	fi
@@ -282,18 +310,11 @@ _knock()
 		return 0
 		;;
 	W)
-		# HOST: first, with no space after it, then HOST:PORT.
-		compopt -o nospace 2>/dev/null
-		_knock_hosts "$cur" :
-		if [[ $cur == *:* ]]; then
-			mapfile -t w < <(_knock_ports "${cur%:*}")
-			for opt in "${w[@]}"; do
-				[[ $opt =~ ^[0-9]+$ ]] && _knock_add "$cur" "${cur%:*}:$opt"
-			done
-			# A whole HOST:PORT is done: let bash add the space.
-			((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} != *: ]] &&
-				compopt +o nospace 2>/dev/null
-		fi
+		_knock_hostport "$cur"
+		return 0
+		;;
+	F)
+		_knock_add "$cur" -
 		return 0
 		;;
 	esac
@@ -303,13 +324,19 @@ _knock()
 		return 0
 	fi
 	if [[ $cur == -* && ! $dashdash ]]; then
-		_knock_add "$cur" -c -u -p -4 -6 -w -W -q -v -V -h \
+		_knock_add "$cur" -c -u -p -4 -6 -w -W -F -k -E -q -v -V -h \
 			--config --user --port --ipv4 --ipv6 --wait --proxy \
-			--quiet --verbose --close --genkey --version --help
+			--forward --knock --encrypted --quiet --verbose --close \
+			--genkey --version --help
 		return 0
 	fi
 	# "knock -W HOST:PORT" has HOST and SERVICE in -W's argument.
 	[[ $proxy ]] && return 0
+	# "knock --forward LISTEN HOST:PORT": one positional word.
+	if [[ $forward ]]; then
+		((npos == 0)) && _knock_hostport "$cur"
+		return 0
+	fi
 	case $npos in
 	0) _knock_hosts "$cur" ;;
 	1)

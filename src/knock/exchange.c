@@ -180,67 +180,213 @@ exchange_receive(const struct exchange *ex, struct exchange_target *t,
 	}
 }
 
+/*
+ * exchange_begin(ex, t, n, now): make each target's socket (t[i].fd, -1
+ * if that failed, and then t[i].result is EXCHANGE_FAILED) and send the
+ * first KNOCK to each.
+ */
+void
+exchange_begin(const struct exchange *ex, struct exchange_target *t,
+    size_t n, uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		t[i].fd = -1;
+		(void)exchange_start(ex, &t[i], now);
+	}
+}
+
+/*
+ * exchange_input(ex, t, now): read what t's socket holds, and answer a
+ * CHALLENGE or take the verdict.
+ */
+void
+exchange_input(const struct exchange *ex, struct exchange_target *t,
+    uint64_t now)
+{
+
+	if (t->stage != STAGE_END)
+		exchange_receive(ex, t, now);
+}
+
+/*
+ * exchange_tick(ex, t, n, now): resend what is due by now. Returns the
+ * time of the next resend, or UINT64_MAX if no target is pending.
+ */
+uint64_t
+exchange_tick(const struct exchange *ex, struct exchange_target *t,
+    size_t n, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (t[i].stage == STAGE_END)
+			continue;
+		/*
+		 * A cookie lives 15 to 30 s: after 10 s without an answer,
+		 * resending the same RESPONSE is futile, so knock anew.
+		 */
+		if (t[i].stage == STAGE_RESPONSE &&
+		    now - t[i].stage_at > EXCHANGE_COOKIE_MAX &&
+		    exchange_new_knock(ex, &t[i], now) == 0)
+			t[i].resend_at = now;
+		if (t[i].stage != STAGE_END && now >= t[i].resend_at) {
+			/* Exponential backoff, capped. */
+			t[i].rto = t[i].rto * 2 > EXCHANGE_RTO_MAX ?
+			    EXCHANGE_RTO_MAX : t[i].rto * 2;
+			exchange_send(ex, &t[i], now);
+		}
+		if (t[i].stage != STAGE_END && t[i].resend_at < next)
+			next = t[i].resend_at;
+	}
+	return (next);
+}
+
+/*
+ * exchange_over(t, n): the target that got COMEIN, else NULL; *over is 1
+ * if nothing more can happen (a target succeeded, or none is pending),
+ * else 0.
+ */
+const struct exchange_target *
+exchange_over(const struct exchange_target *t, size_t n, int *over)
+{
+	size_t i;
+
+	*over = 1;
+	for (i = 0; i < n; i++) {
+		if (t[i].result == EXCHANGE_DONE)
+			return (&t[i]);	/* one family is enough */
+		if (t[i].stage != STAGE_END)
+			*over = 0;
+	}
+	return (NULL);
+}
+
+/*
+ * exchange_end(t, n): close the targets' sockets. Safe to repeat.
+ */
+void
+exchange_end(struct exchange_target *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (t[i].fd >= 0)
+			close(t[i].fd);
+		t[i].fd = -1;
+	}
+}
+
+/*
+ * exchange_report(ex, t, n, host, wait, quiet): say how the exchange with
+ * HOST ended, as knock does: with ex->verbose, which address opened (or
+ * closed) the port, for how long; unless quiet, why it failed, the
+ * likely causes of silence included. wait is the seconds it was given.
+ * Returns the target that got COMEIN, or NULL with *refused set to 1 if
+ * the server refused, 0 if no answer came.
+ */
+const struct exchange_target *
+exchange_report(const struct exchange *ex, const struct exchange_target *t,
+    size_t n, const char *host, unsigned wait, int quiet, int *refused)
+{
+	char svcname[SERVICE_STRLEN], a[ADDR_STRLEN];
+	uint16_t port = n > 0 ? t[0].server.port : 0;
+	size_t i;
+
+	service_format(&ex->svc, svcname);
+	*refused = 0;
+	for (i = 0; i < n; i++) {
+		if (t[i].result != EXCHANGE_DONE)
+			continue;
+		if (ex->verbose && ex->action == PROTO_CLOSE)
+			log_info("%s closed for this host by %s (%.3f ms)",
+			    svcname, addr_format(&t[i].server, a, 1),
+			    (double)t[i].elapsed_us / 1000);
+		else if (ex->verbose)
+			log_info("%s open for %u s by %s (%.3f ms)", svcname,
+			    t[i].duration, addr_format(&t[i].server, a, 1),
+			    (double)t[i].elapsed_us / 1000);
+		return (&t[i]);
+	}
+	for (i = 0; i < n; i++) {
+		if (t[i].result == EXCHANGE_REFUSED) {
+			addr_format(&t[i].server, a, 0);
+			if (!quiet)
+				log_err("%s%s%s%s refused %s for user %s: %s",
+				    host, strcmp(host, a) ? " (" : "",
+				    strcmp(host, a) ? a : "",
+				    strcmp(host, a) ? ")" : "", svcname,
+				    ex->user, proto_reason_str(t[i].code));
+			*refused = 1;
+			return (NULL);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (t[i].busy > 0) {
+			if (!quiet)
+				log_err("%s refused %s for user %s: %s (%u "
+				    "tries in %u s)", host, svcname, ex->user,
+				    proto_reason_str(PROTO_REASON_BUSY),
+				    t[i].busy, wait);
+			*refused = 1;
+			return (NULL);
+		}
+	}
+	if (quiet)
+		return (NULL);
+	/*
+	 * knockd never answers a key it does not know, so silence has
+	 * several causes; an ICMP port unreachable narrows them to one.
+	 */
+	for (i = 0; i < n && t[i].err != ECONNREFUSED; i++)
+		;
+	if (i < n)
+		log_err("no answer from %s: nothing listens on UDP port %u at "
+		    "%s (ICMP port unreachable): is knockd running, and on "
+		    "that port?", host, port, addr_format(&t[i].server, a, 0));
+	else
+		log_err("no answer from %s port %u within %u s (wrong key or "
+		    "user, knockd not running, or UDP %u blocked)%s%s", host,
+		    port, wait, port, n > 0 && t[0].err ? ": last error: " : "",
+		    n > 0 && t[0].err ? strerror(t[0].err) : "");
+	return (NULL);
+}
+
 int
 exchange_run(const struct exchange *ex, struct exchange_target *t, size_t n,
     unsigned wait_ms)
 {
 	struct pollfd pfd[8];
 	uint64_t now = exchange_now_ms(), deadline = now + wait_ms, next;
-	size_t i, live;
-	int rc = 0;
+	size_t i;
+	int over, rc = 0;
 
 	if (n > sizeof(pfd) / sizeof(pfd[0]))
 		n = sizeof(pfd) / sizeof(pfd[0]);
-	for (i = 0; i < n; i++)
-		(void)exchange_start(ex, &t[i], now);
-
+	exchange_begin(ex, t, n, now);
 	for (;;) {
-		live = 0;
-		next = deadline;
+		next = now < deadline ? exchange_tick(ex, t, n, now) : deadline;
+		(void)exchange_over(t, n, &over);
+		if (over || now >= deadline)
+			break;
+		if (next > deadline)
+			next = deadline;
 		for (i = 0; i < n; i++) {
-			if (t[i].result == EXCHANGE_DONE)
-				goto out;	/* one family is enough */
 			pfd[i].fd = t[i].stage == STAGE_END ? -1 : t[i].fd;
 			pfd[i].events = POLLIN;
-			if (t[i].stage != STAGE_END) {
-				live++;
-				if (t[i].resend_at < next)
-					next = t[i].resend_at;
-			}
 		}
-		if (live == 0 || now >= deadline)
-			break;
 		if (poll(pfd, n, (int)(next - now)) == -1 && errno != EINTR) {
 			rc = -1;
 			break;
 		}
 		now = exchange_now_ms();
-		for (i = 0; i < n; i++) {
-			if (t[i].stage == STAGE_END)
-				continue;
-			if (pfd[i].revents & (POLLIN | POLLERR))
-				exchange_receive(ex, &t[i], now);
-			/*
-			 * A cookie lives 15 to 30 s: after 10 s without an
-			 * answer, resending the same RESPONSE is futile, so
-			 * knock anew.
-			 */
-			if (t[i].stage == STAGE_RESPONSE &&
-			    now - t[i].stage_at > EXCHANGE_COOKIE_MAX &&
-			    exchange_new_knock(ex, &t[i], now) == 0)
-				t[i].resend_at = now;
-			if (t[i].stage != STAGE_END && now >= t[i].resend_at &&
-			    now < deadline) {
-				/* Exponential backoff, capped. */
-				t[i].rto = t[i].rto * 2 > EXCHANGE_RTO_MAX ?
-				    EXCHANGE_RTO_MAX : t[i].rto * 2;
-				exchange_send(ex, &t[i], now);
-			}
-		}
+		for (i = 0; i < n; i++)
+			if (pfd[i].fd != -1 &&
+			    (pfd[i].revents & (POLLIN | POLLERR)))
+				exchange_input(ex, &t[i], now);
 	}
-out:
-	for (i = 0; i < n; i++)
-		if (t[i].fd >= 0)
-			close(t[i].fd);
+	exchange_end(t, n);
 	return (rc);
 }

@@ -54,6 +54,61 @@ struct exchange {
 };
 
 /*
+ * The exchange in steps, for a caller with its own event loop (knock
+ * --forward --knock): exchange_begin(), then exchange_input() whenever a
+ * target's fd is readable and exchange_tick() whenever the time it gave
+ * has come, until exchange_over(); then exchange_end(). Times are
+ * CLOCK_MONOTONIC milliseconds. The caller keeps the deadline.
+ */
+
+/*
+ * exchange_begin(ex, t, n, now): make each target's socket (t[i].fd, -1
+ * if that failed, and then t[i].result is EXCHANGE_FAILED) and send the
+ * first KNOCK to each.
+ */
+void exchange_begin(const struct exchange *ex, struct exchange_target *t,
+    size_t n, uint64_t now);
+
+/*
+ * exchange_input(ex, t, now): read what t's socket holds, and answer a
+ * CHALLENGE or take the verdict.
+ */
+void exchange_input(const struct exchange *ex, struct exchange_target *t,
+    uint64_t now);
+
+/*
+ * exchange_tick(ex, t, n, now): resend what is due by now. Returns the
+ * time of the next resend, or UINT64_MAX if no target is pending.
+ */
+uint64_t exchange_tick(const struct exchange *ex, struct exchange_target *t,
+    size_t n, uint64_t now);
+
+/*
+ * exchange_over(t, n): the target that got COMEIN, else NULL; *over is 1
+ * if nothing more can happen (a target succeeded, or none is pending),
+ * else 0.
+ */
+const struct exchange_target *exchange_over(const struct exchange_target *t,
+    size_t n, int *over);
+
+/*
+ * exchange_end(t, n): close the targets' sockets. Safe to repeat.
+ */
+void exchange_end(struct exchange_target *t, size_t n);
+
+/*
+ * exchange_report(ex, t, n, host, wait, quiet): say how the exchange with
+ * HOST ended, as knock does: with ex->verbose, which address opened (or
+ * closed) the port, for how long; unless quiet, why it failed, the
+ * likely causes of silence included. wait is the seconds it was given.
+ * Returns the target that got COMEIN, or NULL with *refused set to 1 if
+ * the server refused, 0 if no answer came.
+ */
+const struct exchange_target *exchange_report(const struct exchange *ex,
+    const struct exchange_target *t, size_t n, const char *host,
+    unsigned wait, int quiet, int *refused);
+
+/*
  * exchange_run(ex, t, n, wait_ms): run the exchange with each of the n
  * targets concurrently, resending with exponential backoff, until one
  * succeeds, all have ended, or wait_ms have passed. Replies that are not

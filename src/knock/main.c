@@ -5,12 +5,14 @@
  *         [--close] HOST SERVICE
  *   knock -W HOST:PORT [-c FILE] [-u USER] [-p PORT] [-4|-6] [-w SECONDS]
  *         [-q|-v]
+ *   knock --forward [LADDR:]PORT|- [-kE] [-c FILE] [-u USER] [-p PORT]
+ *         [-4|-6] [-w SECONDS] [-q|-v] HOST:PORT
  *   knock --genkey [-u USER]
  *
  * Quiet on success and one line on failure, so that it can sit in
  * ssh_config as  Match host X exec "knock %h 22", or, with -W, as
- * ProxyCommand knock -W %h:%p, where stdout carries nothing but ssh's
- * bytes.
+ * ProxyCommand knock -W %h:%p, or ProxyCommand knock --forward - %h:2222,
+ * where stdout carries nothing but ssh's bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +30,12 @@
 
 #include "config.h"
 #include "exchange.h"
+#include "forward.h"
 #include "keys.h"
 #include "log.h"
 #include "relay.h"
 #include "secure.h"
+#include "tunnel.h"
 #include "genkey.h"
 
 /* Exit codes, documented in knock(1). */
@@ -38,7 +43,8 @@
 #define EXIT_REFUSED	1
 #define EXIT_USAGE	2
 #define EXIT_NOANSWER	3
-#define EXIT_BROKEN	4	/* -W: no TCP connection, or it broke */
+#define EXIT_BROKEN	4	/* -W, --forward -: no TCP connection (or
+				 * tunnel), or it broke */
 
 #define KNOCK_WAIT_DEFAULT	5	/* seconds */
 
@@ -46,6 +52,7 @@ struct knock_opts {
 	const char *config;
 	const char *user;
 	const char *proxy;	/* -W HOST:PORT */
+	const char *forward;	/* --forward [LADDR:]PORT, or - */
 	uint16_t port;
 	int family;
 	unsigned wait;
@@ -53,6 +60,8 @@ struct knock_opts {
 	int verbose;
 	int close;
 	int genkey;
+	int knock;		/* --forward -k */
+	int encrypted;		/* --forward -E */
 };
 
 static void
@@ -63,11 +72,14 @@ usage(FILE *f)
 	    "usage: knock [options] HOST SERVICE\n"
 	    "       knock --close [options] HOST SERVICE\n"
 	    "       knock -W HOST:PORT [options]\n"
+	    "       knock --forward [LADDR:]PORT [-k] [-E] [options] HOST:PORT\n"
+	    "       knock --forward - [-k] [-E] [options] HOST:PORT\n"
 	    "       knock --genkey [-u USER]\n"
 	    "\n"
 	    "SERVICE is 22, tcp/22 or udp/53. Exit status: 0 open (with -W:\n"
-	    "the relay ended), 1 refused, 2 usage or configuration error,\n"
-	    "3 no answer, 4 (-W) no TCP connection, or it broke.\n"
+	    "the relay ended; --forward: stopped, or the tunnel ended),\n"
+	    "1 refused, 2 usage or configuration error, 3 no answer,\n"
+	    "4 (-W, --forward -) no TCP connection or tunnel, or it broke.\n"
 	    "\n"
 	    "  -c, --config FILE   read only FILE (default: %s,\n"
 	    "                      then ~/.config/knock/knock.conf)\n"
@@ -75,8 +87,8 @@ usage(FILE *f)
 	    "  -p, --port PORT     knockd's UDP control port (default %u)\n"
 	    "  -4, --ipv4          knock over IPv4 only\n"
 	    "  -6, --ipv6          knock over IPv6 only\n"
-	    "  -w, --wait SECONDS  give up after SECONDS (default %d; with -W,\n"
-	    "                      also on the TCP connection)\n"
+	    "  -w, --wait SECONDS  give up after SECONDS (default %d; with -W\n"
+	    "                      and --forward, also on the TCP connection)\n"
 	    "  -q, --quiet         print nothing, not even on failure\n"
 	    "  -v, --verbose       say what happens, also on success\n"
 	    "      --close         end the access now instead of opening\n"
@@ -84,6 +96,16 @@ usage(FILE *f)
 	    "                      open tcp/PORT, connect to it at the address\n"
 	    "                      that answered, and relay stdin and stdout\n"
 	    "                      (ssh_config: ProxyCommand knock -W %%h:%%p)\n"
+	    "  -F, --forward [LADDR:]PORT HOST:PORT\n"
+	    "                      listen on LADDR:PORT (default 127.0.0.1 and\n"
+	    "                      ::1) and tunnel each connection to the knockd\n"
+	    "                      forward at HOST:PORT, authenticated with the\n"
+	    "                      user's key; with - instead, tunnel stdin and\n"
+	    "                      stdout (ProxyCommand knock --forward - %%h:2222)\n"
+	    "  -k, --knock         --forward: knock tcp/PORT open first, for each\n"
+	    "                      connection, and connect where it answered\n"
+	    "  -E, --encrypted     --forward: refuse a forward that only\n"
+	    "                      authenticates (mode = integrity)\n"
 	    "      --genkey        print a new random key and exit\n"
 	    "  -V, --version       print the version and exit\n"
 	    "  -h, --help          print this help and exit\n",
@@ -109,6 +131,16 @@ knock_load_config(const struct knock_opts *o, struct config_client *cfg)
 		return (0);
 	return (config_client_load(path, cfg, CONFIG_OPTIONAL));
 }
+
+/* What knock_setup() found for a host. */
+struct knock_host {
+	char user[KEYS_USER_MAX + 1];
+	char name[256];		/* to resolve: [host] address, or HOST */
+	uint16_t port;		/* knockd's control port */
+	unsigned wait;		/* seconds */
+	int family;		/* AF_UNSPEC, AF_INET or AF_INET6 */
+	uint8_t key[KEYS_KEY_LEN];
+};
 
 /* The first address of each family the name resolves to. */
 static size_t
@@ -147,30 +179,24 @@ knock_resolve(const char *host, int family, uint16_t port,
 }
 
 /*
- * Knock HOST for svc. On EXIT_OPEN, *server is the address that answered
- * and *waitp the wait in seconds that applied.
+ * What the command line, then HOST's [host] section, then [client] say
+ * about knocking HOST: user, control port, wait, family, the name or
+ * address to resolve, and the user's key (the caller wipes it). The
+ * config, with every other key in it, is freed before returning.
+ * Returns 0, or -1 after logging.
  */
 static int
-knock_main(const struct knock_opts *o, const char *host,
-    const struct service *svc, struct addr *server, unsigned *waitp)
+knock_setup(const struct knock_opts *o, const char *host,
+    struct knock_host *kh)
 {
 	struct config_client cfg;
 	const struct config_client_host *hc;
 	const struct config_client_user *uc;
-	struct exchange ex;
-	struct exchange_target t[2];
 	struct passwd *pw;
-	uint8_t key[KEYS_KEY_LEN], k[MAC_KEY_LEN];
-	char user[KEYS_USER_MAX + 1] = "", a[ADDR_STRLEN];
-	char svcname[SERVICE_STRLEN], name[256];
-	uint16_t port = PROTO_DEFAULT_PORT;
-	unsigned wait = KNOCK_WAIT_DEFAULT;
-	int family = o->family, rc = EXIT_USAGE;
-	size_t n, i;
+	int rc = -1;
 
 	memset(&cfg, 0, sizeof(cfg));
-	memset(&ex, 0, sizeof(ex));
-	ex.svc = *svc;
+	memset(kh, 0, sizeof(*kh));
 	if (secure_nodump())
 		goto done;
 	if (knock_load_config(o, &cfg))
@@ -179,132 +205,120 @@ knock_main(const struct knock_opts *o, const char *host,
 
 	/* The command line beats [host], which beats [client]. */
 	if (o->user != NULL)
-		snprintf(user, sizeof(user), "%s", o->user);
+		snprintf(kh->user, sizeof(kh->user), "%s", o->user);
 	else if (hc != NULL && hc->user[0] != '\0')
-		snprintf(user, sizeof(user), "%s", hc->user);
+		snprintf(kh->user, sizeof(kh->user), "%s", hc->user);
 	else if (cfg.user[0] != '\0')
-		snprintf(user, sizeof(user), "%s", cfg.user);
+		snprintf(kh->user, sizeof(kh->user), "%s", cfg.user);
 	else if ((pw = getpwuid(getuid())) != NULL)
-		snprintf(user, sizeof(user), "%s", pw->pw_name);
-	if (!keys_user_valid(user)) {
+		snprintf(kh->user, sizeof(kh->user), "%s", pw->pw_name);
+	if (!keys_user_valid(kh->user)) {
 		log_err("bad user name '%s': 1-32 of A-Z a-z 0-9 . _ @ -",
-		    user);
+		    kh->user);
 		goto done;
 	}
+	kh->port = PROTO_DEFAULT_PORT;
 	if (o->port != 0)
-		port = o->port;
+		kh->port = o->port;
 	else if (hc != NULL && hc->port != 0)
-		port = hc->port;
+		kh->port = hc->port;
 	else if (cfg.port != 0)
-		port = cfg.port;
+		kh->port = cfg.port;
+	kh->wait = KNOCK_WAIT_DEFAULT;
 	if (o->wait != 0)
-		wait = o->wait;
+		kh->wait = o->wait;
 	else if (cfg.wait != 0)
-		wait = (unsigned)cfg.wait;
-	if (family == AF_UNSPEC && hc != NULL)
-		family = hc->family;
+		kh->wait = (unsigned)cfg.wait;
+	kh->family = o->family;
+	if (kh->family == AF_UNSPEC && hc != NULL)
+		kh->family = hc->family;
 	/* Copied: the config, with the raw key, is freed before resolving. */
-	snprintf(name, sizeof(name), "%s", hc != NULL && hc->address != NULL ?
-	    hc->address : host);
+	snprintf(kh->name, sizeof(kh->name), "%s", hc != NULL &&
+	    hc->address != NULL ? hc->address : host);
 
-	if ((uc = config_client_user(&cfg, user)) == NULL || !uc->have_key) {
+	if ((uc = config_client_user(&cfg, kh->user)) == NULL ||
+	    !uc->have_key) {
 		log_err("no key for user '%s': add a [user %s] section with "
 		    "key or key-file to %s (knock --genkey -u %s makes one)",
-		    user, user, o->config != NULL ? o->config :
-		    "~/.config/knock/knock.conf", user);
+		    kh->user, kh->user, o->config != NULL ? o->config :
+		    "~/.config/knock/knock.conf", kh->user);
 		goto done;
 	}
-	ex.user = user;
+	if (config_client_user_key(uc, kh->key))
+		goto done;
+	rc = 0;
+done:
+	config_client_free(&cfg);	/* wipes the raw keys now */
+	if (rc != 0)
+		OPENSSL_cleanse(kh->key, sizeof(kh->key));
+	return (rc);
+}
+
+/*
+ * ex->c2s and ex->s2c, the knock exchange's MAC keys, from a user key.
+ * Returns 0, or -1 after logging (the caller frees what was made).
+ */
+static int
+knock_exchange_keys(const uint8_t key[static KEYS_KEY_LEN],
+    struct exchange *ex)
+{
+	uint8_t k[MAC_KEY_LEN];
+	int rc = -1;
+
+	if (mac_derive(key, PROTO_LABEL_C2S, k) ||
+	    (ex->c2s = mac_new(k)) == NULL ||
+	    mac_derive(key, PROTO_LABEL_S2C, k) ||
+	    (ex->s2c = mac_new(k)) == NULL)
+		log_err("cannot set up the key of user '%s'", ex->user);
+	else
+		rc = 0;
+	OPENSSL_cleanse(k, sizeof(k));
+	return (rc);
+}
+
+/*
+ * Knock HOST for svc. On EXIT_OPEN, *server is the address that answered
+ * and *waitp the wait in seconds that applied.
+ */
+static int
+knock_main(const struct knock_opts *o, const char *host,
+    const struct service *svc, struct addr *server, unsigned *waitp)
+{
+	struct knock_host kh;
+	struct exchange ex;
+	struct exchange_target t[2];
+	const struct exchange_target *done;
+	size_t n;
+	int rc = EXIT_USAGE, refused;
+
+	memset(&ex, 0, sizeof(ex));
+	if (knock_setup(o, host, &kh))
+		return (EXIT_USAGE);
+	ex.svc = *svc;
+	ex.user = kh.user;
 	ex.action = o->close ? PROTO_CLOSE : PROTO_OPEN;
 	ex.verbose = o->verbose;
-	if (config_client_user_key(uc, key))
-		goto done;
-	if (mac_derive(key, PROTO_LABEL_C2S, k) ||
-	    (ex.c2s = mac_new(k)) == NULL ||
-	    mac_derive(key, PROTO_LABEL_S2C, k) ||
-	    (ex.s2c = mac_new(k)) == NULL) {
-		log_err("cannot set up the key of user '%s'", user);
-		goto done;
-	}
-	OPENSSL_cleanse(k, sizeof(k));
-	OPENSSL_cleanse(key, sizeof(key));
-	config_client_free(&cfg);	/* wipes the raw key now */
+	if (knock_exchange_keys(kh.key, &ex))
+		goto out;
+	OPENSSL_cleanse(kh.key, sizeof(kh.key));
 
-	if ((n = knock_resolve(name, family, port, t, 2)) == 0)
-		goto done;
-	if (exchange_run(&ex, t, n, wait * 1000)) {
+	if ((n = knock_resolve(kh.name, kh.family, kh.port, t, 2)) == 0)
+		goto out;
+	if (exchange_run(&ex, t, n, kh.wait * 1000)) {
 		log_err("%s: %s", host, strerror(errno));
-		goto done;
+		goto out;
 	}
-
-	service_format(&ex.svc, svcname);
-	rc = EXIT_NOANSWER;
-	for (i = 0; i < n; i++) {
-		if (t[i].result == EXCHANGE_DONE) {
-			if (o->verbose && o->close)
-				log_info("%s closed for this host by %s "
-				    "(%.3f ms)", svcname,
-				    addr_format(&t[i].server, a, 1),
-				    (double)t[i].elapsed_us / 1000);
-			else if (o->verbose)
-				log_info("%s open for %u s by %s (%.3f ms)",
-				    svcname, t[i].duration,
-				    addr_format(&t[i].server, a, 1),
-				    (double)t[i].elapsed_us / 1000);
-			*server = t[i].server;
-			*waitp = wait;
-			rc = EXIT_OPEN;
-			goto done;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		if (t[i].result == EXCHANGE_REFUSED) {
-			addr_format(&t[i].server, a, 0);
-			if (!o->quiet)
-				log_err("%s%s%s%s refused %s for user %s: %s",
-				    host, strcmp(host, a) ? " (" : "",
-				    strcmp(host, a) ? a : "",
-				    strcmp(host, a) ? ")" : "", svcname, user,
-				    proto_reason_str(t[i].code));
-			rc = EXIT_REFUSED;
-			goto done;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		if (t[i].busy > 0) {
-			if (!o->quiet)
-				log_err("%s refused %s for user %s: %s (%u "
-				    "tries in %u s)", host, svcname, user,
-				    proto_reason_str(PROTO_REASON_BUSY),
-				    t[i].busy, wait);
-			rc = EXIT_REFUSED;
-			goto done;
-		}
-	}
-	if (o->quiet)
-		goto done;
-	/*
-	 * knockd never answers a key it does not know, so silence has
-	 * several causes; an ICMP port unreachable narrows them to one.
-	 */
-	for (i = 0; i < n && t[i].err != ECONNREFUSED; i++)
-		;
-	if (i < n)
-		log_err("no answer from %s: nothing listens on UDP port %u at "
-		    "%s (ICMP port unreachable): is knockd running, and on "
-		    "that port?", host, port, addr_format(&t[i].server, a, 0));
-	else
-		log_err("no answer from %s port %u within %u s (wrong key or "
-		    "user, knockd not running, or UDP %u blocked)%s%s", host,
-		    port, wait, port, t[0].err ? ": last error: " : "",
-		    t[0].err ? strerror(t[0].err) : "");
-
-done:
-	OPENSSL_cleanse(k, sizeof(k));
-	OPENSSL_cleanse(key, sizeof(key));
+	if ((done = exchange_report(&ex, t, n, host, kh.wait, o->quiet,
+	    &refused)) != NULL) {
+		*server = done->server;
+		*waitp = kh.wait;
+		rc = EXIT_OPEN;
+	} else
+		rc = refused ? EXIT_REFUSED : EXIT_NOANSWER;
+out:
+	OPENSSL_cleanse(kh.key, sizeof(kh.key));
 	mac_free(ex.c2s);
 	mac_free(ex.s2c);
-	config_client_free(&cfg);
 	return (rc);
 }
 
@@ -364,6 +378,106 @@ knock_proxy(const struct knock_opts *o)
 	return (rc);
 }
 
+/*
+ * knock --forward LISTEN HOST:PORT: the user's key is read once and kept
+ * only as the forward keys derived from it (and, with -k, the knock's
+ * MAC keys); HOST is looked up once, here, so that the event loop never
+ * blocks on DNS.
+ */
+static int
+knock_forward(const struct knock_opts *o, const char *target)
+{
+	struct forward_conf fc;
+	struct knock_host kh;
+	struct tunnel_user keys;
+	struct exchange ex;
+	struct exchange_target t[2];
+	char host[256];
+	sigset_t set;
+	size_t i;
+	int rc = EXIT_USAGE, sig = 0;
+
+	memset(&fc, 0, sizeof(fc));
+	memset(&ex, 0, sizeof(ex));
+	memset(&keys, 0, sizeof(keys));
+	if (forward_parse_listen(o->forward, &fc.listen)) {
+		log_err("bad --forward '%s': use PORT, ADDRESS:PORT, "
+		    "[IPv6-ADDRESS]:PORT or - (stdin and stdout); a numeric "
+		    "address, PORT 1-65535", o->forward);
+		return (EXIT_USAGE);
+	}
+	if (relay_parse_target(target, host, sizeof(host), &fc.port)) {
+		log_err("bad HOST:PORT '%s' for --forward: use HOST:PORT or "
+		    "[ADDRESS]:PORT, PORT 1-65535", target);
+		return (EXIT_USAGE);
+	}
+	if (knock_std_open())
+		return (EXIT_USAGE);
+	if (knock_setup(o, host, &kh))
+		return (EXIT_USAGE);
+	if (tunnel_user_derive(kh.key, &keys)) {
+		log_err("cannot set up the key of user '%s'", kh.user);
+		goto out;
+	}
+	if (o->knock) {
+		ex.user = kh.user;
+		ex.action = PROTO_OPEN;
+		ex.svc.ipproto = IPPROTO_TCP;
+		ex.svc.port = fc.port;
+		ex.verbose = o->verbose;
+		if (knock_exchange_keys(kh.key, &ex))
+			goto out;
+		fc.knock = &ex;
+	}
+	OPENSSL_cleanse(kh.key, sizeof(kh.key));
+
+	if ((fc.nserver = knock_resolve(kh.name, kh.family, kh.port, t, 2)) ==
+	    0)
+		goto out;
+	for (i = 0; i < fc.nserver; i++)
+		fc.server[i] = t[i].server;
+	fc.target = target;
+	fc.host = host;
+	fc.user = kh.user;
+	fc.wait = kh.wait;
+	fc.keys = &keys;
+	fc.encrypted = o->encrypted;
+	fc.quiet = o->quiet;
+	fc.verbose = o->verbose;
+	switch (forward_run(&fc, &sig)) {
+	case FORWARD_OK:
+		rc = EXIT_OPEN;
+		break;
+	case FORWARD_REFUSED:
+		rc = EXIT_REFUSED;
+		break;
+	case FORWARD_NOANSWER:
+		rc = EXIT_NOANSWER;
+		break;
+	case FORWARD_BROKEN:
+		rc = EXIT_BROKEN;
+		break;
+	case FORWARD_LOCAL:
+		/* Cannot listen: what was asked cannot be done here. */
+		rc = fc.listen.n > 0 ? EXIT_USAGE : EXIT_BROKEN;
+		break;
+	}
+out:
+	OPENSSL_cleanse(kh.key, sizeof(kh.key));
+	OPENSSL_cleanse(&keys, sizeof(keys));
+	mac_free(ex.c2s);
+	mac_free(ex.s2c);
+	/* stdio mode ends by the signal that ended it, as -W does. */
+	if (sig != 0 && fc.listen.n == 0) {
+		signal(sig, SIG_DFL);
+		sigemptyset(&set);
+		sigaddset(&set, sig);
+		(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+		raise(sig);
+	}
+	return (rc);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -378,6 +492,9 @@ main(int argc, char *argv[])
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "proxy", required_argument, NULL, 'W' },
+		{ "forward", required_argument, NULL, 'F' },
+		{ "knock", no_argument, NULL, 'k' },
+		{ "encrypted", no_argument, NULL, 'E' },
 		{ "close", no_argument, NULL, OPT_CLOSE },
 		{ "genkey", no_argument, NULL, OPT_GENKEY },
 		{ "version", no_argument, NULL, 'V' },
@@ -394,7 +511,7 @@ main(int argc, char *argv[])
 	memset(&o, 0, sizeof(o));
 	o.family = AF_UNSPEC;
 	log_init("knock", 0, 0);
-	while ((ch = getopt_long(argc, argv, "c:u:p:46w:W:qvVh", longopts,
+	while ((ch = getopt_long(argc, argv, "c:u:p:46w:W:F:kEqvVh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -430,6 +547,15 @@ main(int argc, char *argv[])
 		case 'W':
 			o.proxy = optarg;
 			break;
+		case 'F':
+			o.forward = optarg;
+			break;
+		case 'k':
+			o.knock = 1;
+			break;
+		case 'E':
+			o.encrypted = 1;
+			break;
 		case 'q':
 			o.quiet = 1;
 			break;
@@ -458,6 +584,32 @@ main(int argc, char *argv[])
 		return (EXIT_USAGE);
 	}
 	log_init("knock", 0, o.verbose);
+	if (o.forward != NULL) {
+		if (o.proxy != NULL || o.genkey || o.close) {
+			log_err("--forward takes no %s (knock --help)",
+			    o.proxy != NULL ? "-W" : o.genkey ? "--genkey" :
+			    "--close");
+			return (EXIT_USAGE);
+		}
+		if (o.port != 0 && !o.knock) {
+			log_err("-p is knockd's UDP control port, for -k only "
+			    "with --forward: the forward's port goes in "
+			    "HOST:PORT");
+			return (EXIT_USAGE);
+		}
+		if (argc - optind != 1) {
+			log_err("%s: knock --forward %s HOST:PORT (knock "
+			    "--help)", argc == optind ? "missing HOST:PORT" :
+			    "too many arguments", o.forward);
+			return (EXIT_USAGE);
+		}
+		return (knock_forward(&o, argv[optind]));
+	}
+	if (o.knock || o.encrypted) {
+		log_err("%s goes with --forward only (knock --help)",
+		    o.knock ? "-k" : "-E");
+		return (EXIT_USAGE);
+	}
 	if (o.proxy != NULL) {
 		if (o.genkey || o.close || optind != argc) {
 			log_err("-W HOST:PORT takes no %s (knock --help)",

@@ -6,6 +6,9 @@
  * reader slows the writer instead of growing memory. Each direction ends
  * on its own, as TCP's half-close allows: ssh, or whatever sits on stdin,
  * may finish sending long before it stops receiving.
+ *
+ * The non-blocking connect and the O_NONBLOCK handling of stdin and
+ * stdout are also knock --forward's (forward.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -78,36 +81,75 @@ relay_parse_target(const char *s, char *host, size_t hostlen, uint16_t *port)
 	return (0);
 }
 
+/*
+ * relay_connect_start(a, port, fd): start a TCP connection to a's address
+ * (its port is ignored) at port, from a non-blocking socket with
+ * TCP_NODELAY, which goes to *fd for the caller to close. Returns 0 if
+ * it is connected already, 1 if it is in progress (wait until the socket
+ * is writable, then ask relay_connect_error()), or -1 with errno set and
+ * *fd = -1, logging nothing.
+ */
 int
-relay_connect(const struct addr *a, uint16_t port, unsigned wait_ms)
+relay_connect_start(const struct addr *a, uint16_t port, int *fd)
 {
 	struct sockaddr_storage ss;
-	struct pollfd pfd;
 	struct addr to = *a;
-	char name[ADDR_STRLEN];
-	socklen_t sl, el = sizeof(int);
-	uint64_t now, deadline;
-	int fd, err, one = 1, rc;
+	socklen_t sl;
+	int one = 1, err;
 
 	to.port = port;
 	sl = addr_to_sockaddr(&to, &ss);
-	addr_format(&to, name, 1);
-	fd = socket(to.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		log_err("cannot make a TCP socket for %s: %s", name,
-		    strerror(errno));
+	*fd = socket(to.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (*fd == -1)
 		return (-1);
-	}
 	/*
 	 * ssh hands us whole packets and cannot set TCP_NODELAY on a
 	 * socket it does not own; Nagle here would delay every keystroke.
 	 */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&ss, sl) == 0)
+	(void)setsockopt(*fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(*fd, (struct sockaddr *)&ss, sl) == 0)
+		return (0);
+	if (errno == EINPROGRESS)
+		return (1);
+	err = errno;
+	close(*fd);
+	*fd = -1;
+	errno = err;
+	return (-1);
+}
+
+/*
+ * relay_connect_error(fd): once a connection relay_connect_start() left in
+ * progress has made fd writable: 0 if it is made, else why not (an errno
+ * value).
+ */
+int
+relay_connect_error(int fd)
+{
+	socklen_t el = sizeof(int);
+	int err;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1)
+		return (errno);
+	return (err);
+}
+
+int
+relay_connect(const struct addr *a, uint16_t port, unsigned wait_ms)
+{
+	struct pollfd pfd;
+	struct addr to = *a;
+	char name[ADDR_STRLEN];
+	uint64_t now, deadline;
+	int fd, err, rc;
+
+	to.port = port;
+	addr_format(&to, name, 1);
+	if ((rc = relay_connect_start(a, port, &fd)) == 0)
 		return (fd);
-	if (errno != EINPROGRESS) {
-		err = errno;
-		goto fail;
+	if (rc == -1) {
+		log_err("cannot connect to %s: %s", name, strerror(errno));
+		return (-1);
 	}
 	deadline = relay_now_ms() + wait_ms;
 	for (;;) {
@@ -126,9 +168,7 @@ relay_connect(const struct addr *a, uint16_t port, unsigned wait_ms)
 			goto fail;
 		}
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1)
-		err = errno;
-	if (err == 0)
+	if ((err = relay_connect_error(fd)) == 0)
 		return (fd);
 fail:
 	log_err("cannot connect to %s: %s", name, strerror(err));
@@ -138,12 +178,15 @@ out:
 }
 
 /*
- * O_NONBLOCK on fd, so that a write takes what fits and the other
- * direction keeps moving. Not on a terminal: its file description is the
- * shell's too, and a kill before we restore it would leave the shell
- * reading EAGAIN; a terminal read after POLLIN does not block anyway.
- * Returns the flags to restore, or -1 if there is nothing to restore.
+ * stdin's and stdout's flags before we set O_NONBLOCK, or -1. They may be
+ * shared with other processes (a pipe that stderr also writes to, a
+ * terminal's session), so the flags go back also when a signal ends us,
+ * as ssh's SIGHUP does at the end of every session: plain ints and fcntl
+ * are async-signal-safe.
  */
+static volatile sig_atomic_t relay_flags[2] = { -1, -1 };
+
+/* O_NONBLOCK on fd; returns the flags to restore, or -1 if none. */
 static int
 relay_nonblock(int fd)
 {
@@ -158,29 +201,43 @@ relay_nonblock(int fd)
 }
 
 /*
- * stdin's and stdout's flags before we set O_NONBLOCK, or -1. They may be
- * shared with other processes (a pipe that stderr also writes to, a
- * terminal's session), so the flags go back also when a signal ends us,
- * as ssh's SIGHUP does at the end of every session: plain ints and fcntl
- * are async-signal-safe.
+ * relay_std_nonblock(): O_NONBLOCK on stdin and stdout, so that a write
+ * takes what fits and the other direction keeps moving; not on a
+ * terminal, whose file description is the shell's too (a terminal read
+ * after readiness does not block anyway). Their flags before are kept
+ * for relay_std_restore().
  */
-static volatile sig_atomic_t relay_flags[2] = { -1, -1 };
-
-static void
-relay_restore(int fd)
+void
+relay_std_nonblock(void)
 {
 
-	if (relay_flags[fd] != -1)
-		(void)fcntl(fd, F_SETFL, (int)relay_flags[fd]);
-	relay_flags[fd] = -1;
+	relay_flags[STDIN_FILENO] = relay_nonblock(STDIN_FILENO);
+	relay_flags[STDOUT_FILENO] = relay_nonblock(STDOUT_FILENO);
+}
+
+/*
+ * relay_std_restore(std, fd): give stdin (std 0) or stdout (std 1) back
+ * the flags relay_std_nonblock() found, through fd: std itself, or a dup
+ * of it once std is closed, since the flags belong to the file
+ * description, which other processes may share (a pipe, a terminal's
+ * session). Async-signal-safe, for a handler that ends the process; does
+ * nothing if there is nothing (more) to restore.
+ */
+void
+relay_std_restore(int std, int fd)
+{
+
+	if (relay_flags[std] != -1)
+		(void)fcntl(fd, F_SETFL, (int)relay_flags[std]);
+	relay_flags[std] = -1;
 }
 
 static void
 relay_on_signal(int sig)
 {
 
-	relay_restore(STDIN_FILENO);
-	relay_restore(STDOUT_FILENO);
+	relay_std_restore(STDIN_FILENO, STDIN_FILENO);
+	relay_std_restore(STDOUT_FILENO, STDOUT_FILENO);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -239,7 +296,7 @@ relay_finish(struct relay *r)
 	}
 	if (r->down.eof && !r->down.done && r->down.len == 0) {
 		r->down.done = 1;
-		relay_restore(STDOUT_FILENO);
+		relay_std_restore(STDOUT_FILENO, STDOUT_FILENO);
 		/*
 		 * stdout may be a socket that stdin shares (inetd, socat):
 		 * closing fd 1 alone would not end it for the other side.
@@ -330,12 +387,11 @@ relay_run(int sock, const char *peer)
 	signal(SIGHUP, relay_on_signal);
 	signal(SIGINT, relay_on_signal);
 	signal(SIGTERM, relay_on_signal);
-	relay_flags[STDIN_FILENO] = relay_nonblock(STDIN_FILENO);
-	relay_flags[STDOUT_FILENO] = relay_nonblock(STDOUT_FILENO);
+	relay_std_nonblock();
 
 	rc = relay_loop(r);
 
-	relay_restore(STDIN_FILENO);
-	relay_restore(STDOUT_FILENO);
+	relay_std_restore(STDIN_FILENO, STDIN_FILENO);
+	relay_std_restore(STDOUT_FILENO, STDOUT_FILENO);
 	return (rc);
 }

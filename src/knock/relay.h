@@ -24,11 +24,47 @@ int relay_parse_target(const char *s, char *host, size_t hostlen,
     uint16_t *port);
 
 /*
+ * relay_connect_start(a, port, fd): start a TCP connection to a's address
+ * (its port is ignored) at port, from a non-blocking socket with
+ * TCP_NODELAY, which goes to *fd for the caller to close. Returns 0 if
+ * it is connected already, 1 if it is in progress (wait until the socket
+ * is writable, then ask relay_connect_error()), or -1 with errno set and
+ * *fd = -1, logging nothing.
+ */
+int relay_connect_start(const struct addr *a, uint16_t port, int *fd);
+
+/*
+ * relay_connect_error(fd): once a connection relay_connect_start() left in
+ * progress has made fd writable: 0 if it is made, else why not (an errno
+ * value).
+ */
+int relay_connect_error(int fd);
+
+/*
  * relay_connect(a, port, wait_ms): a TCP connection to a's address (its
  * port is ignored) at port, given up after wait_ms. Returns a
  * non-blocking socket the caller closes, or -1 after logging.
  */
 int relay_connect(const struct addr *a, uint16_t port, unsigned wait_ms);
+
+/*
+ * relay_std_nonblock(): O_NONBLOCK on stdin and stdout, so that a write
+ * takes what fits and the other direction keeps moving; not on a
+ * terminal, whose file description is the shell's too (a terminal read
+ * after readiness does not block anyway). Their flags before are kept
+ * for relay_std_restore().
+ */
+void relay_std_nonblock(void);
+
+/*
+ * relay_std_restore(std, fd): give stdin (std 0) or stdout (std 1) back
+ * the flags relay_std_nonblock() found, through fd: std itself, or a dup
+ * of it once std is closed, since the flags belong to the file
+ * description, which other processes may share (a pipe, a terminal's
+ * session). Async-signal-safe, for a handler that ends the process; does
+ * nothing if there is nothing (more) to restore.
+ */
+void relay_std_restore(int std, int fd);
 
 /*
  * relay_run(sock, peer): copy stdin to sock and sock to stdout until both

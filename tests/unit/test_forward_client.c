@@ -1,0 +1,121 @@
+/*
+ * test_forward_client.c: the [LADDR:]PORT argument of knock --forward,
+ * and which listening addresses count as loopback (the others earn a
+ * warning, since whoever reaches them uses the user's key).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+/* By path: knockd has a forward.h too, and -Isrc/knockd comes first. */
+#include "../../src/knock/forward.h"
+
+static void
+good(const char *s, size_t want_n, const char *want_ip, uint16_t want_port)
+{
+	struct forward_listen l;
+	struct addr a;
+	char buf[ADDR_STRLEN];
+
+	if (forward_parse_listen(s, &l) != 0)
+		fail_msg("refused '%s'", s);
+	assert_int_equal(l.n, want_n);
+	if (want_n == 0)
+		return;
+	assert_int_equal(l.given, want_ip != NULL);
+	if (want_ip == NULL) {
+		/* The default: both loopback addresses. */
+		assert_string_equal(addr_format(&l.addr[0], buf, 0),
+		    "127.0.0.1");
+		assert_string_equal(addr_format(&l.addr[1], buf, 0), "::1");
+		assert_int_equal(l.addr[1].port, want_port);
+	} else {
+		assert_int_equal(addr_parse_ip(want_ip, &a), 0);
+		assert_int_equal(l.addr[0].family, a.family);
+		assert_memory_equal(l.addr[0].ip, a.ip, sizeof(a.ip));
+	}
+	assert_int_equal(l.addr[0].port, want_port);
+}
+
+static void
+test_parse_good(void **state)
+{
+
+	(void)state;
+	good("-", 0, NULL, 0);
+	good("8022", 2, NULL, 8022);
+	good("1", 2, NULL, 1);
+	good("65535", 2, NULL, 65535);
+	good("127.0.0.1:8022", 1, "127.0.0.1", 8022);
+	good("0.0.0.0:80", 1, "0.0.0.0", 80);
+	good("[::1]:8022", 1, "::1", 8022);
+	good("[2001:db8::1]:2222", 1, "2001:db8::1", 2222);
+	good("[::]:1", 1, "::", 1);
+}
+
+static void
+test_parse_bad(void **state)
+{
+	static const char *const bad[] = {
+		"", "--", "0", "65536", "8022x", " 8022", "+8022", "0x16",
+		":8022", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536",
+		"localhost:8022", "host.example:22", "::1:8022",
+		"2001:db8::1:22", "[::1]", "[::1]8022", "[::1]:", "[]:8022",
+		"[127.0.0.1]:8022", "[::1:8022", "[::1]:80:80",
+		"127.0.0.1:80:80", "1.2.3:80", "256.1.1.1:80",
+		"[fe80::1%lo]:80",
+	};
+	struct forward_listen l;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (forward_parse_listen(bad[i], &l) == 0)
+			fail_msg("accepted '%s'", bad[i]);
+}
+
+static int
+loopback(const char *ip)
+{
+	struct addr a;
+
+	assert_int_equal(addr_parse_ip(ip, &a), 0);
+	return (forward_loopback(&a));
+}
+
+static void
+test_loopback(void **state)
+{
+
+	(void)state;
+	assert_true(loopback("127.0.0.1"));
+	assert_true(loopback("127.255.0.9"));
+	assert_true(loopback("::1"));
+	assert_true(loopback("::ffff:127.0.0.1"));
+	assert_false(loopback("0.0.0.0"));
+	assert_false(loopback("::"));
+	assert_false(loopback("192.0.2.1"));
+	assert_false(loopback("128.0.0.1"));
+	assert_false(loopback("2001:db8::1"));
+	assert_false(loopback("::2"));
+	assert_false(loopback("::127.0.0.1"));
+	assert_false(loopback("::ffff:192.0.2.1"));
+	assert_false(loopback("fe80::1"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_loopback),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
