@@ -76,6 +76,13 @@ fail() {
 			echo "--- $(basename "$f") ---"
 			cat -v "$f"
 		done
+		# Forward mode's programs (only forward scenarios make these).
+		for f in "$T"/forward.*.log "$T"/relay.*.log "$T"/backend.*.log \
+		    "$T"/relay.*.err "$T"/backend.*.err; do
+			[ -s "$f" ] || continue
+			echo "--- $(basename "$f") (last lines) ---"
+			tail -n 15 "$f" | cat -v
+		done
 	fi
 	exit 1
 }
@@ -492,4 +499,353 @@ send_from() {	# NS SRC SPORT HEX...
 	case $src in *:*) dst=$SRV6 ;; esac
 	ip netns exec "$ns" "$PY" "$NETTOOL" send --src "$src" \
 	    --sport "$sport" --wait 0.5 "$dst" "$KNOCK_PORT" "$@"
+}
+
+# ---------------------------------------------------------------- forward mode
+
+# The forward scenarios: knockd's [forward] sections in the server, a
+# test backend (fwdtool.py backend) on 127.0.0.1 in the server, knock
+# --forward in the client, and the local application (fwdtool.py client)
+# beside it. Each end hashes what it sends and receives.
+FWDTOOL=$LIB_DIR/fwdtool.py
+BACKEND_PORT=7000	# the test backend: 127.0.0.1:7000 in the server
+BACKEND_PID=""
+BACKEND_LOG=""
+BACKEND_STATUS=""
+BACKENDS=0
+FWD_PID=""		# the last knock --forward started
+FWD_LOG=""
+FWD_STARTS=0
+CLIENT_OUT=""		# the last fwd_client's output
+RELAY_PID=""
+RELAY_LOG=""
+RELAYS=0
+MiB=1048576
+
+# The usual LAN and table, alice's and bob's keys and client configs,
+# and knockd with the [forward] sections read from stdin after the users
+# (alice and bob, as setup_standard makes them).
+fwd_setup() {
+	local sections
+	sections=$(cat)
+	ns_up
+	fw_load
+	genkey KEY_ALICE
+	genkey KEY_BOB
+	server_conf <<-EOF
+	[user alice]
+	key = $KEY_ALICE
+	allow = $ALICE_ALLOW
+
+	[user bob]
+	key = $KEY_BOB
+	allow = $BOB_ALLOW
+
+	$sections
+	EOF
+	client_conf alice alice "$KEY_ALICE"
+	client_conf bob bob "$KEY_BOB"
+	knockd_start
+}
+
+# Does something listen on TCP port PORT in namespace NS?
+tcp_listening() {	# NS PORT
+	ip netns exec "$1" awk -v p="$(printf '%04X' "$2")" '
+	    $4 == "0A" && substr($2, length($2) - 3) == p { f = 1 }
+	    END { exit !f }' /proc/net/tcp /proc/net/tcp6
+}
+
+# The test backend, afresh (a new log): options go to fwdtool.py backend
+# (--down N, --after-eof).
+fwd_backend_start() {	# [backend options]
+	local i ready
+	fwd_backend_stop
+	BACKENDS=$((BACKENDS + 1))
+	BACKEND_LOG=$T/backend.$BACKENDS.log
+	BACKEND_STATUS=$T/backend.$BACKENDS.status
+	ready=$T/backend.$BACKENDS.ready
+	ip netns exec "$NS_SRV" "$PY" "$FWDTOOL" backend --port "$BACKEND_PORT" \
+	    --log "$BACKEND_LOG" --ready "$ready" --status "$BACKEND_STATUS" \
+	    "$@" >"$T/backend.$BACKENDS.err" 2>&1 &
+	BACKEND_PID=$!
+	proc_started "$BACKEND_PID"
+	for i in $(seq 50); do
+		[ -f "$ready" ] && return 0
+		proc_running "$BACKEND_PID" || break
+		sleep 0.1
+	done
+	fail "the test backend did not start: $(cat "$T/backend.$BACKENDS.err")"
+}
+
+fwd_backend_stop() {
+	[ -n "$BACKEND_PID" ] && proc_stop "$BACKEND_PID"
+	BACKEND_PID=""
+}
+
+# Connections the backend has accepted so far.
+backend_accepts() {
+	grep -c '^accept ' "$BACKEND_LOG"
+}
+
+# Wait (up to 10 s) until the backend has logged N ended connections.
+backend_wait_ends() {	# N
+	local i
+	for i in $(seq 100); do
+		[ "$(grep -c '^end ' "$BACKEND_LOG")" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# One field of the first "end" line of FILE (backend log or client
+# output): ended (clean, reset, ...), sent, recv, rend, wend, ...
+end_field() {	# FILE FIELD
+	awk -v f="$2" '$1 == "end" { for (i = 3; i <= NF; i++) {
+		n = index($i, "="); if (substr($i, 1, n - 1) == f) {
+		print substr($i, n + 1); exit } } }' "$1"
+}
+
+# One figure of the backend's status line: accepted, active, peak,
+# sent, recv.
+backend_status() {	# FIELD
+	tr ' ' '\n' <"$BACKEND_STATUS" | sed -n "s/^$1=//p"
+}
+
+# knock --forward LISTEN TARGET in the client, with config CONF; waits
+# until it listens. Sets FWD_PID and FWD_LOG.
+fwd_start() {	# CONF LISTEN TARGET [knock options]
+	local conf=$1 listen=$2 target=$3 i
+	shift 3
+	FWD_STARTS=$((FWD_STARTS + 1))
+	FWD_LOG=$T/forward.$FWD_STARTS.log
+	ip netns exec "$NS_CLI" "$KNOCK" -c "$T/$conf.conf" "$@" \
+	    --forward "$listen" "$target" >"$FWD_LOG" 2>&1 &
+	FWD_PID=$!
+	proc_started "$FWD_PID"
+	for i in $(seq 100); do
+		tcp_listening "$NS_CLI" "${listen##*:}" && return 0
+		proc_running "$FWD_PID" || break
+		sleep 0.05
+	done
+	fail "knock --forward $listen $target does not listen: $(cat "$FWD_LOG")"
+}
+
+fwd_stop() {
+	[ -n "$FWD_PID" ] && proc_stop "$FWD_PID"
+	FWD_PID=""
+}
+
+# The local application in the client: fwdtool.py client to
+# 127.0.0.1:PORT (knock --forward's port); its output in $T/client.NAME.out
+# (CLIENT_OUT).
+fwd_client() {	# NAME PORT [client options]
+	local name=$1 port=$2
+	shift 2
+	CLIENT_OUT=$T/client.$name.out
+	ip netns exec "$NS_CLI" timeout 120 "$PY" "$FWDTOOL" client \
+	    --connect 127.0.0.1 "$port" "$@" >"$CLIENT_OUT" 2>&1 ||
+	    fail "the test client failed: $(tail -n 5 "$CLIENT_OUT")"
+}
+
+# Every connection of the last fwd_client and of the backend ended clean,
+# and each byte stream arrived exactly as sent.
+assert_byte_exact() {	# N WHAT
+	local r
+	backend_wait_ends "$1" ||
+	    fail "$2: the backend ended $(grep -c '^end ' "$BACKEND_LOG") of $1 connections"
+	r=$("$PY" "$FWDTOOL" compare "$CLIENT_OUT" "$BACKEND_LOG" \
+	    --count "$1") ||
+	    fail "$2: $r; client: $(grep summary "$CLIENT_OUT")"
+	ok "$2: $r ($(sed -n 's/^summary.* secs=/in /p' "$CLIENT_OUT") s)"
+}
+
+# The man in the middle (fwdtool.py relay) on the other host, OTH4:PORT,
+# relaying to TARGET-HOST TARGET-PORT with ATTACK. Sets RELAY_PID and
+# RELAY_LOG.
+relay_start() {	# PORT TARGET-HOST TARGET-PORT ATTACK [relay options]
+	local port=$1 host=$2 tport=$3 attack=$4 ready i
+	shift 4
+	relay_stop
+	RELAYS=$((RELAYS + 1))
+	RELAY_LOG=$T/relay.$RELAYS.log
+	ready=$T/relay.$RELAYS.ready
+	ip netns exec "$NS_OTH" "$PY" "$FWDTOOL" relay --listen "$OTH4" \
+	    "$port" --to "$host" "$tport" --attack "$attack" \
+	    --log "$RELAY_LOG" --ready "$ready" "$@" \
+	    >"$T/relay.$RELAYS.err" 2>&1 &
+	RELAY_PID=$!
+	proc_started "$RELAY_PID"
+	for i in $(seq 50); do
+		[ -f "$ready" ] && return 0
+		proc_running "$RELAY_PID" || break
+		sleep 0.1
+	done
+	fail "the relay did not start: $(cat "$T/relay.$RELAYS.err")"
+}
+
+relay_stop() {
+	[ -n "$RELAY_PID" ] && proc_stop "$RELAY_PID"
+	RELAY_PID=""
+}
+
+# Wait (up to 5 s) for the relay to log the end of N connections.
+relay_wait_ends() {	# N
+	local i
+	for i in $(seq 50); do
+		[ "$(grep -c '^end ' "$RELAY_LOG")" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# One connection from the application (local port 8000, knock --forward
+# to the relay at OTH4:5000) through a relay with ATTACK, to knockd's
+# FORWARD-PORT: both the backend's and the application's sockets must be
+# reset, and the side that received the bad frames (knockd for c2s, knock
+# for s2c) must log WHY. The end that would finish first waits for the
+# other's end of stream, so that nothing can end clean before the cut.
+fwd_cut() {	# NAME FORWARD-PORT ATTACK WHY
+	local name=$1 port=$2 attack=$3 why=$4 log n0 i
+	case $attack in
+	*c2s) log=$KNOCKD_LOG ;;
+	*) log=$FWD_LOG ;;
+	esac
+	n0=$(grep -c -F -- "$why" "$log")
+	relay_start 5000 "$SRV4" "$port" "$attack" --at 3
+	case $attack in
+	*c2s)
+		fwd_backend_start --down "$MiB" --after-eof
+		fwd_client "$name" 8000 --up $((4 * MiB)) --seconds 20
+		;;
+	*s2c)
+		fwd_backend_start --down $((4 * MiB))
+		fwd_client "$name" 8000 --up "$MiB" --after-eof --seconds 20
+		;;
+	esac
+	relay_wait_ends 1 || fail "$name: the relay's connection did not end"
+	assert_contains "$(cat "$RELAY_LOG")" "fired=yes" \
+	    "$name: the relay $(sed -n 's/^conn 1 //p' "$RELAY_LOG")"
+	backend_wait_ends 1 || fail "$name: the backend's connection did not end"
+	assert_eq reset "$(end_field "$BACKEND_LOG" ended)" \
+	    "$name: the backend's connection was reset"
+	assert_eq reset "$(end_field "$CLIENT_OUT" ended)" \
+	    "$name: the application's connection was reset"
+	case $attack in
+	*c2s) [ "$(end_field "$BACKEND_LOG" recv)" -lt $((4 * MiB)) ] ||
+		fail "$name: the backend got every byte" ;;
+	*s2c) [ "$(end_field "$CLIENT_OUT" recv)" -lt $((4 * MiB)) ] ||
+		fail "$name: the application got every byte" ;;
+	esac
+	ok "$name: backend got $(end_field "$BACKEND_LOG" recv) bytes," \
+	    "application $(end_field "$CLIENT_OUT" recv)"
+	for i in $(seq 20); do
+		[ "$(grep -c -F -- "$why" "$log")" -gt "$n0" ] && break
+		sleep 0.1
+	done
+	[ "$(grep -c -F -- "$why" "$log")" -gt "$n0" ] ||
+	    fail "$name: no new '$why' in $(basename "$log")"
+	ok "$name: $(basename "$log" .log | sed 's/\..*//') logs: $(grep -F -- "$why" "$log" |
+	    tail -n 1 | sed 's/^<[0-9]>//')"
+}
+
+# fwdtool.py hello (and hold, flood) from namespace NS; prints its output.
+fwdtool_in() {	# NS COMMAND [options]
+	local ns=$1
+	shift
+	ip netns exec "$ns" timeout 60 "$PY" "$FWDTOOL" "$@"
+}
+
+# Ask knockd for its counters (SIGUSR1) and keep forward NAME's line in
+# FWD_COUNTERS: "forward NAME: N connections since start, N open; dropped
+# N malformed HELLO, N unknown user, N user not allowed, N bad MAC, N bad
+# FINISH, N timed out, N left early, N over max-connections; N connected,
+# N backend failures, N ended, N broken".
+fwd_counters() {	# NAME
+	local pat="forward $1: .* since start" before i
+	before=$(grep -c "$pat" "$KNOCKD_LOG")
+	knockd_counters
+	for i in $(seq 50); do
+		[ "$(grep -c "$pat" "$KNOCKD_LOG")" -gt "$before" ] && break
+		sleep 0.05
+	done
+	FWD_COUNTERS=$(grep "$pat" "$KNOCKD_LOG" | tail -n 1)
+	[ "$(grep -c "$pat" "$KNOCKD_LOG")" -gt "$before" ] ||
+	    fail "knockd logged no counters for forward $1 on SIGUSR1"
+}
+
+# One counter of FWD_COUNTERS must be EXPECTED.
+assert_fwd_counter() {	# NAME EXPECTED
+	local v
+	v=$(printf '%s\n' "$FWD_COUNTERS" | grep -o "[0-9][0-9]* $1" | head -n 1)
+	[ -n "$v" ] || fail "no counter '$1' in: $FWD_COUNTERS"
+	assert_eq "$2" "${v%% *}" "forward counter '$1'"
+}
+
+# A figure of /proc/PID/status in KiB: VmRSS, VmHWM (the peak RSS).
+proc_kib() {	# PID FIELD
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# The test sshd of the ssh scenarios: key-only login as root on the
+# given addresses and port, seen by ssh as NAMES. Makes $T/host_key,
+# $T/id (the client's key), $T/known_hosts; sets SSHD_PID, SSHD_LOG.
+sshd_start() {	# PORT NAMES ADDR...
+	local port=$1 names=$2 a n
+	shift 2
+	SSHD=/usr/sbin/sshd
+	[ -x "$SSHD" ] || skip "sshd is not installed (Debian: openssh-server)"
+	for a in ssh ssh-keygen unshare; do
+		command -v "$a" >/dev/null 2>&1 || skip "$a is not installed"
+	done
+	ssh-keygen -q -t ed25519 -N '' -C knock-test-host -f "$T/host_key" ||
+	    fail "cannot make a host key"
+	ssh-keygen -q -t ed25519 -N '' -C knock-test-client -f "$T/id" ||
+	    fail "cannot make a client key"
+	cp "$T/id.pub" "$T/authorized_keys"
+	printf '%s %s\n' "$names" "$(cut -d' ' -f1,2 "$T/host_key.pub")" \
+	    >"$T/known_hosts"
+	{
+		printf 'Port %s\n' "$port"
+		for a in "$@"; do
+			printf 'ListenAddress %s\n' "$a"
+		done
+		cat <<-EOF
+		HostKey $T/host_key
+		PidFile $T/sshd.pid
+		AuthorizedKeysFile $T/authorized_keys
+		PubkeyAuthentication yes
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		PermitRootLogin prohibit-password
+		StrictModes no
+		UsePAM no
+		UseDNS no
+		LogLevel VERBOSE
+		EOF
+	} >"$T/sshd_config"
+	# The privilege separation directory; Debian's tmpfiles makes it at
+	# boot.
+	[ -d /run/sshd ] || mkdir -m 755 /run/sshd ||
+	    fail "cannot make /run/sshd"
+	# With UsePAM no, sshd refuses an account whose password field
+	# starts with "!", as root's is on many machines, and root is the
+	# only account a test can log in as. So sshd sees a copy of
+	# /etc/shadow, in a mount namespace of its own, where root's field
+	# is "*" (no password, not locked); the real file is untouched.
+	cp -p /etc/shadow "$T/shadow" || fail "cannot copy /etc/shadow"
+	sed -i 's/^root:[^:]*:/root:*:/' "$T/shadow"
+	SSHD_LOG=$T/sshd.log
+	ip netns exec "$NS_SRV" unshare -m sh -c \
+	    'mount --bind "$1" /etc/shadow || exit 126; shift; exec "$@"' sh \
+	    "$T/shadow" "$SSHD" -D -e -f "$T/sshd_config" >"$SSHD_LOG" 2>&1 &
+	SSHD_PID=$!
+	proc_started "$SSHD_PID"
+	for _ in $(seq 50); do
+		n=$(grep -c 'Server listening on' "$SSHD_LOG")
+		[ "$n" -ge $# ] && break
+		proc_running "$SSHD_PID" || break
+		sleep 0.1
+	done
+	[ "$(grep -c 'Server listening on' "$SSHD_LOG")" -ge $# ] ||
+	    fail "sshd is not listening on $*: $(cat "$SSHD_LOG")"
 }
