@@ -6,6 +6,7 @@
 #   make unit       unit tests only
 #   make sanitize   unit tests under ASan/UBSan
 #   make bench      benchmarks beside fwknop (root), doc/benchmarks.md
+#   make bench-forward  forward mode beside socat, spiped, ssh -L (root)
 #   make install    binaries, man pages, units, example configs (DESTDIR,
 #                   PREFIX, SYSCONFDIR, ... below); make uninstall
 
@@ -123,8 +124,18 @@ $(B)/openload: tests/bench/openload.c $(B)/libcommon.a
 $(B)/benchlat: tests/bench/benchlat.c
 	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $<
 
-bench: all $(B)/flood $(B)/openload $(B)/benchlat
+$(B)/fwdbench: tests/bench/fwdbench.c
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $<
+
+bench: all $(B)/flood $(B)/openload $(B)/benchlat $(B)/fwdbench
 	@tests/bench/bench.sh
+	@tests/bench/forward.sh
+
+# Forward mode alone (root): 2 GiB through knock --forward and knockd,
+# socat, spiped and ssh -L; its own section of doc/benchmarks.md. About
+# two minutes; BYTES, RUNS and PINGS change it (tests/bench/forward.sh).
+bench-forward: all $(B)/fwdbench
+	@tests/bench/forward.sh
 
 sanitize:
 	$(MAKE) B=build-san CC=clang \
@@ -222,7 +233,7 @@ uninstall:
 	done
 	@rmdir $(ETC) 2>/dev/null || true
 
-.PHONY: all unit integration check demo bench sanitize clean install uninstall FORCE
+.PHONY: all unit integration check demo bench bench-forward sanitize clean install uninstall FORCE
 
 # libFuzzer harnesses (clang): make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 20

@@ -62,9 +62,21 @@ def main():
     jpath = os.path.join(docdir, "benchmarks.json")
     try:
         with open(jpath) as f:
-            prev = json.load(f).get("figures", {})
+            old = json.load(f)
     except (FileNotFoundError, ValueError):
-        prev = {}
+        old = {}
+    prev = old.get("figures", {})
+    # forward.sh's section and figures (forward_report.py) are its own:
+    # kept as they are.
+    try:
+        with open(os.path.join(docdir, "benchmarks.md")) as f:
+            text = f.read()
+        a = text.find(FORWARD_BEGIN)
+        b = text.find(FORWARD_END)
+        forward_md = text[a:b + len(FORWARD_END)] + "\n" \
+            if 0 <= a < b else ""
+    except FileNotFoundError:
+        forward_md = ""
 
     fig = {}        # key: value, kept for the next run
     rows = []       # (measure, knock, fwknop, ratio, target, met, key)
@@ -224,9 +236,11 @@ def main():
 
     meta = {k[5:]: v for k, v in r.items() if k.startswith("meta.")}
     with open(jpath, "w") as f:
-        json.dump({"meta": meta, "figures": fig, "raw": r,
-                   "samples": {"%s.%s" % k: v for k, v in lat.items()}},
-                  f, indent=1, sort_keys=True)
+        out = {"meta": meta, "figures": fig, "raw": r,
+               "samples": {"%s.%s" % k: v for k, v in lat.items()}}
+        if "forward" in old:
+            out["forward"] = old["forward"]
+        json.dump(out, f, indent=1, sort_keys=True)
         f.write("\n")
     with open(os.path.join(docdir, "benchmarks.md"), "w") as f:
         def per_dgram(n, i):
@@ -241,11 +255,17 @@ def main():
             rnd_user=per_dgram("knock-random", 0),
             **{k: meta.get(k, "?") for k in
                ("date", "commit", "kernel", "cpus", "cpu", "fwknop")}))
+        if forward_md:
+            f.write("\n" + forward_md)
     # The bench runs under umask 077; these are documents.
     for name in ("benchmarks.md", "benchmarks.json",
                  "benchmarks-latency.png"):
         os.chmod(os.path.join(docdir, name), 0o644)
 
+
+# The markers of forward_report.py's section of benchmarks.md.
+FORWARD_BEGIN = "<!-- forward.sh: begin -->"
+FORWARD_END = "<!-- forward.sh: end -->"
 
 DOC = """# Benchmarks
 
