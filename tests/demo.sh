@@ -83,10 +83,10 @@ indent() {
 	sed 's/^/     /'
 }
 
-connect() {	# prints the outcome; returns 0 if connected
+connect() {	# [ADDR PORT]: prints the outcome; returns 0 if connected
 	local out rc
 	out=$(ip netns exec "$CLI" "$PY" "$NETTOOL" connect --banner \
-	    --timeout 2 "$SRV_ADDR" 22)
+	    --timeout 2 "${1:-$SRV_ADDR}" "${2:-22}")
 	rc=$?
 	if [ "$rc" = 0 ]; then
 		say "${G}connected${N}, the service greets us with: ${out#open: }"
@@ -132,14 +132,23 @@ PIDS+=($!)
 	printf '[server]\nport = 5800\ntimeout = %s\n\n' "$ACCESS"
 	printf '[nftables]\nfamily = inet\ntable = knock\n\n'
 	cat "$T/alice.key"
-	printf 'allow = tcp/22\n'
+	printf 'allow = tcp/22\n\n'
+	printf '[forward ssh]\nlisten = 2222\nconnect = 127.0.0.1:22\n'
+	printf 'users = alice\nmode = encrypt\n'
 } >"$T/knockd.conf"
 mkdir -p "$T/home/knock"
 {
 	printf '[client]\nuser = alice\n\n'
 	cat "$T/alice.key"
 } >"$T/home/knock/knock.conf"
-chmod 600 "$T/knockd.conf" "$T/home/knock/knock.conf"
+# Mallory has a key of her own, which the server has never seen.
+mkdir -p "$T/mallory/knock"
+{
+	printf '[client]\nuser = alice\n\n'
+	"$KNOCK" --genkey -u alice || die "knock --genkey failed"
+} >"$T/mallory/knock/knock.conf"
+chmod 600 "$T/knockd.conf" "$T/home/knock/knock.conf" \
+    "$T/mallory/knock/knock.conf"
 
 ip netns exec "$SRV" "$KNOCKD" -c "$T/knockd.conf" 2>"$T/knockd.log" &
 PIDS+=($!)
@@ -162,6 +171,7 @@ echo
 say "Two network namespaces joined by a virtual cable:"
 say "  server  $SRV_ADDR  nftables.conf.example loaded, a stand-in for sshd"
 say "                     on tcp/22, and knockd listening on udp/5800"
+say "                     (knocks) and tcp/2222 (forward mode)"
 say "  client  $CLI_ADDR  the knock client"
 say "Both sides share one key for user alice, made with: knock --genkey -u alice"
 
@@ -209,5 +219,39 @@ heading "5. The client connects once more"
 connect && die "port 22 was still open after the access expired"
 say "Closed again. A session opened during the access would have stayed"
 say "up (established connections are let through); new ones need a new knock."
+
+heading "6. Forward mode: every byte authenticated and encrypted"
+say "A knock opens the port to an address, and anyone behind the same NAT"
+say "could use it. knockd also serves [forward ssh]: port 2222, relayed to"
+say "127.0.0.1:22 only for a client that proves alice's key, every byte in"
+say "an encrypted, authenticated frame."
+shown "client\$" "knock --forward 8022 $SRV_ADDR:2222 &"
+XDG_CONFIG_HOME=$T/home ip netns exec "$CLI" "$KNOCK" --forward 8022 \
+    "$SRV_ADDR:2222" >"$T/forward.out" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 50); do		# until it listens, 5 s at most
+	ip netns exec "$CLI" ss -Htln 'sport = :8022' | grep -q . && break
+	sleep 0.1
+done
+shown "client\$" "ssh -p 8022 localhost      (here: a TCP connection to it)"
+connect 127.0.0.1 8022 || die "the forward did not reach the service"
+for _ in $(seq 30); do		# the forward's end is logged just after
+	grep -q 'closed after' "$T/knockd.log" && break
+	sleep 0.1
+done
+say "knockd connected to the service only after the client's proof:"
+knockd_log 'connected to\|closed after'
+
+say ""
+say "Mallory has a key of her own for the name alice:"
+shown "mallory\$" "knock --forward - $SRV_ADDR:2222"
+XDG_CONFIG_HOME=$T/mallory ip netns exec "$CLI" "$KNOCK" --forward - \
+    "$SRV_ADDR:2222" </dev/null >/dev/null 2>"$T/mallory.out"
+rc=$?
+indent <"$T/mallory.out"
+[ "$rc" != 0 ] || die "a client with the wrong key got through"
+[ "$(grep -c 'connected to' "$T/knockd.log")" = 1 ] ||
+    die "knockd connected to the service for the wrong key"
+say "knockd closed her connection without a byte; the service never saw it."
 echo
 echo "${B}Done.${N} Both namespaces and everything in them are removed now."
