@@ -606,20 +606,28 @@ fwd_hello(struct fwd_conn *c)
 	struct tunnel_accept a;
 	const struct user *u;
 	char who[160];
+	int bad;
 
 	if (tunnel_hello_parse(c->hello, &h) != 0) {
 		fwd_drop(c, &f->st.malformed, "malformed HELLO", 0);
 		return;
 	}
+	/*
+	 * One MAC whatever is wrong: an unknown user is checked against the
+	 * decoy's key, and a user this forward does not allow against its
+	 * own, so the time to the close tells nothing either.
+	 */
 	if ((u = users_find(fw->users, h.user)) == NULL) {
+		(void)tunnel_hello_verify(c->hello, &users_decoy(fw->users)->fwd);
 		fwd_drop(c, &f->st.unknown_user, "unknown user", 0);
 		return;
 	}
+	bad = tunnel_hello_verify(c->hello, &u->fwd);
 	if (!config_forward_allows(&f->cfg, h.user)) {
 		fwd_drop(c, &f->st.not_allowed, "user not allowed", 0);
 		return;
 	}
-	if (tunnel_hello_verify(c->hello, &u->fwd) != 0) {
+	if (bad) {
 		fwd_drop(c, &f->st.bad_mac, "bad MAC", 0);
 		return;
 	}

@@ -182,9 +182,12 @@ handler_packet(struct handler *h, const uint8_t *in, size_t len,
 		return (handler_drop(h, &h->stats.malformed, peer, now,
 		    "not a well-formed KNOCK or RESPONSE", NULL));
 	/* The name picks the one key to try: never a search over keys. */
-	if ((u = users_find(h->users, m.user)) == NULL)
+	if ((u = users_find(h->users, m.user)) == NULL) {
+		/* The same MAC a known user costs: timing names no one. */
+		(void)proto_verify(in, users_decoy(h->users)->c2s);
 		return (handler_drop(h, &h->stats.unknown_user, peer, now,
 		    "unknown user", m.user));
+	}
 	if (proto_verify(in, u->c2s))
 		return (handler_drop(h, &h->stats.bad_mac, peer, now,
 		    "bad MAC (not the key knockd has) for user", u->name));

@@ -15,6 +15,7 @@ struct users {
 	size_t n;
 	struct config_user *cfg;	/* the allow lists point in here */
 	size_t ncfg;
+	struct user decoy;		/* see users_decoy() */
 };
 
 static int
@@ -35,6 +36,25 @@ users_direction_key(const uint8_t key[static KEYS_KEY_LEN], const char *label)
 		m = mac_new(k);
 	OPENSSL_cleanse(k, sizeof(k));
 	return (m);
+}
+
+/* The decoy's keys, derived like a user's from a random key. */
+static int
+users_decoy_new(struct user *d)
+{
+	uint8_t key[KEYS_KEY_LEN];
+	int rc = -1;
+
+	if (mac_random(key, sizeof(key)) != 0)
+		goto out;
+	d->c2s = users_direction_key(key, PROTO_LABEL_C2S);
+	d->s2c = users_direction_key(key, PROTO_LABEL_S2C);
+	if (d->c2s != NULL && d->s2c != NULL &&
+	    tunnel_user_derive(key, &d->fwd) == 0)
+		rc = 0;
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	return (rc);
 }
 
 /*
@@ -75,6 +95,10 @@ users_new(struct config_server *cfg)
 		}
 	}
 	qsort(u->v, u->n, sizeof(*u->v), users_cmp);
+	if (users_decoy_new(&u->decoy) != 0) {
+		log_err("cannot set up the keys of the decoy user");
+		goto err2;
+	}
 	return (u);
 
 err2:
@@ -102,6 +126,9 @@ users_free(struct users *u)
 		mac_free(u->v[i].c2s);
 		mac_free(u->v[i].s2c);
 	}
+	mac_free(u->decoy.c2s);
+	mac_free(u->decoy.s2c);
+	OPENSSL_cleanse(&u->decoy, sizeof(u->decoy));
 	/* The forward keys are in the table itself. */
 	if (u->v != NULL)
 		OPENSSL_cleanse(u->v, u->ncfg * sizeof(*u->v));
@@ -126,6 +153,19 @@ users_find(const struct users *u, const char *name)
 	memset(&key, 0, sizeof(key));
 	strncpy(key.name, name, sizeof(key.name) - 1);
 	return (bsearch(&key, u->v, u->n, sizeof(*u->v), users_cmp));
+}
+
+/*
+ * users_decoy(u): a user no one holds the key of (random, made with the
+ * table). A message from an unknown user is checked against it, so that
+ * the drop costs the same MAC as a known user's wrong key and the time
+ * it takes does not tell which user names exist.
+ */
+const struct user *
+users_decoy(const struct users *u)
+{
+
+	return (&u->decoy);
 }
 
 /*

@@ -46,6 +46,14 @@ void users_free(struct users *u);
 struct user *users_find(const struct users *u, const char *name);
 
 /*
+ * users_decoy(u): a user with a random key no one holds, made with the
+ * table and never found by name. Check a message from an unknown user
+ * against it: the drop then costs the same MAC as a wrong key does, and
+ * its timing does not tell which user names exist.
+ */
+const struct user *users_decoy(const struct users *u);
+
+/*
  * users_count(u): how many users there are.
  */
 size_t users_count(const struct users *u);

@@ -233,6 +233,54 @@ test_retransmit_and_replay(void **state)
 	assert_true(c->h.stats.bad_cookie >= 4);
 }
 
+/*
+ * An unknown user is checked against the decoy: a key no one holds, not
+ * found by any name, and new with each table.
+ */
+static void
+test_decoy(void **state)
+{
+	struct ctx *c = *state;
+	const struct user *d = users_decoy(c->h.users);
+	uint8_t in[PROTO_MSG_LEN], out[PROTO_MSG_LEN], t1[32], t2[32];
+	struct config_server cfg;
+	struct handler_job job;
+	struct users *other;
+	struct proto_msg m;
+
+	assert_non_null(d->c2s);
+	assert_non_null(d->s2c);
+	assert_null(users_find(c->h.users, d->name));
+	assert_int_equal(users_count(c->h.users), 2);
+	/* alice's own message does not pass under the decoy's key. */
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	assert_int_equal(proto_seal(&m, c->c2s, in), 0);
+	assert_int_not_equal(proto_verify(in, d->c2s), 0);
+	/* Nor a message sealed under a key of zeros. */
+	strcpy(m.user, "mallory");
+	memset(t1, 0, sizeof(t1));
+	assert_int_equal(mac_derive(t1, PROTO_LABEL_C2S, t2), 0);
+	{
+		struct mac *z = mac_new(t2);
+
+		assert_int_equal(proto_seal(&m, z, in), 0);
+		assert_int_not_equal(proto_verify(in, d->c2s), 0);
+		mac_free(z);
+	}
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer, T0,
+	    out, &job), HANDLER_DROP);
+	assert_int_equal(c->h.stats.unknown_user, 1);
+	/* Another table, another decoy. */
+	memset(&cfg, 0, sizeof(cfg));
+	assert_non_null(other = users_new(&cfg));
+	assert_int_equal(mac_compute(d->c2s, in, 16, t1), 0);
+	assert_int_equal(mac_compute(users_decoy(other)->c2s, in, 16, t2), 0);
+	assert_memory_not_equal(t1, t2, sizeof(t1));
+	assert_memory_not_equal(d->fwd.hello, users_decoy(other)->fwd.hello,
+	    sizeof(d->fwd.hello));
+	users_free(other);
+}
+
 /* A replayed KNOCK gets a challenge, which is all it gets. */
 static void
 test_replayed_knock(void **state)
@@ -515,6 +563,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmit_and_replay,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decoy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replayed_knock, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_silent_drops, setup,
