@@ -78,12 +78,19 @@ users_new(struct config_server *cfg)
 	u->ncfg = cfg->nusers;
 	cfg->users = NULL;
 	cfg->nusers = 0;
+	/*
+	 * Sorted while the entries hold names only: qsort may copy elements
+	 * through memory it frees without wiping, so no key may be in them.
+	 */
+	for (i = 0; i < u->ncfg; i++) {
+		memcpy(u->v[i].name, u->cfg[i].name, sizeof(u->v[i].name));
+		u->v[i].cfg = &u->cfg[i];
+	}
+	qsort(u->v, u->ncfg, sizeof(*u->v), users_cmp);
 	for (i = 0; i < u->ncfg; i++) {
 		struct user *p = &u->v[i];
-		struct config_user *c = &u->cfg[i];
+		struct config_user *c = p->cfg;
 
-		memcpy(p->name, c->name, sizeof(p->name));
-		p->cfg = c;
 		p->c2s = users_direction_key(c->key, PROTO_LABEL_C2S);
 		p->s2c = users_direction_key(c->key, PROTO_LABEL_S2C);
 		rc = tunnel_user_derive(c->key, &p->fwd);
@@ -94,7 +101,6 @@ users_new(struct config_server *cfg)
 			goto err2;
 		}
 	}
-	qsort(u->v, u->n, sizeof(*u->v), users_cmp);
 	if (users_decoy_new(&u->decoy) != 0) {
 		log_err("cannot set up the keys of the decoy user");
 		goto err2;
