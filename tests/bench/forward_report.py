@@ -16,8 +16,10 @@ import json
 import os
 import sys
 
-BEGIN = "<!-- forward.sh: begin -->"
-END = "<!-- forward.sh: end -->"
+# One loader, one number format and one pair of section markers for
+# both reports (report.py sits beside this script).
+from report import FORWARD_BEGIN as BEGIN, FORWARD_END as END, load, num
+from report import fmt as fmt2
 
 PATHS = (
     ("direct", "direct, no forwarder (baseline)"),
@@ -31,29 +33,8 @@ PATHS = (
 )
 
 
-def load(path):
-    r = {}
-    with open(path) as f:
-        for line in f:
-            k, _, v = line.rstrip("\n").partition(" ")
-            if k:
-                r[k] = v
-    return r
-
-
-def num(r, k):
-    try:
-        return float(r[k])
-    except (KeyError, ValueError):
-        return None
-
-
 def fmt(x, digits=1):
-    if x is None:
-        return "n/a"
-    if abs(x) >= 1000:
-        return "{:,.0f}".format(x)
-    return "{:.{}f}".format(x, digits)
+    return fmt2(x, digits)
 
 
 def ratio(a, b):
