@@ -76,8 +76,9 @@ expect_knock 0 "stdio: stdin ends first, then the reply arrives"
 stdio_check stdin-first "stdio, stdin first"
 
 fwd_backend_start --down "$MiB"
-# stdin starts only a second after the backend has ended its half
-stdio_run backend-first "sleep 1; date +%s%N >'$T/stdin.start'; cat '$T/blob'"
+# stdin starts only once knock's stdout has ended (the backend's half is
+# done), waiting for that 20 s at most
+stdio_run backend-first "for i in \$(seq 200); do [ -s '$T/backend-first.eof' ] && break; sleep 0.1; done; date +%s%N >'$T/stdin.start'; cat '$T/blob'"
 expect_knock 0 "stdio: the backend ends first, stdin still flows"
 stdio_check backend-first "stdio, backend first"
 [ "$(cat "$T/backend-first.eof")" -lt "$(cat "$T/stdin.start")" ] ||
