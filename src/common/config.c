@@ -775,23 +775,6 @@ config_server_allow(struct config_server_parse *sp, const char *value)
 		config_error(f, "allow: no port given");
 }
 
-/* 1 if s can name a forward: 1..TUNNEL_NAME_MAX of A-Z a-z 0-9 . _ - */
-static int
-config_forward_name_valid(const char *s)
-{
-	size_t i;
-	char c;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		c = s[i];
-		if (i >= TUNNEL_NAME_MAX ||
-		    !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-			return (0);
-	}
-	return (i > 0);
-}
-
 /*
  * Split "HOST:PORT" or "[IPv6]:PORT" into host (brackets removed) and
  * port; *bracketed says which form it was. Returns 0, or -1 if value is
@@ -988,7 +971,8 @@ config_server_forward(struct config_server_parse *sp, const char *fname)
 	int *nl;
 	size_t i;
 
-	if (!config_forward_name_valid(fname)) {
+	/* The ACCEPT parser's rule: any name here can go on the wire. */
+	if (!tunnel_name_valid(fname)) {
 		config_error(f, "bad forward name (1..%d of A-Z a-z 0-9 . _ "
 		    "-): '%s'", TUNNEL_NAME_MAX, config_quote(fname));
 		return;

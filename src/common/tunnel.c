@@ -72,8 +72,11 @@ tunnel_all_zero(const uint8_t *p, size_t len)
 	return (acc == 0);
 }
 
-/* A forward's name: 1..32 of [A-Za-z0-9._-], as knockd.conf allows. */
-static int
+/*
+ * tunnel_name_valid(name): 1 if name can name a forward: 1..32 of
+ * [A-Za-z0-9._-], what knockd.conf allows and ACCEPT carries; else 0.
+ */
+int
 tunnel_name_valid(const char *name)
 {
 	size_t i;

@@ -96,6 +96,12 @@ int tunnel_user_derive(const uint8_t key[static KEYS_KEY_LEN],
 int tunnel_cpu_has_aes(void);
 
 /*
+ * tunnel_name_valid(name): 1 if name can name a forward: 1..32 of
+ * [A-Za-z0-9._-], what knockd.conf allows and ACCEPT carries; else 0.
+ */
+int tunnel_name_valid(const char *name);
+
+/*
  * tunnel_hello_encode(h, u, out): a HELLO for h (h->user must be a valid
  * user name), MACed under u->hello. Returns 0 or -1.
  */
