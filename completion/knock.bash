@@ -32,6 +32,7 @@
 #   -F, --forward           "-" (stdin and stdout); a local PORT is the
 #                           user's to choose. Then the one positional word
 #                           is HOST:PORT, completed as -W's argument
+#   -N, --forward-name      nothing: the name is in the server's config
 #   --genkey                then only -u, the one option it takes
 #
 # Config files that hold keys may be readable by their owner only, and
@@ -239,6 +240,7 @@ _knock()
 		--wait) needarg=w ;;
 		--proxy) needarg=W ;;
 		--forward) needarg=F ;;
+		--forward-name) needarg=N ;;
 		--config=*) conf=${w#*=} ;;
 		--proxy=*) proxy=1 ;;
 		--forward=*) forward=1 ;;
@@ -251,7 +253,7 @@ _knock()
 			for ((opt = 1; opt < ${#w}; opt++)); do
 				case ${w:opt:1} in
 				[hV]) return 0 ;;
-				[cupwWF])
+				[cupwWFN])
 					if ((opt + 1 < ${#w})); then
 						[[ ${w:opt:1} == c ]] && conf=${w:opt+1}
 						[[ ${w:opt:1} == W ]] && proxy=1
@@ -275,6 +277,7 @@ _knock()
 		--wait) needarg=w ;;
 		--proxy) needarg=W ;;
 		--forward) needarg=F ;;
+		--forward-name) needarg=N ;;
 		*) return 0 ;;
 		esac
 	fi
@@ -306,7 +309,7 @@ _knock()
 		_knock_add "$cur" 5800
 		return 0
 		;;
-	w)
+	w | N)
 		return 0
 		;;
 	W)
@@ -324,10 +327,10 @@ _knock()
 		return 0
 	fi
 	if [[ $cur == -* && ! $dashdash ]]; then
-		_knock_add "$cur" -c -u -p -4 -6 -w -W -F -k -E -q -v -V -h \
-			--config --user --port --ipv4 --ipv6 --wait --proxy \
-			--forward --knock --encrypted --quiet --verbose --close \
-			--genkey --version --help
+		_knock_add "$cur" -c -u -p -4 -6 -w -W -F -k -I -N -q -v -V \
+			-h --config --user --port --ipv4 --ipv6 --wait --proxy \
+			--forward --knock --integrity --forward-name --quiet \
+			--verbose --close --genkey --version --help
 		return 0
 	fi
 	# "knock -W HOST:PORT" has HOST and SERVICE in -W's argument.

@@ -215,6 +215,25 @@ forward_loopback(const struct addr *a)
 	return (memcmp(a->ip, mapped, 12) == 0 && a->ip[12] == 127);
 }
 
+/*
+ * forward_check_accept(fc, a): whether fc takes the forward that an
+ * ACCEPT, already authenticated, describes: a->name must be fc->name if
+ * that is set, and a->suite must encrypt unless fc->integrity. Returns
+ * FORWARD_CHECK_OK, or the first reason to refuse it.
+ */
+enum forward_check
+forward_check_accept(const struct forward_conf *fc,
+    const struct tunnel_accept *a)
+{
+
+	/* The name first: another forward is wrong whatever its suite. */
+	if (fc->name != NULL && strcmp(a->name, fc->name) != 0)
+		return (FORWARD_CHECK_NAME);
+	if (a->suite == TUNNEL_AES256GMAC && !fc->integrity)
+		return (FORWARD_CHECK_CLEAR);
+	return (FORWARD_CHECK_OK);
+}
+
 static const char *
 fwd_suite_name(enum tunnel_suite suite)
 {
@@ -538,7 +557,10 @@ conn_stream_begin(struct fwd_conn *c, struct tunnel_dir *seal,
 	conn_stream_after(c, STREAM_RUNNING);
 }
 
-/* ACCEPT is in: check it, send FINISH, and start the stream. */
+/*
+ * ACCEPT is in: check that it proves the key and is the forward asked
+ * for, send FINISH, and start the stream.
+ */
 static void
 conn_finish(struct fwd_conn *c)
 {
@@ -546,6 +568,7 @@ conn_finish(struct fwd_conn *c)
 	struct tunnel_accept a;
 	struct tunnel_secrets sec;
 	struct tunnel_dir *seal = NULL, *open = NULL;
+	enum forward_check why;
 	ssize_t n;
 
 	if (tunnel_client_accept(c->hello, c->accept, fc->keys, &a, &sec)) {
@@ -556,12 +579,21 @@ conn_finish(struct fwd_conn *c)
 		conn_end(c, FORWARD_BROKEN);
 		return;
 	}
-	if (fc->encrypted && a.suite == TUNNEL_AES256GMAC) {
+	/*
+	 * The key is proved, but an on-path attacker can steer the TCP
+	 * connection to any forward, of any server, that knows this user
+	 * and key. Refused before FINISH, so that no backend sees it.
+	 */
+	if ((why = forward_check_accept(fc, &a)) != FORWARD_CHECK_OK) {
 		tunnel_secrets_wipe(&sec);
-		if (!fwd_quiet(c->f))
+		if (!fwd_quiet(c->f) && why == FORWARD_CHECK_NAME)
+			log_err("%s%s is forward '%s', not '%s' as -N asks: "
+			    "refused", c->pfx, c->label, a.name, fc->name);
+		else if (!fwd_quiet(c->f))
 			log_err("%s%s (forward %s) only authenticates, it does "
-			    "not encrypt: refused (-E)", c->pfx, fc->target,
-			    a.name);
+			    "not encrypt: refused, the data would travel in "
+			    "clear (use -I if integrity only is intended)",
+			    c->pfx, c->label, a.name);
 		conn_end(c, FORWARD_BROKEN);
 		return;
 	}

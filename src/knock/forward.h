@@ -46,9 +46,17 @@ struct forward_conf {
 				 * connection and handshake */
 	const struct tunnel_user *keys;
 	const struct exchange *knock;	/* -k: what to knock, else NULL */
-	int encrypted;		/* -E: refuse suite 3 */
+	const char *name;	/* -N: the forward's name, or NULL: any */
+	int integrity;		/* -I: take suite 3 (data in clear) too */
 	int quiet;
 	int verbose;
+};
+
+/* Why an ACCEPT that proved the key is still refused. */
+enum forward_check {
+	FORWARD_CHECK_OK = 0,
+	FORWARD_CHECK_NAME,	/* not the forward -N names */
+	FORWARD_CHECK_CLEAR	/* integrity only, and no -I */
 };
 
 /*
@@ -64,6 +72,15 @@ int forward_parse_listen(const char *s, struct forward_listen *l);
  * ::ffff:127.0.0.0/104), else 0.
  */
 int forward_loopback(const struct addr *a);
+
+/*
+ * forward_check_accept(fc, a): whether fc takes the forward that an
+ * ACCEPT, already authenticated, describes: a->name must be fc->name if
+ * that is set, and a->suite must encrypt unless fc->integrity. Returns
+ * FORWARD_CHECK_OK, or the first reason to refuse it.
+ */
+enum forward_check forward_check_accept(const struct forward_conf *fc,
+    const struct tunnel_accept *a);
 
 /*
  * forward_run(fc, sig): serve fc until a signal (SIGINT, SIGTERM or

@@ -5,8 +5,8 @@
  *         [--close] HOST SERVICE
  *   knock -W HOST:PORT [-c FILE] [-u USER] [-p PORT] [-4|-6] [-w SECONDS]
  *         [-q|-v]
- *   knock --forward [LADDR:]PORT|- [-kE] [-c FILE] [-u USER] [-p PORT]
- *         [-4|-6] [-w SECONDS] [-q|-v] HOST:PORT
+ *   knock --forward [LADDR:]PORT|- [-kI] [-N NAME] [-c FILE] [-u USER]
+ *         [-p PORT] [-4|-6] [-w SECONDS] [-q|-v] HOST:PORT
  *   knock --genkey [-u USER]
  *
  * Quiet on success and one line on failure, so that it can sit in
@@ -61,7 +61,8 @@ struct knock_opts {
 	int close;
 	int genkey;
 	int knock;		/* --forward -k */
-	int encrypted;		/* --forward -E */
+	int integrity;		/* --forward -I */
+	const char *forward_name; /* --forward -N NAME */
 };
 
 static void
@@ -72,8 +73,9 @@ usage(FILE *f)
 	    "usage: knock [options] HOST SERVICE\n"
 	    "       knock --close [options] HOST SERVICE\n"
 	    "       knock -W HOST:PORT [options]\n"
-	    "       knock --forward [LADDR:]PORT [-k] [-E] [options] HOST:PORT\n"
-	    "       knock --forward - [-k] [-E] [options] HOST:PORT\n"
+	    "       knock --forward [LADDR:]PORT [-k] [-I] [-N NAME] [options] "
+	    "HOST:PORT\n"
+	    "       knock --forward - [-k] [-I] [-N NAME] [options] HOST:PORT\n"
 	    "       knock --genkey [-u USER]\n"
 	    "\n"
 	    "SERVICE is 22, tcp/22 or udp/53. Exit status: 0 open (with -W:\n"
@@ -104,8 +106,12 @@ usage(FILE *f)
 	    "                      stdout (ProxyCommand knock --forward - %%h:2222)\n"
 	    "  -k, --knock         --forward: knock tcp/PORT open first, for each\n"
 	    "                      connection, and connect where it answered\n"
-	    "  -E, --encrypted     --forward: refuse a forward that only\n"
-	    "                      authenticates (mode = integrity)\n"
+	    "  -I, --integrity     --forward: accept a forward that only\n"
+	    "                      authenticates: data in clear (mode =\n"
+	    "                      integrity); without -I it is refused\n"
+	    "  -N, --forward-name NAME\n"
+	    "                      --forward: refuse a forward not named NAME\n"
+	    "                      ([forward NAME] in knockd.conf)\n"
 	    "      --genkey        print a new random key and exit\n"
 	    "  -V, --version       print the version and exit\n"
 	    "  -h, --help          print this help and exit\n",
@@ -441,7 +447,8 @@ knock_forward(const struct knock_opts *o, const char *target)
 	fc.user = kh.user;
 	fc.wait = kh.wait;
 	fc.keys = &keys;
-	fc.encrypted = o->encrypted;
+	fc.name = o->forward_name;
+	fc.integrity = o->integrity;
 	fc.quiet = o->quiet;
 	fc.verbose = o->verbose;
 	switch (forward_run(&fc, &sig)) {
@@ -494,7 +501,8 @@ main(int argc, char *argv[])
 		{ "proxy", required_argument, NULL, 'W' },
 		{ "forward", required_argument, NULL, 'F' },
 		{ "knock", no_argument, NULL, 'k' },
-		{ "encrypted", no_argument, NULL, 'E' },
+		{ "integrity", no_argument, NULL, 'I' },
+		{ "forward-name", required_argument, NULL, 'N' },
 		{ "close", no_argument, NULL, OPT_CLOSE },
 		{ "genkey", no_argument, NULL, OPT_GENKEY },
 		{ "version", no_argument, NULL, 'V' },
@@ -511,7 +519,7 @@ main(int argc, char *argv[])
 	memset(&o, 0, sizeof(o));
 	o.family = AF_UNSPEC;
 	log_init("knock", 0, 0);
-	while ((ch = getopt_long(argc, argv, "c:u:p:46w:W:F:kEqvVh", longopts,
+	while ((ch = getopt_long(argc, argv, "c:u:p:46w:W:F:kIN:qvVh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -553,8 +561,16 @@ main(int argc, char *argv[])
 		case 'k':
 			o.knock = 1;
 			break;
-		case 'E':
-			o.encrypted = 1;
+		case 'I':
+			o.integrity = 1;
+			break;
+		case 'N':
+			if (!tunnel_name_valid(optarg)) {
+				log_err("bad forward name '%s': 1-%d of A-Z a-z "
+				    "0-9 . _ -", optarg, TUNNEL_NAME_MAX);
+				return (EXIT_USAGE);
+			}
+			o.forward_name = optarg;
 			break;
 		case 'q':
 			o.quiet = 1;
@@ -605,9 +621,9 @@ main(int argc, char *argv[])
 		}
 		return (knock_forward(&o, argv[optind]));
 	}
-	if (o.knock || o.encrypted) {
+	if (o.knock || o.integrity || o.forward_name != NULL) {
 		log_err("%s goes with --forward only (knock --help)",
-		    o.knock ? "-k" : "-E");
+		    o.knock ? "-k" : o.integrity ? "-I" : "-N");
 		return (EXIT_USAGE);
 	}
 	if (o.proxy != NULL) {

@@ -5,7 +5,8 @@
 # is checked under the counter its receiver expects next, so each of
 # these is caught at the first frame out of place: the backend's and the
 # application's connections are reset, and the receiver logs that a
-# frame failed authentication. Both directions, both modes.
+# frame failed authentication. Both directions, both modes (knock -I
+# takes the integrity forward too).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -22,7 +23,7 @@ connect = 127.0.0.1:$BACKEND_PORT
 users = alice
 mode = integrity
 EOF
-fwd_start alice 8000 "$OTH4:5000"
+fwd_start alice 8000 "$OTH4:5000" -I
 
 why="a frame failed authentication"
 fwd_cut drop-c2s-integrity 4001 drop-c2s "$why"

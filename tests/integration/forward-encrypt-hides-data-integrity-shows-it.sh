@@ -2,10 +2,11 @@
 # forward-encrypt-hides-data-integrity-shows-it: what an observer on the
 # path sees of the data. A text the application sends, many times over,
 # appears in the frames of a forward with mode = integrity (clear, by
-# choice, only authenticated) and nowhere in those of mode = encrypt,
-# with either cipher. And knock -E (--encrypted) refuses a forward that
-# only authenticates before sending it a byte of data: the backend never
-# sees the connection.
+# choice, only authenticated), which knock takes only with -I
+# (--integrity), and nowhere in those of mode = encrypt, with either
+# cipher. Without -I, knock refuses a forward that only authenticates
+# before sending it a byte of data, says so and how to accept it, and
+# exits 4: the backend never sees the connection.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -47,8 +48,8 @@ seen() {
 }
 
 fwd_backend_start --down 1000
-seen 4001
-expect_knock 0 "integrity: the tunnel works"
+seen 4001 -I
+expect_knock 0 "integrity, with -I: the tunnel works"
 [ "$N" -ge 3900 ] || fail "integrity: the text appeared only $N times of 4000"
 ok "integrity: the text is in the frames, in clear ($N times)"
 seen 4000
@@ -62,10 +63,18 @@ assert_eq "$(sha256sum <"$T/text" | cut -d' ' -f1)" \
     "$(end_field "$BACKEND_LOG" rsha)" "and the backend got the text itself"
 
 fwd_backend_start --down 1000
-seen 4001 -E
-expect_knock 4 "knock -E refuses the integrity-only forward"
+seen 4001
+expect_knock 4 "without -I, knock refuses the integrity-only forward"
+assert_contains "$KNOCK_OUT" "(forward integ) only authenticates" \
+    "knock names the forward it refused"
+assert_contains "$KNOCK_OUT" "use -I if integrity only is intended" \
+    "and says how to accept it"
 assert_eq 0 "$N" "and sends it no data"
+seen 4001 -q
+expect_knock 4 "with -q too"
+assert_eq "" "$KNOCK_OUT" "and then silently"
 sleep 0.3
-assert_eq 0 "$(backend_accepts)" "the backend never saw the connection"
-seen 4000 -E
-expect_knock 0 "knock -E takes the encrypting forward"
+assert_eq 0 "$(backend_accepts)" "the backend never saw either connection"
+seen 4002
+expect_knock 0 "encrypting forwards need no option"
+backend_wait_ends 1 || fail "the backend did not end the connection"

@@ -5,8 +5,9 @@
 # rejects it and the connection is cut everywhere: the test backend's
 # socket gets a reset (ECONNRESET, not a clean end of stream), and so
 # does the local application's. Both directions, both modes (integrity
-# matters most: the data is in clear there, only the tag protects it).
-# Control first: the same relay, flipping nothing, changes nothing.
+# matters most: the data is in clear there, only the tag protects it;
+# knock -I takes it). Control first: the same relay, flipping nothing,
+# changes nothing.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -23,7 +24,7 @@ connect = 127.0.0.1:$BACKEND_PORT
 users = alice
 mode = integrity
 EOF
-fwd_start alice 8000 "$OTH4:5000"
+fwd_start alice 8000 "$OTH4:5000" -I
 
 relay_start 5000 "$SRV4" 4001 none
 fwd_backend_start --down $((4 * MiB))
@@ -43,7 +44,7 @@ fwd_backend_start --down $((4 * MiB))
 # is still reading when the cut comes.
 mkfifo "$T/stdin" || fail "cannot make a FIFO"
 exec 3<>"$T/stdin"
-ip netns exec "$NS_CLI" timeout 20 "$KNOCK" -c "$T/alice.conf" \
+ip netns exec "$NS_CLI" timeout 20 "$KNOCK" -c "$T/alice.conf" -I \
     --forward - "$OTH4:5000" <"$T/stdin" >"$T/stdout" 2>"$T/stderr" 3>&-
 KNOCK_RC=$?
 exec 3>&-
@@ -51,6 +52,9 @@ KNOCK_OUT=$(cat "$T/stderr")
 expect_knock 4 "stdio mode: a flipped bit from the server"
 [ "$(wc -c <"$T/stdout")" -lt $((4 * MiB)) ] || fail "stdio mode: all of it arrived"
 ok "stdio mode: $(wc -c <"$T/stdout") bytes reached stdout, then the cut; knock says: $KNOCK_OUT"
+# Exit 4 has other causes (a refused forward, say): this must be the cut.
+assert_contains "$KNOCK_OUT" "a frame failed authentication" \
+    "stdio mode: knock exits 4 for the flipped bit"
 backend_wait_ends 1 || fail "stdio mode: the backend's connection did not end"
 assert_eq reset "$(end_field "$BACKEND_LOG" ended)" \
     "stdio mode: the backend's connection was reset"

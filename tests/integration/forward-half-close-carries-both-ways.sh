@@ -9,6 +9,7 @@
 #   - both again in stdio mode (knock --forward -): stdin's end reaches
 #     the backend, the backend's end closes stdout while stdin still
 #     flows, and knock exits 0.
+# In listen mode for both forwards: knock -I takes the integrity one.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -28,7 +29,7 @@ mode = integrity
 EOF
 
 for port in 4000 4001; do
-	fwd_start alice 8000 "$SRV4:$port"
+	fwd_start alice 8000 "$SRV4:$port" -I
 	fwd_backend_start --down "$MiB" --after-eof
 	fwd_client app-first 8000 --up $((2 * MiB))
 	assert_byte_exact 1 "$port: the application ends first, then reads the reply"

@@ -9,6 +9,7 @@
 #     no byte reaches the backend, whose connection is reset;
 #   - the client's frames back to the client: the application gets no
 #     byte, and its connection is reset.
+# knock runs with -I, so that the integrity forward is taken at all.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -25,7 +26,7 @@ connect = 127.0.0.1:$BACKEND_PORT
 users = alice
 mode = integrity
 EOF
-fwd_start alice 8000 "$OTH4:5000" -w 2
+fwd_start alice 8000 "$OTH4:5000" -w 2 -I
 
 # reflect NAME FORWARD-PORT ATTACK [client options]
 reflect() {

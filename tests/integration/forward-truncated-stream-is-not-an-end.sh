@@ -5,7 +5,7 @@
 # it as truncation, not as the end of the data: the backend's and the
 # application's sockets are reset (not closed cleanly, which would make a
 # cut-short transfer look complete), and knockd logs why. Both
-# directions, both modes.
+# directions, both modes (knock -I takes the integrity forward too).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -22,7 +22,7 @@ connect = 127.0.0.1:$BACKEND_PORT
 users = alice
 mode = integrity
 EOF
-fwd_start alice 8000 "$OTH4:5000"
+fwd_start alice 8000 "$OTH4:5000" -I
 
 fwd_cut integrity-c2s 4001 truncate-c2s "the tunnel ended without an END frame"
 fwd_cut integrity-s2c 4001 truncate-s2c "the tunnel ended without an END frame"

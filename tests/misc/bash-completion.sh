@@ -1,8 +1,8 @@
 #!/bin/bash
 # bash-completion.sh: completion/knock.bash offers every flag of
-# "knock --help", the hosts of the config files and of known_hosts (never
-# a hashed one), the users of the config files, and services, both with
-# bash-completion loaded and with its own fallback.
+# "knock --help" and no other, the hosts of the config files and of
+# known_hosts (never a hashed one), the users of the config files, and
+# services, both with bash-completion loaded and with its own fallback.
 #
 # Each case runs _knock in a fresh "bash --norc --noprofile" with a
 # throwaway HOME, with COMP_WORDS split as readline splits them (':' and
@@ -143,6 +143,9 @@ lines=(
 	"knock -W server.example.org:22 "
 	"knock -Wserver.example.org:22 -4 "
 	"knock --genkey -"
+	"knock -F - -N "
+	"knock -F - --forward-name git ser"
+	"knock -F 8022 -Ngit -I ser"
 )
 
 # replies LINE: what completing LINE gave, one reply a line.
@@ -185,6 +188,11 @@ for mode in with without; do
 
 	for f in $longs; do has "knock --" "$f"; done
 	for f in $shorts; do has "knock -" "$f"; done
+	# And nothing --help no longer lists (a removed flag).
+	for f in $(replies "knock -"); do
+		grep -qxF -- "$f" <<<"$longs"$'\n'"$shorts" ||
+			bad "$mode: 'knock -' offers '$f', which knock --help does not list"
+	done
 	has "knock ser" server.example.org
 	[ $mode = with ] && has "knock hostf" hostfile.example.com
 	has "knock 192" 192.0.2.1
@@ -213,6 +221,10 @@ for mode in with without; do
 	hasnt "knock -W server.example.org:22 " .
 	hasnt "knock -Wserver.example.org:22 -4 " .
 	has "knock --genkey -" -u --user
+	# -N's argument is the server's to name; then HOST:PORT as for -W.
+	hasnt "knock -F - -N " .
+	has "knock -F - --forward-name git ser" server.example.org:
+	has "knock -F 8022 -Ngit -I ser" server.example.org:
 	hasnt "knock --genkey -" '^-([^u-]|-[^u])'
 done
 

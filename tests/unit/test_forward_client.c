@@ -1,12 +1,16 @@
 /*
  * test_forward_client.c: the [LADDR:]PORT argument of knock --forward,
- * and which listening addresses count as loopback (the others earn a
- * warning, since whoever reaches them uses the user's key).
+ * which listening addresses count as loopback (the others earn a
+ * warning, since whoever reaches them uses the user's key), the -N NAME
+ * argument, and which authenticated ACCEPTs the client refuses: another
+ * forward than -N names, and one in clear without -I, since an on-path
+ * attacker can steer the connection to either.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -108,6 +112,100 @@ test_loopback(void **state)
 	assert_false(loopback("fe80::1"));
 }
 
+/* -N NAME: what knockd.conf takes as [forward NAME], nothing else. */
+static void
+test_forward_name(void **state)
+{
+	static const char *const good_names[] = {
+		"git", "a", "ssh-2.backup_1", "A.b-C_d",
+		"0123456789abcdef0123456789abcdef",	/* 32 */
+	};
+	static const char *const bad_names[] = {
+		"", "a b", "a@b", "a/b", "a:b", "git\n", " git", "\xc3\xa9",
+		"0123456789abcdef0123456789abcdefg",	/* 33 */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good_names) / sizeof(good_names[0]); i++)
+		if (!tunnel_name_valid(good_names[i]))
+			fail_msg("refused '%s'", good_names[i]);
+	for (i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++)
+		if (tunnel_name_valid(bad_names[i]))
+			fail_msg("accepted '%s'", bad_names[i]);
+}
+
+static enum forward_check
+check(const char *want, int integrity, const char *name,
+    enum tunnel_suite suite)
+{
+	struct forward_conf fc;
+	struct tunnel_accept a;
+
+	memset(&fc, 0, sizeof(fc));
+	memset(&a, 0, sizeof(a));
+	fc.name = want;
+	fc.integrity = integrity;
+	a.suite = suite;
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	return (forward_check_accept(&fc, &a));
+}
+
+/* The defaults: any name, but never data in clear. */
+static void
+test_accept_default(void **state)
+{
+
+	(void)state;
+	assert_int_equal(check(NULL, 0, "git", TUNNEL_AES256GCM),
+	    FORWARD_CHECK_OK);
+	assert_int_equal(check(NULL, 0, "other", TUNNEL_CHACHA20POLY1305),
+	    FORWARD_CHECK_OK);
+	assert_int_equal(check(NULL, 0, "git", TUNNEL_AES256GMAC),
+	    FORWARD_CHECK_CLEAR);
+}
+
+/* -I takes the integrity suite too, and still the encrypting ones. */
+static void
+test_accept_integrity(void **state)
+{
+
+	(void)state;
+	assert_int_equal(check(NULL, 1, "git", TUNNEL_AES256GMAC),
+	    FORWARD_CHECK_OK);
+	assert_int_equal(check(NULL, 1, "git", TUNNEL_AES256GCM),
+	    FORWARD_CHECK_OK);
+	assert_int_equal(check(NULL, 1, "git", TUNNEL_CHACHA20POLY1305),
+	    FORWARD_CHECK_OK);
+}
+
+/* -N: the very name, whole and with its case; and it goes first. */
+static void
+test_accept_name(void **state)
+{
+
+	(void)state;
+	assert_int_equal(check("git", 0, "git", TUNNEL_AES256GCM),
+	    FORWARD_CHECK_OK);
+	assert_int_equal(check("git", 0, "ssh", TUNNEL_AES256GCM),
+	    FORWARD_CHECK_NAME);
+	assert_int_equal(check("git", 0, "Git", TUNNEL_AES256GCM),
+	    FORWARD_CHECK_NAME);
+	assert_int_equal(check("git", 0, "git2", TUNNEL_AES256GCM),
+	    FORWARD_CHECK_NAME);
+	assert_int_equal(check("git2", 0, "git", TUNNEL_AES256GCM),
+	    FORWARD_CHECK_NAME);
+	assert_int_equal(check("git", 1, "ssh", TUNNEL_AES256GMAC),
+	    FORWARD_CHECK_NAME);
+	assert_int_equal(check("git", 0, "ssh", TUNNEL_AES256GMAC),
+	    FORWARD_CHECK_NAME);
+	/* The right name does not make clear data acceptable. */
+	assert_int_equal(check("git", 0, "git", TUNNEL_AES256GMAC),
+	    FORWARD_CHECK_CLEAR);
+	assert_int_equal(check("git", 1, "git", TUNNEL_AES256GMAC),
+	    FORWARD_CHECK_OK);
+}
+
 int
 main(void)
 {
@@ -115,6 +213,10 @@ main(void)
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_forward_name),
+		cmocka_unit_test(test_accept_default),
+		cmocka_unit_test(test_accept_integrity),
+		cmocka_unit_test(test_accept_name),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
