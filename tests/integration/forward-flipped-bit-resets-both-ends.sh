@@ -11,19 +11,7 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-fwd_setup <<EOF
-[forward enc]
-listen = 4000
-connect = 127.0.0.1:$BACKEND_PORT
-users = alice
-mode = encrypt
-
-[forward integ]
-listen = 4001
-connect = 127.0.0.1:$BACKEND_PORT
-users = alice
-mode = integrity
-EOF
+fwd_setup_both_modes
 fwd_start alice 8000 "$OTH4:5000" -I
 
 relay_start 5000 "$SRV4" 4001 none

@@ -15,18 +15,7 @@
 
 command -v sha256sum >/dev/null || skip "sha256sum is not installed"
 
-fwd_setup <<EOF
-[forward enc]
-listen = 4000
-connect = 127.0.0.1:$BACKEND_PORT
-users = alice
-
-[forward integ]
-listen = 4001
-connect = 127.0.0.1:$BACKEND_PORT
-users = alice
-mode = integrity
-EOF
+fwd_setup_both_modes
 
 for port in 4000 4001; do
 	fwd_start alice 8000 "$SRV4:$port" -I

@@ -548,6 +548,25 @@ fwd_setup() {
 	knockd_start
 }
 
+# fwd_setup with the two forwards most scenarios use: enc on port 4000
+# (mode encrypt) and integ on port 4001 (mode integrity), both to the
+# test backend, for alice.
+fwd_setup_both_modes() {
+	fwd_setup <<-EOF
+	[forward enc]
+	listen = 4000
+	connect = 127.0.0.1:$BACKEND_PORT
+	users = alice
+	mode = encrypt
+
+	[forward integ]
+	listen = 4001
+	connect = 127.0.0.1:$BACKEND_PORT
+	users = alice
+	mode = integrity
+	EOF
+}
+
 # Does something listen on TCP port PORT in namespace NS?
 tcp_listening() {	# NS PORT
 	ip netns exec "$1" awk -v p="$(printf '%04X' "$2")" '
