@@ -97,7 +97,7 @@ struct config_server_parse {
 	int allow_line;
 	/* For the last of cfg.forwards: where each key was set. */
 	int flisten_line, fconnect_line, fusers_line, fmode_line;
-	int fcipher_line, fmax_line, ftimeout_line;
+	int fcipher_line, fmax_line, fhs_line, ftimeout_line;
 	int *fusers_lines;		/* users line of each forward */
 };
 
@@ -1004,7 +1004,7 @@ config_server_forward(struct config_server_parse *sp, const char *fname)
 	fwd->handshake_timeout = CONFIG_FWD_TIMEOUT;
 	sp->flisten_line = sp->fconnect_line = sp->fusers_line = 0;
 	sp->fmode_line = sp->fcipher_line = 0;
-	sp->fmax_line = sp->ftimeout_line = 0;
+	sp->fmax_line = sp->fhs_line = sp->ftimeout_line = 0;
 	f->sec = CONFIG_SEC_FORWARD;
 }
 
@@ -1052,7 +1052,8 @@ config_forward_cipher(struct config_file *f, struct config_forward *fwd,
 		    "chacha20-poly1305): '%s'", config_quote(value));
 }
 
-/* A forward's max-connections or handshake-timeout (name): 1..max. */
+/* A forward's max-connections, max-handshakes or handshake-timeout
+ * (name): 1..max. */
 static void
 config_forward_number(struct config_file *f, const char *name,
     const char *value, uint32_t max, const char *unit, uint32_t *out)
@@ -1087,6 +1088,9 @@ config_server_forward_end(struct config_server_parse *sp)
 		    sp->fmode_line, fwd->cipher == TUNNEL_AES256GCM ?
 		    "aes-256-gcm" : fwd->cipher == TUNNEL_CHACHA20POLY1305 ?
 		    "chacha20-poly1305" : "auto");
+	/* As many handshakes as streams, unless said otherwise. */
+	if (sp->fhs_line == 0)
+		fwd->max_handshakes = fwd->max_conns;
 	if (fwd->listen.family == 0)
 		return;		/* none, or a bad one already reported */
 	for (i = 0; i + 1 < sp->cfg.nforwards; i++) {
@@ -1292,6 +1296,11 @@ config_server_key(struct config_file *f, const char *name, const char *value)
 			if (config_once(f, &sp->fmax_line, name) == 0)
 				config_forward_number(f, name, value,
 				    CONFIG_FWD_CONNS_MAX, "", &fwd->max_conns);
+		} else if (strcmp(name, "max-handshakes") == 0) {
+			if (config_once(f, &sp->fhs_line, name) == 0)
+				config_forward_number(f, name, value,
+				    CONFIG_FWD_CONNS_MAX, "",
+				    &fwd->max_handshakes);
 		} else if (strcmp(name, "handshake-timeout") == 0) {
 			if (config_once(f, &sp->ftimeout_line, name) == 0)
 				config_forward_number(f, name, value,

@@ -61,7 +61,11 @@ struct config_forward {
 	size_t nusers;
 	int integrity;			/* mode = integrity (else encrypt) */
 	int cipher;			/* CONFIG_CIPHER_AUTO or a suite */
-	uint32_t max_conns;		/* live connections at most */
+	uint32_t max_conns;		/* streams at most: FINISH checked,
+					 * the backend connecting or
+					 * connected */
+	uint32_t max_handshakes;	/* handshakes at once, before FINISH
+					 * is checked (default max_conns) */
 	uint32_t handshake_timeout;	/* seconds: accept to backend */
 };
 

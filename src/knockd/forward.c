@@ -18,11 +18,25 @@
  * journal. After that, failures reset the connection (SO_LINGER 0), and
  * those of a proved user are logged (rate-limited).
  *
- * Deadlines: each forward keeps its connections in handshake in a list
- * ordered by deadline (in practice the order of accept, since they share
- * one handshake-timeout), and one timerfd is armed for the earliest of
- * the list heads. With no handshake under way it is disarmed, so knockd
- * sleeps in epoll_wait() until something arrives.
+ * Two budgets, so that strangers cannot crowd out users: anyone who
+ * reaches the port can open handshakes (HELLO, ACCEPT, FINISH), and they
+ * count against max-handshakes only; only a checked FINISH makes a
+ * stream (CONNECT, STREAM), and streams count against max-connections.
+ * When the handshakes are full a newcomer evicts one, the oldest of its
+ * own source if that source holds a quarter of the budget, else the
+ * oldest of a source holding more, else the oldest of all (sources.h): a
+ * flood delays a client, and must outpace it to keep it out, and a flood
+ * from one address or /64 evicts only its own. A stream is never
+ * evicted; a FINISH with max-connections streams running is reset, and
+ * counted. A handshake costs one fd and this struct; the stream's buffers
+ * come with the stream, after FINISH and the backend's connect.
+ *
+ * Deadlines: each forward keeps its handshakes, and its streams whose
+ * backend is connecting, in two lists ordered by deadline (in practice
+ * the order of accept, since they share one handshake-timeout), and one
+ * timerfd is armed for the earliest of the list heads. With no handshake
+ * under way it is disarmed, so knockd sleeps in epoll_wait() until
+ * something arrives.
  *
  * A closed connection goes on a dead list and is freed by forwards_reap()
  * after the batch of events, which may still hold events for it.
@@ -49,6 +63,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mac.h"
+#include "sources.h"
 #include "stream.h"
 #include "tunnel.h"
 #include "forward.h"
@@ -87,7 +102,9 @@ struct fwd_watch {
 /* What happened to connections; a forward's totals since start. */
 struct forward_stats {
 	uint64_t accepted;	/* TCP connections accepted */
-	uint64_t full;		/* closed at once: max-connections reached */
+	uint64_t refused;	/* closed at once: no fd or no memory */
+	uint64_t evicted;	/* handshakes closed for a newer one */
+	uint64_t full;		/* FINISH reset: max-connections streams */
 	uint64_t malformed;	/* HELLO not well-formed */
 	uint64_t unknown_user;
 	uint64_t not_allowed;	/* a user not in the forward's users */
@@ -100,7 +117,6 @@ struct forward_stats {
 	uint64_t ended;		/* streams that ended cleanly */
 	uint64_t broken;	/* streams that failed: forged, truncated,
 				 * reset */
-	uint64_t active;	/* live connections now (not a total) */
 };
 
 struct fwd_conn;
@@ -116,6 +132,7 @@ struct fwd_conn {
 	enum fwd_state state;
 	struct fwd_list *on;		/* the list it is on */
 	struct fwd_conn *prev, *next;
+	struct source_node sn;		/* counted by source, in handshake */
 	uint64_t start;			/* ms, monotonic: accepted */
 	uint64_t deadline;		/* ms: end of the handshake */
 	struct addr peer;
@@ -138,7 +155,12 @@ struct forward {
 	struct config_forward cfg;	/* for connections accepted now */
 	int gone;			/* not in the config any more */
 	struct fwd_list hs;		/* in handshake, by deadline */
-	struct fwd_list live;		/* streams */
+	struct fwd_list connecting;	/* streams connecting, by deadline */
+	struct fwd_list live;		/* streams relaying */
+	size_t nhs;			/* on hs */
+	size_t nstreams;		/* on connecting and live */
+	size_t hs_max;			/* the handshake budget src is for */
+	struct sources *src;		/* hs by source */
 	struct forward_stats st;
 	struct forward_stats summary;	/* st at the last summary */
 };
@@ -324,6 +346,15 @@ fwd_timer_note(struct forwards *fw, uint64_t deadline)
 		fwd_timer_set(fw, deadline);
 }
 
+/* c leaves the handshake budget: it closes, or becomes a stream. */
+static void
+fwd_hs_leave(struct fwd_conn *c)
+{
+
+	sources_remove(c->fwd->src, &c->sn);
+	c->fwd->nhs--;
+}
+
 /*
  * Close both of c's fds, silently (close: the peer sees an end it cannot
  * tell from a network problem) or with a reset, and put c on the dead
@@ -354,8 +385,20 @@ fwd_conn_close(struct fwd_conn *c, int reset)
 	tunnel_dir_free(c->open);
 	c->seal = c->open = NULL;
 	tunnel_secrets_wipe(&c->sec);
+	switch (c->state) {
+	case FWD_HELLO:
+	case FWD_ACCEPT:
+	case FWD_FINISH:
+		fwd_hs_leave(c);
+		break;
+	case FWD_CONNECT:
+	case FWD_STREAM:
+		c->fwd->nstreams--;
+		break;
+	case FWD_DEAD:
+		break;
+	}
 	c->state = FWD_DEAD;
-	c->fwd->st.active--;
 	fwd_list_remove(c);
 	fwd_list_append(&fw->dead, c);
 }
@@ -501,11 +544,9 @@ fwd_connect(struct fwd_conn *c)
 			fwd_connected(c);
 			return;
 		}
-		if (errno == EINPROGRESS) {
-			c->state = FWD_CONNECT;
-			if (fwd_watch_set(fw, &c->bw, EPOLLOUT) == 0)
-				return;
-		}
+		if (errno == EINPROGRESS &&
+		    fwd_watch_set(fw, &c->bw, EPOLLOUT) == 0)
+			return;
 		c->connect_err = errno;
 		(void)fwd_watch_set(fw, &c->bw, 0);
 		(void)close(fd);
@@ -536,16 +577,34 @@ fwd_connect_done(struct fwd_conn *c)
 	fwd_connect(c);
 }
 
-/* FINISH is in: check it, and only then reach for the backend. */
+/*
+ * FINISH is in: check it, and only then reach for the backend, if the
+ * forward runs fewer than max-connections streams.
+ */
 static void
 fwd_finish(struct fwd_conn *c)
 {
-	struct forwards *fw = c->fwd->all;
+	struct forward *f = c->fwd;
+	struct forwards *fw = f->all;
 	char who[160];
 
 	if (tunnel_finish_verify(&c->sec, c->msg) != 0) {
 		/* A replayed HELLO earns an ACCEPT nobody can answer. */
-		fwd_drop(c, &c->fwd->st.bad_finish, "bad FINISH", 1);
+		fwd_drop(c, &f->st.bad_finish, "bad FINISH", 1);
+		return;
+	}
+	/*
+	 * Streams are never evicted for a newer one: whoever holds a key
+	 * could otherwise cut the others'. The newcomer is reset, and told
+	 * apart from a network failure by the log.
+	 */
+	if (f->nstreams >= f->cfg.max_conns) {
+		f->st.full++;
+		if (fwd_log_allowed(fw))
+			log_warn("%s: refused, max-connections (%u) streams "
+			    "are running; connection reset", fwd_who(c, who,
+			    sizeof(who)), (unsigned)f->cfg.max_conns);
+		fwd_conn_close(c, 1);
 		return;
 	}
 	/* The server seals s2c and opens c2s. */
@@ -558,6 +617,12 @@ fwd_finish(struct fwd_conn *c)
 		fwd_conn_close(c, 1);
 		return;
 	}
+	/* A stream from now on, whatever the backend does. */
+	fwd_hs_leave(c);
+	f->nstreams++;
+	c->state = FWD_CONNECT;
+	fwd_list_remove(c);
+	fwd_list_insert(&f->connecting, c);
 	/* Nothing more from the client until the stream reads it. */
 	(void)fwd_watch_set(fw, &c->cw, 0);
 	c->at = 0;
@@ -745,18 +810,21 @@ fwd_conn_event(struct fwd_conn *c, struct fwd_watch *w, uint32_t events)
 	}
 }
 
-/* The handshake took too long. */
+/*
+ * The handshake took too long, or a newer one takes its place: counted
+ * in counter. Without a byte if nothing was sent yet, else with a reset.
+ */
 static void
-fwd_expire(struct fwd_conn *c)
+fwd_expire(struct fwd_conn *c, uint64_t *counter, const char *why)
 {
 
 	switch (c->state) {
 	case FWD_HELLO:
-		fwd_drop(c, &c->fwd->st.timed_out, "timed out", 0);
+		fwd_drop(c, counter, why, 0);
 		break;
 	case FWD_ACCEPT:
 	case FWD_FINISH:
-		fwd_drop(c, &c->fwd->st.timed_out, "timed out", 1);
+		fwd_drop(c, counter, why, 1);
 		break;
 	case FWD_CONNECT:
 		/* The user proved the key; the backend does not answer. */
@@ -772,8 +840,10 @@ static void
 fwd_timer(struct forwards *fw)
 {
 	uint64_t expirations, now, next = 0;
+	struct fwd_list *l[2];
+	struct forward *f;
 	struct fwd_conn *c;
-	size_t i;
+	size_t i, j;
 
 	/* Only to clear it: the deadlines say what expired. */
 	if (read(fw->tw.fd, &expirations, sizeof(expirations)) == -1)
@@ -781,10 +851,15 @@ fwd_timer(struct forwards *fw)
 	fw->armed = 0;
 	now = fwd_now_ms();
 	for (i = 0; i < fw->n; i++) {
-		while ((c = fw->v[i].hs.head) != NULL && c->deadline <= now)
-			fwd_expire(c);
-		if (c != NULL && (next == 0 || c->deadline < next))
-			next = c->deadline;
+		f = &fw->v[i];
+		l[0] = &f->hs;
+		l[1] = &f->connecting;
+		for (j = 0; j < 2; j++) {
+			while ((c = l[j]->head) != NULL && c->deadline <= now)
+				fwd_expire(c, &f->st.timed_out, "timed out");
+			if (c != NULL && (next == 0 || c->deadline < next))
+				next = c->deadline;
+		}
 	}
 	if (next != 0)
 		fwd_timer_set(fw, next);
@@ -808,9 +883,27 @@ fwd_accept_shed(struct forwards *fw, struct forward *f)
 	if ((fd = accept4(f->lw.fd, NULL, NULL, SOCK_CLOEXEC)) != -1) {
 		(void)close(fd);
 		f->st.accepted++;
-		f->st.full++;
+		f->st.refused++;
 	}
 	fw->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/*
+ * The handshakes of f are full: make room for a newcomer from peer
+ * (sources_victim says whose place it takes).
+ */
+static void
+fwd_evict(struct forward *f, const struct addr *peer)
+{
+	struct source_node *n;
+	struct fwd_conn *c;
+
+	if ((n = sources_victim(f->src, peer)) != NULL)
+		c = (struct fwd_conn *)(void *)((char *)n -
+		    offsetof(struct fwd_conn, sn));
+	else
+		c = f->hs.head;
+	fwd_expire(c, &f->st.evicted, "evicted by a newer handshake");
 }
 
 /* New connections on f's listener. */
@@ -819,6 +912,7 @@ fwd_accept(struct forwards *fw, struct forward *f)
 {
 	struct sockaddr_storage ss;
 	struct fwd_conn *c;
+	struct addr peer;
 	socklen_t sl;
 	int i, fd, on = 1;
 
@@ -835,17 +929,17 @@ fwd_accept(struct forwards *fw, struct forward *f)
 			return;
 		}
 		f->st.accepted++;
-		/* At the limit: closed at once, without a byte. */
-		if (f->st.active >= f->cfg.max_conns) {
-			f->st.full++;
-			(void)close(fd);
-			continue;
-		}
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
-			f->st.full++;
+			f->st.refused++;
 			(void)close(fd);
 			continue;
 		}
+		if (addr_from_sockaddr((struct sockaddr *)&ss, sl, &peer))
+			memset(&peer, 0, sizeof(peer));
+		/* Never refused for the handshakes under way: one of them
+		 * goes instead, and streams do not count here. */
+		while (f->nhs >= f->hs_max && f->hs.head != NULL)
+			fwd_evict(f, &peer);
 		c->fwd = f;
 		c->cw.tag = c->bw.tag = LOOP_FORWARD;
 		c->cw.kind = FWD_CLIENT;
@@ -854,13 +948,15 @@ fwd_accept(struct forwards *fw, struct forward *f)
 		c->cw.fd = fd;
 		c->bw.fd = -1;
 		c->state = FWD_HELLO;
-		if (addr_from_sockaddr((struct sockaddr *)&ss, sl, &c->peer))
-			memset(&c->peer, 0, sizeof(c->peer));
+		c->peer = peer;
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 		c->start = fwd_now_ms();
 		c->deadline = c->start +
 		    (uint64_t)f->cfg.handshake_timeout * 1000;
-		f->st.active++;
+		f->nhs++;
+		/* Fails only beyond hs_max: then it is not counted by
+		 * source, and still by nhs. */
+		(void)sources_add(f->src, &c->peer, &c->sn);
 		fwd_list_insert(&f->hs, c);
 		fwd_timer_note(fw, c->deadline);
 		if (fwd_watch_set(fw, &c->cw, EPOLLIN)) {
@@ -1002,9 +1098,10 @@ fwd_listen(struct forwards *fw, struct forward *f)
 }
 
 /*
- * Each connection takes two descriptors: make room for every forward's
- * max-connections if the hard limit allows (LimitNOFILE=), else say how
- * many fit. Beyond the limit, connections are refused (fwd_accept_shed).
+ * A handshake takes one descriptor, a stream two: make room for every
+ * forward's max-handshakes and max-connections if the hard limit allows
+ * (LimitNOFILE=), else say how many fit. Beyond the limit, connections
+ * are refused (fwd_accept_shed).
  */
 static void
 fwd_fd_limit(const struct forwards *fw)
@@ -1014,20 +1111,22 @@ fwd_fd_limit(const struct forwards *fw)
 	size_t i;
 
 	for (i = 0; i < fw->n; i++)
-		need += 1 + 2 * (rlim_t)fw->v[i].cfg.max_conns;
+		need += 1 + (rlim_t)fw->v[i].cfg.max_handshakes +
+		    2 * (rlim_t)fw->v[i].cfg.max_conns;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
 		return;
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ?
 	    need : rl.rlim_max;
 	(void)setrlimit(RLIMIT_NOFILE, &rl);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need)
-		log_warn("the forwards' max-connections need %llu open "
-		    "files, and the limit is %llu (LimitNOFILE=): "
-		    "connections beyond about %llu are refused",
+		log_warn("the forwards' max-handshakes and max-connections "
+		    "need %llu open files, and the limit is %llu "
+		    "(LimitNOFILE=): beyond about %llu descriptors (one a "
+		    "handshake, two a stream) connections are refused",
 		    (unsigned long long)need,
 		    (unsigned long long)rl.rlim_cur,
 		    (unsigned long long)(rl.rlim_cur > FWD_FDS_OTHER ?
-		    (rl.rlim_cur - FWD_FDS_OTHER) / 2 : 0));
+		    rl.rlim_cur - FWD_FDS_OTHER : 0));
 }
 
 /*
@@ -1089,6 +1188,11 @@ forwards_new(struct config_server *cfg, const struct users *users,
 	free(cfg->forwards);
 	cfg->forwards = NULL;
 	cfg->nforwards = 0;
+	for (i = 0; i < fw->n; i++) {
+		fw->v[i].hs_max = fw->v[i].cfg.max_handshakes;
+		if ((fw->v[i].src = sources_new(fw->v[i].hs_max)) == NULL)
+			goto err1m;
+	}
 	for (i = 0; i < fw->n; i++)
 		if (fwd_listen(fw, &fw->v[i]))
 			goto err1;
@@ -1109,6 +1213,8 @@ err0f:
 err0:
 	log_err("out of memory");
 	return (NULL);
+err1m:
+	log_err("out of memory");
 err1:
 	forwards_free(fw);
 	return (NULL);
@@ -1162,6 +1268,26 @@ fwd_listen_name(const struct config_forward *f, char buf[static ADDR_STRLEN])
 }
 
 /*
+ * The handshake budget of nf for f: the table by source sized for it. If
+ * that fails the budget stays as it was, and nf says so, so that every
+ * later use of max_handshakes agrees with the table.
+ */
+static void
+fwd_set_budget(struct forward *f, struct config_forward *nf)
+{
+
+	if (nf->max_handshakes == f->hs_max)
+		return;
+	if (sources_resize(f->src, nf->max_handshakes)) {
+		log_err("forward %s: out of memory: max-handshakes stays %zu",
+		    f->cfg.name, f->hs_max);
+		nf->max_handshakes = (uint32_t)f->hs_max;
+		return;
+	}
+	f->hs_max = nf->max_handshakes;
+}
+
+/*
  * forwards_reload(fw, cfg, users): take the new users table and, for each
  * forward of cfg that runs already (same name and listen), its new
  * settings, which apply to connections accepted from now on; live
@@ -1203,6 +1329,7 @@ forwards_reload(struct forwards *fw, struct config_server *cfg,
 			    fwd_listen_name(&f->cfg, was));
 			continue;
 		}
+		fwd_set_budget(f, nf);
 		config_forward_free(&f->cfg);
 		f->cfg = *nf;
 		memset(nf, 0, sizeof(*nf));
@@ -1240,22 +1367,27 @@ static uint64_t
 fwd_dropped(const struct forward_stats *s)
 {
 
-	return (s->full + s->malformed + s->unknown_user + s->not_allowed +
-	    s->bad_mac + s->bad_finish + s->timed_out + s->aborted);
+	return (s->refused + s->evicted + s->full + s->malformed +
+	    s->unknown_user + s->not_allowed + s->bad_mac + s->bad_finish +
+	    s->timed_out + s->aborted);
 }
 
+/* f's counters now, less those of then. */
 static void
-fwd_log_stats(const char *name, const char *what,
-    const struct forward_stats *now, const struct forward_stats *then)
+fwd_log_stats(const struct forward *f, const char *what,
+    const struct forward_stats *then)
 {
+	const struct forward_stats *now = &f->st;
 
-	log_notice("forward %s: %llu connections %s, %llu open; dropped "
-	    "%llu malformed HELLO, %llu unknown user, %llu user not allowed, "
-	    "%llu bad MAC, %llu bad FINISH, %llu timed out, %llu left early, "
-	    "%llu over max-connections; %llu connected, %llu backend "
-	    "failures, %llu ended, %llu broken", name,
+	log_notice("forward %s: %llu connections %s, %zu in handshake and "
+	    "%zu streams now; dropped %llu malformed HELLO, %llu unknown "
+	    "user, %llu user not allowed, %llu bad MAC, %llu bad FINISH, "
+	    "%llu timed out, %llu left early, %llu evicted by newer "
+	    "handshakes, %llu refused for want of fds or memory, %llu over "
+	    "max-connections; %llu connected, %llu backend failures, %llu "
+	    "ended, %llu broken", f->cfg.name,
 	    (unsigned long long)(now->accepted - then->accepted), what,
-	    (unsigned long long)now->active,
+	    f->nhs, f->nstreams,
 	    (unsigned long long)(now->malformed - then->malformed),
 	    (unsigned long long)(now->unknown_user - then->unknown_user),
 	    (unsigned long long)(now->not_allowed - then->not_allowed),
@@ -1263,6 +1395,8 @@ fwd_log_stats(const char *name, const char *what,
 	    (unsigned long long)(now->bad_finish - then->bad_finish),
 	    (unsigned long long)(now->timed_out - then->timed_out),
 	    (unsigned long long)(now->aborted - then->aborted),
+	    (unsigned long long)(now->evicted - then->evicted),
+	    (unsigned long long)(now->refused - then->refused),
 	    (unsigned long long)(now->full - then->full),
 	    (unsigned long long)(now->connected - then->connected),
 	    (unsigned long long)(now->backend_failed - then->backend_failed),
@@ -1286,8 +1420,8 @@ forwards_summary(struct forwards *fw, uint64_t now)
 	for (i = 0; i < fw->n; i++) {
 		f = &fw->v[i];
 		if (fwd_dropped(&f->st) != fwd_dropped(&f->summary))
-			fwd_log_stats(f->cfg.name, "in the last minute or more",
-			    &f->st, &f->summary);
+			fwd_log_stats(f, "in the last minute or more",
+			    &f->summary);
 		f->summary = f->st;
 	}
 	fw->summary_at = now;
@@ -1304,8 +1438,7 @@ forwards_log_stats(const struct forwards *fw)
 
 	memset(&zero, 0, sizeof(zero));
 	for (i = 0; i < fw->n; i++)
-		fwd_log_stats(fw->v[i].cfg.name, "since start", &fw->v[i].st,
-		    &zero);
+		fwd_log_stats(&fw->v[i], "since start", &zero);
 }
 
 /*
@@ -1325,6 +1458,8 @@ forwards_free(struct forwards *fw)
 		f = &fw->v[i];
 		while (f->hs.head != NULL)
 			fwd_conn_close(f->hs.head, 1);
+		while (f->connecting.head != NULL)
+			fwd_conn_close(f->connecting.head, 1);
 		while (f->live.head != NULL) {
 			fwd_conn_close(f->live.head, 1);
 			cut++;
@@ -1334,6 +1469,7 @@ forwards_free(struct forwards *fw)
 			(void)close(f->lw.fd);
 		}
 		config_forward_free(&f->cfg);
+		sources_free(f->src);
 	}
 	if (cut > 0)
 		log_notice("cut %zu forwarded connection%s", cut,

@@ -9,8 +9,9 @@
  * process or thread per connection, one timerfd for every handshake
  * deadline (armed only while a handshake is under way, so an idle knockd
  * still sleeps until something arrives). Connections are allocated when
- * accepted, at most max-connections per forward; nothing is allocated
- * per frame.
+ * accepted, at most max-handshakes in the handshake and max-connections
+ * streams per forward; a stream's buffers only once it is one; nothing
+ * is allocated per frame.
  */
 #ifndef KNOCKD_FORWARD_H
 #define KNOCKD_FORWARD_H

@@ -775,10 +775,11 @@ fwdtool_in() {	# NS COMMAND [options]
 }
 
 # Ask knockd for its counters (SIGUSR1) and keep forward NAME's line in
-# FWD_COUNTERS: "forward NAME: N connections since start, N open; dropped
-# N malformed HELLO, N unknown user, N user not allowed, N bad MAC, N bad
-# FINISH, N timed out, N left early, N over max-connections; N connected,
-# N backend failures, N ended, N broken".
+# FWD_COUNTERS: "forward NAME: N connections since start, N in handshake
+# and N streams now; dropped N malformed HELLO, N unknown user, N user not
+# allowed, N bad MAC, N bad FINISH, N timed out, N left early, N evicted
+# by newer handshakes, N refused for want of fds or memory, N over
+# max-connections; N connected, N backend failures, N ended, N broken".
 fwd_counters() {	# NAME
 	local pat="forward $1: .* since start" before i
 	before=$(grep -c "$pat" "$KNOCKD_LOG")

@@ -1209,6 +1209,7 @@ test_server_forward_full(void **state)
 	    "mode = encrypt\n"
 	    "cipher = chacha20-poly1305\n"
 	    "max-connections = 1\n"
+	    "max-handshakes = 50\n"
 	    "handshake-timeout = 1\n"
 	    "[forward v4any]\n"
 	    "listen = 0.0.0.0:2223\n"
@@ -1253,6 +1254,7 @@ test_server_forward_full(void **state)
 	assert_int_equal(f->integrity, 0);
 	assert_int_equal(f->cipher, CONFIG_CIPHER_AUTO);
 	assert_int_equal(f->max_conns, 256);
+	assert_int_equal(f->max_handshakes, 256);
 	assert_int_equal(f->handshake_timeout, 10);
 	assert_int_equal(config_forward_allows(f, "alice"), 1);
 	assert_int_equal(config_forward_allows(f, "bob"), 1);
@@ -1274,6 +1276,8 @@ test_server_forward_full(void **state)
 	assert_int_equal(config_forward_allows(f, "alice"), 0);
 	assert_int_equal(f->integrity, 1);
 	assert_int_equal(f->max_conns, 10000);
+	/* As many handshakes as max-connections, unless said otherwise. */
+	assert_int_equal(f->max_handshakes, 10000);
 	assert_int_equal(f->handshake_timeout, 300);
 
 	f = &cfg.forwards[2];
@@ -1290,6 +1294,7 @@ test_server_forward_full(void **state)
 	assert_int_equal(f->integrity, 0);
 	assert_int_equal(f->cipher, TUNNEL_CHACHA20POLY1305);
 	assert_int_equal(f->max_conns, 1);
+	assert_int_equal(f->max_handshakes, 50);
 	assert_int_equal(f->handshake_timeout, 1);
 
 	/* 0.0.0.0 and [::] (IPv6 only) on one port do not overlap. */
@@ -1439,6 +1444,14 @@ test_server_forward_bad(void **state)
 	server_refused(USERS "[forward git]\n" FWD_OK
 	    "max-connections = 10001\n", "knockd.conf:10: bad max-connections",
 	    "'10001'", NULL);
+	server_refused(USERS "[forward git]\n" FWD_OK "max-handshakes = 0\n",
+	    "knockd.conf:10: bad max-handshakes (1..10000): '0'", NULL);
+	server_refused(USERS "[forward git]\n" FWD_OK
+	    "max-handshakes = 10001\n", "knockd.conf:10: bad max-handshakes",
+	    "'10001'", NULL);
+	server_refused(USERS "[forward git]\n" FWD_OK "max-handshakes = 8\n"
+	    "max-handshakes = 9\n", "knockd.conf:11: ", "max-handshakes",
+	    NULL);
 	server_refused(USERS "[forward git]\n" FWD_OK
 	    "handshake-timeout = 0\n",
 	    "knockd.conf:10: bad handshake-timeout (1..300 seconds): '0'",
