@@ -34,9 +34,10 @@
  * Deadlines: each forward keeps its handshakes, and its streams whose
  * backend is connecting, in two lists ordered by deadline (in practice
  * the order of accept, since they share one handshake-timeout), and one
- * timerfd is armed for the earliest of the list heads. With no handshake
- * under way it is disarmed, so knockd sleeps in epoll_wait() until
- * something arrives.
+ * timerfd is armed for the earliest of the list heads, and of the ends
+ * of the listeners' pauses (fwd_pause). With no handshake under way and
+ * no listener paused it is disarmed, so knockd sleeps in epoll_wait()
+ * until something arrives.
  *
  * A closed connection goes on a dead list and is freed by forwards_reap()
  * after the batch of events, which may still hold events for it.
@@ -72,6 +73,7 @@
 #define FWD_LOG_PER_SECOND	10	/* warnings about users' connections */
 #define FWD_SUMMARY		60	/* seconds between drop summaries */
 #define FWD_FDS_OTHER		64	/* descriptors not for connections */
+#define FWD_PAUSE_MS		250	/* a listener rests when accept fails */
 #define FWD_DROPIN	"/etc/systemd/system/knockd.service.d/forward.conf"
 
 enum fwd_kind {
@@ -154,6 +156,9 @@ struct forward {
 	struct forwards *all;
 	struct config_forward cfg;	/* for connections accepted now */
 	int gone;			/* not in the config any more */
+	uint64_t paused;		/* ms: the listener is out of the
+					 * epoll set until then; 0: not */
+	int starved;			/* accept failed, and that is logged */
 	struct fwd_list hs;		/* in handshake, by deadline */
 	struct fwd_list connecting;	/* streams connecting, by deadline */
 	struct fwd_list live;		/* streams relaying */
@@ -836,6 +841,39 @@ fwd_expire(struct fwd_conn *c, uint64_t *counter, const char *why)
 	}
 }
 
+/*
+ * Take f's listener out of the epoll set for FWD_PAUSE_MS: accept()
+ * failed with err and left the connection in the backlog (no descriptor
+ * and no spare to give up, no buffers, no memory), and the listener,
+ * level-triggered, would wake the loop again at once, for as long as
+ * that lasts. Logged once until an accept() succeeds again.
+ */
+static void
+fwd_pause(struct forwards *fw, struct forward *f, int err)
+{
+
+	(void)fwd_watch_set(fw, &f->lw, 0);
+	f->paused = fwd_now_ms() + FWD_PAUSE_MS;
+	fwd_timer_note(fw, f->paused);
+	if (f->starved)
+		return;
+	f->starved = 1;
+	log_warn("forward %s: cannot accept connections: %s; trying again "
+	    "every %d ms", f->cfg.name, strerror(err), FWD_PAUSE_MS);
+}
+
+/* The pause is over: take the spare back if it is gone, and listen. */
+static void
+fwd_resume(struct forwards *fw, struct forward *f)
+{
+
+	f->paused = 0;
+	if (fw->spare == -1)
+		fw->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (f->lw.fd != -1 && fwd_watch_set(fw, &f->lw, EPOLLIN))
+		fwd_pause(fw, f, errno);
+}
+
 static void
 fwd_timer(struct forwards *fw)
 {
@@ -852,6 +890,10 @@ fwd_timer(struct forwards *fw)
 	now = fwd_now_ms();
 	for (i = 0; i < fw->n; i++) {
 		f = &fw->v[i];
+		if (f->paused != 0 && f->paused <= now)
+			fwd_resume(fw, f);
+		if (f->paused != 0 && (next == 0 || f->paused < next))
+			next = f->paused;
 		l[0] = &f->hs;
 		l[1] = &f->connecting;
 		for (j = 0; j < 2; j++) {
@@ -870,22 +912,35 @@ fwd_timer(struct forwards *fw)
 /*
  * Out of descriptors: give up the spare one, accept the connection that
  * waits and close it, and take the spare back. Otherwise it would stay in
- * the backlog and wake the loop again and again.
+ * the backlog and wake the loop again and again. Returns 0 if the
+ * connection is gone (or none waited) and the spare is back; else -1 with
+ * errno, and the caller pauses the listener: the spare could not be had
+ * (fds still short, or another process took the last of the system's),
+ * or it did not make room.
  */
-static void
+static int
 fwd_accept_shed(struct forwards *fw, struct forward *f)
 {
-	int fd;
+	int fd, err = 0;
 
-	if (fw->spare == -1)
-		return;
+	if (fw->spare == -1 &&
+	    (fw->spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
 	(void)close(fw->spare);
 	if ((fd = accept4(f->lw.fd, NULL, NULL, SOCK_CLOEXEC)) != -1) {
 		(void)close(fd);
 		f->st.accepted++;
 		f->st.refused++;
+	} else if (errno != EAGAIN && errno != EWOULDBLOCK)
+		err = errno;
+	if ((fw->spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 &&
+	    err == 0)
+		err = errno;
+	if (err != 0) {
+		errno = err;
+		return (-1);
 	}
-	fw->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return (0);
 }
 
 /*
@@ -921,12 +976,42 @@ fwd_accept(struct forwards *fw, struct forward *f)
 		fd = accept4(f->lw.fd, (struct sockaddr *)&ss, &sl,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno == EMFILE || errno == ENFILE)
-				fwd_accept_shed(fw, f);
-			else if (errno == EINTR || errno == ECONNABORTED ||
-			    errno == EPROTO || errno == EPERM)
+			switch (errno) {
+			case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+			case EWOULDBLOCK:
+#endif
+				return;
+			/* This connection's own failure, and it is gone;
+			 * the network errors accept(2) says to retry. */
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+			case EPERM:
+			case ENETDOWN:
+			case ENOPROTOOPT:
+			case EHOSTDOWN:
+			case ENONET:
+			case EHOSTUNREACH:
+			case EOPNOTSUPP:
+			case ENETUNREACH:
 				continue;
+			case EMFILE:
+			case ENFILE:
+				if (fwd_accept_shed(fw, f) == 0)
+					continue;
+				break;
+			}
+			/* Anything else (ENOBUFS, ENOMEM, ...) leaves the
+			 * connection waiting, and retrying at once would
+			 * spin. */
+			fwd_pause(fw, f, errno);
 			return;
+		}
+		if (f->starved) {
+			f->starved = 0;
+			log_notice("forward %s: accepting connections again",
+			    f->cfg.name);
 		}
 		f->st.accepted++;
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
