@@ -39,6 +39,11 @@
  * no listener paused it is disarmed, so knockd sleeps in epoll_wait()
  * until something arrives.
  *
+ * A reload revokes: each connection past its HELLO keeps its user's name
+ * and a SHA-256 of the K_fwd it was made with (users.h: fwd_id, never the
+ * key), and forwards_reload() resets those whose user is gone, has
+ * another key or is no longer in the forward's users.
+ *
  * A closed connection goes on a dead list and is freed by forwards_reap()
  * after the batch of events, which may still hold events for it.
  */
@@ -119,6 +124,8 @@ struct forward_stats {
 	uint64_t ended;		/* streams that ended cleanly */
 	uint64_t broken;	/* streams that failed: forged, truncated,
 				 * reset */
+	uint64_t revoked;	/* cut at a reload: user removed, key
+				 * changed, user no longer allowed */
 };
 
 struct fwd_conn;
@@ -139,6 +146,7 @@ struct fwd_conn {
 	uint64_t deadline;		/* ms: end of the handshake */
 	struct addr peer;
 	char user[KEYS_USER_MAX + 1];	/* once the HELLO is good */
+	uint8_t key_id[USERS_FWD_ID_LEN];	/* the user's fwd_id then */
 	enum tunnel_suite suite;
 	struct addr backend[CONFIG_BACKEND_MAX];	/* as at the HELLO */
 	size_t nbackend, at;		/* at: the one being tried */
@@ -156,6 +164,7 @@ struct forward {
 	struct forwards *all;
 	struct config_forward cfg;	/* for connections accepted now */
 	int gone;			/* not in the config any more */
+	int seen;			/* in the config being reloaded */
 	uint64_t paused;		/* ms: the listener is out of the
 					 * epoll set until then; 0: not */
 	int starved;			/* accept failed, and that is logged */
@@ -702,6 +711,7 @@ fwd_hello(struct fwd_conn *c)
 		return;
 	}
 	memcpy(c->user, h.user, sizeof(c->user));
+	memcpy(c->key_id, u->fwd_id, sizeof(c->key_id));
 
 	memset(&a, 0, sizeof(a));
 	if (f->cfg.integrity)
@@ -970,6 +980,10 @@ fwd_accept(struct forwards *fw, struct forward *f)
 	struct addr peer;
 	socklen_t sl;
 	int i, fd, on = 1;
+
+	/* An event queued before a reload closed it. */
+	if (f->lw.fd == -1)
+		return;
 
 	for (i = 0; i < FWD_ACCEPTS; i++) {
 		sl = sizeof(ss);
@@ -1372,14 +1386,98 @@ fwd_set_budget(struct forward *f, struct config_forward *nf)
 	f->hs_max = nf->max_handshakes;
 }
 
+/* Why a reload cuts a connection. */
+enum fwd_cut {
+	FWD_CUT_NONE,
+	FWD_CUT_REMOVED,	/* its user is gone */
+	FWD_CUT_KEY,		/* its user has another key */
+	FWD_CUT_NOT_ALLOWED,	/* its user is not in the forward's users */
+	FWD_CUT_N
+};
+
+/*
+ * Does c, made with the keys of its user as they were, stand under the
+ * users table and f's users of now? A handshake still waiting for its
+ * HELLO has no user yet: it is checked against the new table when the
+ * HELLO is in.
+ */
+static enum fwd_cut
+fwd_cut_why(const struct forwards *fw, const struct forward *f,
+    const struct fwd_conn *c)
+{
+	const struct user *u;
+
+	if (c->state == FWD_HELLO || c->state == FWD_DEAD)
+		return (FWD_CUT_NONE);
+	if ((u = users_find(fw->users, c->user)) == NULL)
+		return (FWD_CUT_REMOVED);
+	/* The table is new: compare the keys, not the entries. */
+	if (CRYPTO_memcmp(u->fwd_id, c->key_id, sizeof(c->key_id)) != 0)
+		return (FWD_CUT_KEY);
+	if (!config_forward_allows(&f->cfg, c->user))
+		return (FWD_CUT_NOT_ALLOWED);
+	return (FWD_CUT_NONE);
+}
+
+/*
+ * Reset (both ends) every connection of fw that the reload revoked, and
+ * say once how many and why.
+ */
+static void
+fwd_revoke(struct forwards *fw)
+{
+	struct fwd_list *l[3];
+	struct fwd_conn *c, *next;
+	struct forward *f;
+	size_t i, j, cut[FWD_CUT_N], total = 0;
+	enum fwd_cut why;
+
+	memset(cut, 0, sizeof(cut));
+	for (i = 0; i < fw->n; i++) {
+		f = &fw->v[i];
+		l[0] = &f->hs;
+		l[1] = &f->connecting;
+		l[2] = &f->live;
+		for (j = 0; j < 3; j++) {
+			for (c = l[j]->head; c != NULL; c = next) {
+				next = c->next;
+				if ((why = fwd_cut_why(fw, f, c)) == FWD_CUT_NONE)
+					continue;
+				cut[why]++;
+				total++;
+				f->st.revoked++;
+				fwd_conn_close(c, 1);
+			}
+		}
+	}
+	if (total > 0)
+		log_notice("reload cut %zu forwarded connection%s (both ends "
+		    "reset): %zu of users removed, %zu of users whose key "
+		    "changed, %zu of users no longer in their forward's users",
+		    total, total == 1 ? "" : "s", cut[FWD_CUT_REMOVED],
+		    cut[FWD_CUT_KEY], cut[FWD_CUT_NOT_ALLOWED]);
+}
+
+/* Stop listening for f: new connections are refused by the kernel. */
+static void
+fwd_unlisten(struct forwards *fw, struct forward *f)
+{
+
+	(void)fwd_watch_set(fw, &f->lw, 0);
+	(void)close(f->lw.fd);
+	f->lw.fd = -1;
+	f->paused = 0;
+}
+
 /*
  * forwards_reload(fw, cfg, users): take the new users table and, for each
- * forward of cfg that runs already (same name and listen), its new
- * settings, which apply to connections accepted from now on; live
- * connections keep their own keys and go on. Forwards added, removed or
- * moved to another listen address need a restart: that is logged, and
- * the running ones are kept as they were. Takes cfg->forwards. Never
- * fails.
+ * forward of cfg that runs already (same name), its new settings, which
+ * apply to connections accepted from now on. Every connection whose user
+ * is gone, has another key, or is no longer in its forward's users is
+ * reset; the others go on with their keys. A forward removed from cfg, or
+ * moved to another listen address, stops listening (a restart serves the
+ * new address); its connections go on on the same terms. A forward new in
+ * cfg needs a restart. Takes cfg->forwards. Never fails.
  */
 void
 forwards_reload(struct forwards *fw, struct config_server *cfg,
@@ -1389,10 +1487,10 @@ forwards_reload(struct forwards *fw, struct config_server *cfg,
 	struct config_forward *nf;
 	struct forward *f;
 	size_t i, j;
-	int *seen;
 
 	fw->users = users;
-	seen = calloc(fw->n + 1, sizeof(*seen));
+	for (j = 0; j < fw->n; j++)
+		fw->v[j].seen = 0;
 	for (i = 0; i < cfg->nforwards; i++) {
 		nf = &cfg->forwards[i];
 		for (j = 0; j < fw->n; j++)
@@ -1404,15 +1502,23 @@ forwards_reload(struct forwards *fw, struct config_server *cfg,
 			continue;
 		}
 		f = &fw->v[j];
-		if (seen != NULL)
-			seen[j] = 1;
-		if (!fwd_same_listen(&f->cfg, nf)) {
+		f->seen = 1;
+		if (f->lw.fd != -1 && !fwd_same_listen(&f->cfg, nf)) {
 			log_warn("forward %s: listen is now %s in %s, which "
-			    "needs a restart: until then it listens on %s "
-			    "with its settings as before", f->cfg.name,
+			    "needs a restart: stopped listening on %s; "
+			    "connections already made go on", f->cfg.name,
 			    fwd_listen_name(nf, now), fw->path,
 			    fwd_listen_name(&f->cfg, was));
-			continue;
+			fwd_unlisten(fw, f);
+		} else if (f->lw.fd == -1)
+			log_warn("forward %s is in %s, but its port was "
+			    "closed at an earlier reload: it is served once "
+			    "knockd restarts", f->cfg.name, fw->path);
+		/* Its users decide which connections stay, even when it
+		 * listens no more; listen stays the address it had. */
+		if (f->lw.fd == -1) {
+			nf->listen = f->cfg.listen;
+			nf->listen_any = f->cfg.listen_any;
 		}
 		fwd_set_budget(f, nf);
 		config_forward_free(&f->cfg);
@@ -1422,30 +1528,39 @@ forwards_reload(struct forwards *fw, struct config_server *cfg,
 	}
 	for (j = 0; j < fw->n; j++) {
 		f = &fw->v[j];
-		if (seen != NULL && !seen[j] && !f->gone) {
-			log_warn("forward %s is no longer in %s, which needs "
-			    "a restart: until then it is served as before",
-			    f->cfg.name, fw->path);
-			f->gone = 1;
-		}
+		if (f->seen || f->gone)
+			continue;
+		f->gone = 1;
+		if (f->lw.fd == -1)
+			continue;
+		log_warn("forward %s is no longer in %s: stopped listening on "
+		    "%s; connections already made go on while their users "
+		    "and keys stay", f->cfg.name, fw->path,
+		    fwd_listen_name(&f->cfg, was));
+		fwd_unlisten(fw, f);
 	}
-	free(seen);
 	for (i = 0; i < cfg->nforwards; i++)
 		config_forward_free(&cfg->forwards[i]);
 	free(cfg->forwards);
 	cfg->forwards = NULL;
 	cfg->nforwards = 0;
+	fwd_revoke(fw);
 	fwd_fd_limit(fw);
 }
 
 /*
- * forwards_count(fw): how many forwards are served.
+ * forwards_count(fw): how many forwards are served (listening: a reload
+ * stops those removed or moved).
  */
 size_t
 forwards_count(const struct forwards *fw)
 {
+	size_t i, n = 0;
 
-	return (fw->n);
+	for (i = 0; i < fw->n; i++)
+		if (fw->v[i].lw.fd != -1)
+			n++;
+	return (n);
 }
 
 static uint64_t
@@ -1470,7 +1585,7 @@ fwd_log_stats(const struct forward *f, const char *what,
 	    "%llu timed out, %llu left early, %llu evicted by newer "
 	    "handshakes, %llu refused for want of fds or memory, %llu over "
 	    "max-connections; %llu connected, %llu backend failures, %llu "
-	    "ended, %llu broken", f->cfg.name,
+	    "ended, %llu broken, %llu cut at reload", f->cfg.name,
 	    (unsigned long long)(now->accepted - then->accepted), what,
 	    f->nhs, f->nstreams,
 	    (unsigned long long)(now->malformed - then->malformed),
@@ -1486,7 +1601,8 @@ fwd_log_stats(const struct forward *f, const char *what,
 	    (unsigned long long)(now->connected - then->connected),
 	    (unsigned long long)(now->backend_failed - then->backend_failed),
 	    (unsigned long long)(now->ended - then->ended),
-	    (unsigned long long)(now->broken - then->broken));
+	    (unsigned long long)(now->broken - then->broken),
+	    (unsigned long long)(now->revoked - then->revoked));
 }
 
 /*

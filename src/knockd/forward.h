@@ -61,18 +61,20 @@ void forwards_reap(struct forwards *fw);
 
 /*
  * forwards_reload(fw, cfg, users): take the new users table and, for each
- * forward of cfg that runs already (same name and listen), its new
- * settings, which apply to connections accepted from now on; live
- * connections keep their own keys and go on. Forwards added, removed or
- * moved to another listen address need a restart: that is logged, and
- * the running ones are kept as they were. Takes cfg->forwards. Never
- * fails.
+ * forward of cfg that runs already (same name), its new settings, which
+ * apply to connections accepted from now on. Every connection whose user
+ * is gone, has another key, or is no longer in its forward's users is
+ * reset; the others go on with their keys. A forward removed from cfg, or
+ * moved to another listen address, stops listening (a restart serves the
+ * new address); its connections go on on the same terms. A forward new in
+ * cfg needs a restart. Takes cfg->forwards. Never fails.
  */
 void forwards_reload(struct forwards *fw, struct config_server *cfg,
     const struct users *users);
 
 /*
- * forwards_count(fw): how many forwards are served.
+ * forwards_count(fw): how many forwards are served (listening: a reload
+ * stops those removed or moved).
  */
 size_t forwards_count(const struct forwards *fw);
 

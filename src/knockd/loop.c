@@ -389,8 +389,10 @@ loop_reload(struct loop *l)
 	}
 	/*
 	 * Users, timeouts and forward settings take effect now. Access
-	 * already granted stays: it lives in the kernel's sets, not here;
-	 * and forwarded connections keep the keys they were made with.
+	 * already granted stays: it lives in the kernel's sets, not here.
+	 * Forwarded connections keep the keys they were made with, unless
+	 * their user is gone, has another key or is no longer allowed:
+	 * forwards_reload() resets those.
 	 */
 	forwards_reload(l->fwd, &cfg, u);
 	users_free(l->h->users);
@@ -483,6 +485,8 @@ loop_run(struct loop *l)
 			case LOOP_SIGNAL:
 				if (loop_signal(l))
 					return (0);
+				/* A reload may have cut connections. */
+				fwd = 1;
 				break;
 			case LOOP_UDP:
 				u = (struct loop_udp *)tag;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "log.h"
 #include "proto.h"
@@ -36,6 +37,21 @@ users_direction_key(const uint8_t key[static KEYS_KEY_LEN], const char *label)
 		m = mac_new(k);
 	OPENSSL_cleanse(k, sizeof(k));
 	return (m);
+}
+
+/*
+ * The fingerprint of u's K_fwd (users.h: fwd_id). A hash, not the key:
+ * connections keep it as long as they live. Returns 0 or -1.
+ */
+static int
+users_fwd_id(struct user *u)
+{
+	unsigned int len = 0;
+
+	if (!EVP_Digest(u->fwd.master, sizeof(u->fwd.master), u->fwd_id, &len,
+	    EVP_sha256(), NULL) || len != sizeof(u->fwd_id))
+		return (-1);
+	return (0);
 }
 
 /* The decoy's keys, derived like a user's from a random key. */
@@ -94,6 +110,8 @@ users_new(struct config_server *cfg)
 		p->c2s = users_direction_key(c->key, PROTO_LABEL_C2S);
 		p->s2c = users_direction_key(c->key, PROTO_LABEL_S2C);
 		rc = tunnel_user_derive(c->key, &p->fwd);
+		if (rc == 0)
+			rc = users_fwd_id(p);
 		OPENSSL_cleanse(c->key, sizeof(c->key));
 		u->n++;
 		if (p->c2s == NULL || p->s2c == NULL || rc != 0) {

@@ -12,12 +12,18 @@
 #include "mac.h"
 #include "tunnel.h"
 
+#define USERS_FWD_ID_LEN	32
+
 struct user {
 	char name[KEYS_USER_MAX + 1];
 	struct mac *c2s;		/* verifies KNOCK and RESPONSE */
 	struct mac *s2c;		/* seals CHALLENGE, COMEIN, GOAWAY */
 	struct config_user *cfg;	/* allow list, owned by users */
 	struct tunnel_user fwd;		/* forward mode: K_hello, K_fwd */
+	uint8_t fwd_id[USERS_FWD_ID_LEN];	/* SHA-256 of K_fwd: what a
+					 * forwarded connection keeps to
+					 * tell, at a reload, whether its
+					 * user's key changed */
 
 	/* Replay-cache entries this user holds, per live epoch (& 1). */
 	uint32_t quota_epoch[2];

@@ -779,7 +779,8 @@ fwdtool_in() {	# NS COMMAND [options]
 # and N streams now; dropped N malformed HELLO, N unknown user, N user not
 # allowed, N bad MAC, N bad FINISH, N timed out, N left early, N evicted
 # by newer handshakes, N refused for want of fds or memory, N over
-# max-connections; N connected, N backend failures, N ended, N broken".
+# max-connections; N connected, N backend failures, N ended, N broken,
+# N cut at reload".
 fwd_counters() {	# NAME
 	local pat="forward $1: .* since start" before i
 	before=$(grep -c "$pat" "$KNOCKD_LOG")

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+
 #include "log.h"
 #include "handler.h"
 
@@ -278,6 +280,45 @@ test_decoy(void **state)
 	assert_memory_not_equal(t1, t2, sizeof(t1));
 	assert_memory_not_equal(d->fwd.hello, users_decoy(other)->fwd.hello,
 	    sizeof(d->fwd.hello));
+	users_free(other);
+}
+
+/*
+ * What a forwarded connection keeps of its user's key (users.h: fwd_id)
+ * tells a reload's new table whether the key changed: the same key gives
+ * the same id in another table, another key another id, and the id is
+ * the SHA-256 of K_fwd, not K_fwd itself.
+ */
+static void
+test_fwd_id(void **state)
+{
+	struct ctx *c = *state;
+	struct config_user *a = user("alice", 0x11), *b = user("bob", 0x23);
+	const struct user *a0, *b0, *a1, *b1;
+	uint8_t want[USERS_FWD_ID_LEN];
+	struct config_server cfg;
+	struct users *other;
+	unsigned int len = 0;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.users = calloc(2, sizeof(*cfg.users));
+	cfg.users[0] = *a;
+	cfg.users[1] = *b;	/* bob's key was 0x22 */
+	cfg.nusers = 2;
+	free(a);
+	free(b);
+	assert_non_null(other = users_new(&cfg));
+	assert_non_null(a0 = users_find(c->h.users, "alice"));
+	assert_non_null(b0 = users_find(c->h.users, "bob"));
+	assert_non_null(a1 = users_find(other, "alice"));
+	assert_non_null(b1 = users_find(other, "bob"));
+	assert_memory_equal(a0->fwd_id, a1->fwd_id, USERS_FWD_ID_LEN);
+	assert_memory_not_equal(b0->fwd_id, b1->fwd_id, USERS_FWD_ID_LEN);
+	assert_memory_not_equal(a0->fwd_id, b0->fwd_id, USERS_FWD_ID_LEN);
+	assert_true(EVP_Digest(a0->fwd.master, sizeof(a0->fwd.master), want,
+	    &len, EVP_sha256(), NULL));
+	assert_memory_equal(a0->fwd_id, want, USERS_FWD_ID_LEN);
+	assert_memory_not_equal(a0->fwd_id, a0->fwd.master, USERS_FWD_ID_LEN);
 	users_free(other);
 }
 
@@ -564,6 +605,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_retransmit_and_replay,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decoy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fwd_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replayed_knock, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_silent_drops, setup,
