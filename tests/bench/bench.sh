@@ -42,33 +42,6 @@ R=""				# results file, key value per line
 
 # ---------------------------------------------------------------- set-up
 
-# What the comparison needs from Debian, installed like bootstrap does:
-# without starting (or enabling) fwknopd on this machine.
-bench_packages() {
-	local missing="" p policy=""
-	for p in fwknop-server fwknop-client iptables gnuplot-nox; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-		    grep -q 'install ok installed' || missing="$missing $p"
-	done
-	[ -z "$missing" ] && return 0
-	echo "bench: installing:$missing"
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		policy=/usr/sbin/policy-rc.d
-		printf '#!/bin/sh\nexit 101\n' >"$policy"
-		chmod 755 "$policy"
-	fi
-	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends $missing >/dev/null 2>&1 ||
-	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq --no-install-recommends $missing \
-	    >/dev/null; }
-	p=$?
-	[ -z "$policy" ] || rm -f "$policy"
-	systemctl disable --quiet fwknop-server.service 2>/dev/null || true
-	[ "$p" = 0 ] || fail "cannot install:$missing"
-}
-
 put() {	# KEY VALUE...
 	echo "$*" >>"$R"
 }
@@ -92,7 +65,10 @@ udp_in_datagrams() {	# delivered to a socket in the server's namespace
 	ip netns exec "$NS_SRV" awk '/^Udp:/ { if (n++) print $2 }' /proc/net/snmp
 }
 
-bench_packages
+# What the comparison needs from Debian, without starting (or enabling)
+# fwknopd on this machine.
+bench_install fwknop-server:fwknop-server.service fwknop-server fwknop-client iptables \
+    gnuplot-nox
 require_basics
 for tool in "$FLOOD" "$BENCHLAT" "$OPENLOAD"; do
 	[ -x "$tool" ] || fail "$tool missing (make bench builds it)"

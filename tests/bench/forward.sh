@@ -40,36 +40,6 @@ R=""				# results file, key value per line
 
 # ---------------------------------------------------------------- set-up
 
-# What the comparison needs from Debian, installed the way bench.sh
-# installs fwknop: without starting or enabling any service.
-fwd_bench_packages() {
-	local missing="" p policy=""
-	for p in spiped socat openssh-server openssh-client; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-		    grep -q 'install ok installed' || missing="$missing $p"
-	done
-	[ -z "$missing" ] && return 0
-	echo "bench: installing:$missing"
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		policy=/usr/sbin/policy-rc.d
-		printf '#!/bin/sh\nexit 101\n' >"$policy"
-		chmod 755 "$policy"
-	fi
-	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends $missing >/dev/null 2>&1 ||
-	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq --no-install-recommends $missing \
-	    >/dev/null; }
-	p=$?
-	[ -z "$policy" ] || rm -f "$policy"
-	case $missing in
-	*openssh-server*) systemctl disable --quiet ssh.service 2>/dev/null ||
-	    true ;;
-	esac
-	[ "$p" = 0 ] || fail "cannot install:$missing"
-}
-
 put() {	# KEY VALUE...
 	echo "$*" >>"$R"
 }
@@ -132,7 +102,9 @@ measure() {
 	    "$(awk '{ print $3 }' "$T/ping.$name")"
 }
 
-fwd_bench_packages
+# What the comparison needs from Debian, without starting or enabling
+# sshd on this machine.
+bench_install openssh-server:ssh.service spiped socat openssh-server openssh-client
 require_basics
 [ -x "$FWDBENCH" ] || fail "$FWDBENCH missing (make bench-forward builds it)"
 for tool in spiped socat ssh ssh-keygen; do

@@ -501,6 +501,44 @@ send_from() {	# NS SRC SPORT HEX...
 	    --sport "$sport" --wait 0.5 "$dst" "$KNOCK_PORT" "$@"
 }
 
+# ---------------------------------------------------------------- benchmarks
+
+# What a benchmark compares knock with, from Debian, installed as
+# bootstrap installs: a policy-rc.d keeps each package's service from
+# starting. SERVICES are PACKAGE:UNIT pairs (space-separated): a unit is
+# disabled afterwards if its package was installed now, never otherwise
+# (an sshd the machine already runs stays as it is).
+bench_install() {	# SERVICES PACKAGE...
+	local services=$1 missing="" p policy="" rc
+	shift
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		    grep -q 'install ok installed' || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "bench: installing:$missing"
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+	fi
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $missing >/dev/null 2>&1 ||
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $missing \
+	    >/dev/null; }
+	rc=$?
+	[ -z "$policy" ] || rm -f "$policy"
+	for p in $services; do
+		case "$missing " in
+		*" ${p%%:*} "*) systemctl disable --quiet "${p#*:}" \
+		    2>/dev/null || true ;;
+		esac
+	done
+	[ "$rc" = 0 ] || fail "cannot install:$missing"
+}
+
 # ---------------------------------------------------------------- forward mode
 
 # The forward scenarios: knockd's [forward] sections in the server, a
