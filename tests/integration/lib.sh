@@ -270,17 +270,25 @@ fw_protect() {	# PROTO PORT: hide one more service
 	    "{ $1 . $2 }" || fail "cannot protect $1/$2"
 }
 
+# Wait (5 s at most) for a helper we started to write its ready file;
+# fail with its error output if it does not, or if it dies first.
+wait_ready() {	# FILE PID WHAT ERRFILE
+	local i
+	for i in $(seq 50); do
+		[ -f "$1" ] && return 0
+		proc_running "$2" || break
+		sleep 0.1
+	done
+	fail "$3 did not start: $(cat "$4")"
+}
+
 # TCP services in the server on the given ports, IPv4 and IPv6.
 services_start() {	# PORT...
-	local ready="$T/listen.$1.ready" i
+	local ready="$T/listen.$1.ready"
 	ip netns exec "$NS_SRV" "$PY" "$NETTOOL" listen --ready "$ready" \
 	    --banner "SSH-2.0-knock-test" "$@" >"$T/listen.log" 2>&1 &
 	proc_started $!
-	for i in $(seq 50); do
-		[ -f "$ready" ] && return 0
-		sleep 0.1
-	done
-	fail "TCP services on $* did not start: $(cat "$T/listen.log")"
+	wait_ready "$ready" $! "TCP services on $*" "$T/listen.log"
 }
 
 genkey() {	# VAR: a fresh key from knock --genkey, into VAR
@@ -615,7 +623,7 @@ tcp_listening() {	# NS PORT
 # The test backend, afresh (a new log): options go to fwdtool.py backend
 # (--down N, --after-eof).
 fwd_backend_start() {	# [backend options]
-	local i ready
+	local ready
 	fwd_backend_stop
 	BACKENDS=$((BACKENDS + 1))
 	BACKEND_LOG=$T/backend.$BACKENDS.log
@@ -626,12 +634,8 @@ fwd_backend_start() {	# [backend options]
 	    "$@" >"$T/backend.$BACKENDS.err" 2>&1 &
 	BACKEND_PID=$!
 	proc_started "$BACKEND_PID"
-	for i in $(seq 50); do
-		[ -f "$ready" ] && return 0
-		proc_running "$BACKEND_PID" || break
-		sleep 0.1
-	done
-	fail "the test backend did not start: $(cat "$T/backend.$BACKENDS.err")"
+	wait_ready "$ready" "$BACKEND_PID" "the test backend" \
+	    "$T/backend.$BACKENDS.err"
 }
 
 fwd_backend_stop() {
@@ -720,7 +724,7 @@ assert_byte_exact() {	# N WHAT
 # relaying to TARGET-HOST TARGET-PORT with ATTACK. Sets RELAY_PID and
 # RELAY_LOG.
 relay_start() {	# PORT TARGET-HOST TARGET-PORT ATTACK [relay options]
-	local port=$1 host=$2 tport=$3 attack=$4 ready i
+	local port=$1 host=$2 tport=$3 attack=$4 ready
 	shift 4
 	relay_stop
 	RELAYS=$((RELAYS + 1))
@@ -732,12 +736,7 @@ relay_start() {	# PORT TARGET-HOST TARGET-PORT ATTACK [relay options]
 	    >"$T/relay.$RELAYS.err" 2>&1 &
 	RELAY_PID=$!
 	proc_started "$RELAY_PID"
-	for i in $(seq 50); do
-		[ -f "$ready" ] && return 0
-		proc_running "$RELAY_PID" || break
-		sleep 0.1
-	done
-	fail "the relay did not start: $(cat "$T/relay.$RELAYS.err")"
+	wait_ready "$ready" "$RELAY_PID" "the relay" "$T/relay.$RELAYS.err"
 }
 
 relay_stop() {
