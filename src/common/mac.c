@@ -96,26 +96,31 @@ done:
 }
 
 int
-mac_derive(const uint8_t ikm[static MAC_KEY_LEN], const char *label,
-    uint8_t out[static MAC_KEY_LEN])
+mac_hkdf(const uint8_t *ikm, size_t ikmlen, const uint8_t *salt,
+    size_t saltlen, const uint8_t *info, size_t infolen, uint8_t *out,
+    size_t outlen)
 {
 	EVP_KDF *kdf;
 	EVP_KDF_CTX *kctx = NULL;
-	OSSL_PARAM params[4];
+	OSSL_PARAM params[5], *p = params;
 	int rc = -1;
 
 	if ((kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL)
 		goto err0;
 	if ((kctx = EVP_KDF_CTX_new(kdf)) == NULL)
 		goto err1;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
 	    (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-	    (void *)(uintptr_t)ikm, MAC_KEY_LEN);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-	    (void *)(uintptr_t)label, strlen(label));
-	params[3] = OSSL_PARAM_construct_end();
-	if (EVP_KDF_derive(kctx, out, MAC_KEY_LEN, params) == 1)
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+	    (void *)(uintptr_t)ikm, ikmlen);
+	/* RFC 5869: no salt is a salt of HashLen zeros. */
+	if (saltlen > 0)
+		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+		    (void *)(uintptr_t)salt, saltlen);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+	    (void *)(uintptr_t)info, infolen);
+	*p = OSSL_PARAM_construct_end();
+	if (EVP_KDF_derive(kctx, out, outlen, params) == 1)
 		rc = 0;
 
 	EVP_KDF_CTX_free(kctx);
@@ -123,6 +128,15 @@ err1:
 	EVP_KDF_free(kdf);
 err0:
 	return (rc);
+}
+
+int
+mac_derive(const uint8_t ikm[static MAC_KEY_LEN], const char *label,
+    uint8_t out[static MAC_KEY_LEN])
+{
+
+	return (mac_hkdf(ikm, MAC_KEY_LEN, NULL, 0, (const uint8_t *)label,
+	    strlen(label), out, MAC_KEY_LEN));
 }
 
 int

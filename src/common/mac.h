@@ -56,6 +56,15 @@ int mac_derive(const uint8_t ikm[static MAC_KEY_LEN], const char *label,
     uint8_t out[static MAC_KEY_LEN]);
 
 /*
+ * mac_hkdf(ikm, ikmlen, salt, saltlen, info, infolen, out, outlen):
+ * HKDF-SHA256 (RFC 5869) in full: an empty salt (saltlen 0) is HashLen
+ * zero bytes, as the RFC says. Returns 0 or -1.
+ */
+int mac_hkdf(const uint8_t *ikm, size_t ikmlen, const uint8_t *salt,
+    size_t saltlen, const uint8_t *info, size_t infolen, uint8_t *out,
+    size_t outlen);
+
+/*
  * mac_random(buf, len): fill buf from the OpenSSL CSPRNG. Returns 0 or -1.
  */
 int mac_random(uint8_t *buf, size_t len);
