@@ -33,8 +33,8 @@
 # bottleneck. Then tests/bench/forward_report.py prints the tables with
 # the ratios and the issue's targets (PASS or FAIL), and writes it into
 # doc/benchmarks.md (its own section) and doc/benchmarks.json. A
-# benchmark, not a test: it fails only if it cannot measure. About two
-# and a half minutes with the defaults.
+# benchmark, not a test: it fails only if it cannot measure. About
+# three minutes with the defaults.
 # shellcheck source-path=SCRIPTDIR source=../integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
 
