@@ -132,8 +132,10 @@ bench: all $(B)/flood $(B)/openload $(B)/benchlat $(B)/fwdbench
 	@tests/bench/forward.sh
 
 # Forward mode alone (root): 2 GiB through knock --forward and knockd,
-# socat, spiped and ssh -L; its own section of doc/benchmarks.md. About
-# two minutes; BYTES, RUNS and PINGS change it (tests/bench/forward.sh).
+# socat, spiped and ssh -L, then new connections per second through
+# each; its own section of doc/benchmarks.md. About three minutes;
+# BYTES, RUNS, PINGS, CONN_WORKERS, CONN_SECONDS and CONN_MAX change it
+# (tests/bench/forward.sh).
 bench-forward: all $(B)/fwdbench
 	@tests/bench/forward.sh
 
