@@ -89,6 +89,51 @@ addr_from_mapped(const uint8_t in[static 16], uint16_t port, struct addr *a)
 	}
 }
 
+/* 1 if the first bits of ip are those of prefix. */
+static int
+addr_in(const uint8_t *ip, const uint8_t *prefix, unsigned bits)
+{
+	unsigned n = bits / 8, rest = bits % 8;
+
+	if (memcmp(ip, prefix, n) != 0)
+		return (0);
+	return (rest == 0 ||
+	    ((ip[n] ^ prefix[n]) & (uint8_t)(0xff << (8 - rest))) == 0);
+}
+
+int
+addr_is_global(const struct addr *a)
+{
+	static const struct {
+		uint8_t prefix[16];
+		unsigned bits;
+	} v4[] = {
+		{ { 0 }, 8 },			/* "this network" */
+		{ { 10 }, 8 },			/* RFC 1918 */
+		{ { 100, 64 }, 10 },		/* carrier-grade NAT */
+		{ { 127 }, 8 },			/* loopback */
+		{ { 169, 254 }, 16 },		/* link-local */
+		{ { 172, 16 }, 12 },		/* RFC 1918 */
+		{ { 192, 168 }, 16 },		/* RFC 1918 */
+	}, v6[] = {
+		{ { 0 }, 127 },			/* :: and ::1 */
+		{ { 0xfc }, 7 },		/* unique local */
+		{ { 0xfe, 0x80 }, 10 },		/* link-local */
+	};
+	size_t i;
+
+	if (a->family == AF_INET) {
+		for (i = 0; i < sizeof(v4) / sizeof(v4[0]); i++)
+			if (addr_in(a->ip, v4[i].prefix, v4[i].bits))
+				return (0);
+		return (1);
+	}
+	for (i = 0; i < sizeof(v6) / sizeof(v6[0]); i++)
+		if (addr_in(a->ip, v6[i].prefix, v6[i].bits))
+			return (0);
+	return (1);
+}
+
 size_t
 addr_ip_len(const struct addr *a)
 {

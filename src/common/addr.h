@@ -46,6 +46,13 @@ void addr_from_mapped(const uint8_t in[static 16], uint16_t port,
     struct addr *a);
 
 /*
+ * addr_is_global(a): 0 if a is private to some network (RFC 1918, shared
+ * address space, loopback, link-local, unique local, unspecified), else
+ * 1. The documentation ranges count as global: tests use them so.
+ */
+int addr_is_global(const struct addr *a);
+
+/*
  * addr_ip_len(a): 4 for IPv4, 16 for IPv6.
  */
 size_t addr_ip_len(const struct addr *a);

@@ -100,8 +100,8 @@ keys_user_valid(const char *name)
 
 /*
  * keys_decode(b64, key): decode exactly 44 characters of standard base64
- * into a 32-byte key. Returns 0, or -1 (nothing is logged: the caller
- * knows the file and line).
+ * into a 32-byte key, not all zero. Returns 0, or -1 (nothing is logged:
+ * the caller knows the file and line).
  */
 int
 keys_decode(const char *b64, uint8_t key[static KEYS_KEY_LEN])
@@ -131,6 +131,14 @@ keys_decode(const char *b64, uint8_t key[static KEYS_KEY_LEN])
 	bad |= v & 3;
 	key[j] = (uint8_t)(v >> 10);
 	key[j + 1] = (uint8_t)(v >> 2);
+	/*
+	 * 32 zero bytes are no key: a preshared key of zeros is no
+	 * preshared key at all (HKDF's empty salt), a public key of zeros
+	 * has small order. Checked without branching on the bytes.
+	 */
+	for (i = 0, v = 0; i < KEYS_KEY_LEN; i++)
+		v |= key[i];
+	bad |= (uint32_t)((v - 1) >> 31);
 	if (bad != 0) {
 		OPENSSL_cleanse(key, KEYS_KEY_LEN);
 		return (-1);

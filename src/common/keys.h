@@ -20,8 +20,8 @@ int keys_user_valid(const char *name);
 
 /*
  * keys_decode(b64, key): decode exactly 44 characters of standard base64
- * into a 32-byte key. Returns 0, or -1 (nothing is logged: the caller
- * knows the file and line).
+ * into a 32-byte key, not all zero. Returns 0, or -1 (nothing is logged:
+ * the caller knows the file and line).
  */
 int keys_decode(const char *b64, uint8_t key[static KEYS_KEY_LEN]);
 

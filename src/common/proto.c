@@ -26,12 +26,18 @@ proto_all_zero(const uint8_t *p, size_t len)
 static int
 proto_fields_valid(const struct proto_msg *m, const uint8_t *cookie_raw)
 {
+	int has_source = m->source_port != 0 ||
+	    !proto_all_zero(m->source, sizeof(m->source));
 
 	if (m->action != PROTO_OPEN && m->action != PROTO_CLOSE)
 		return (0);
 	if (m->ipproto != IPPROTO_TCP && m->ipproto != IPPROTO_UDP)
 		return (0);
 	if (m->port == 0 || m->server_port == 0)
+		return (0);
+	/* Only the verdicts say where the server saw the client. */
+	if ((m->type == PROTO_COMEIN || m->type == PROTO_GOAWAY) ?
+	    m->source_port == 0 : has_source)
 		return (0);
 	switch (m->type) {
 	case PROTO_KNOCK:
@@ -87,8 +93,10 @@ proto_parse(const uint8_t *buf, size_t len, unsigned accept,
 		return (-1);
 	memcpy(msg->key_id, buf + PROTO_OFF_KEY_ID, PROTO_KEY_ID_LEN);
 	msg->server_port = wire_get16(buf + PROTO_OFF_SERVER_PORT);
+	msg->source_port = wire_get16(buf + PROTO_OFF_SOURCE_PORT);
 	memcpy(msg->server, buf + PROTO_OFF_SERVER, PROTO_ADDR_LEN);
 	memcpy(msg->target, buf + PROTO_OFF_TARGET, PROTO_ADDR_LEN);
+	memcpy(msg->source, buf + PROTO_OFF_SOURCE, PROTO_ADDR_LEN);
 	memcpy(msg->nonce, buf + PROTO_OFF_NONCE, PROTO_NONCE_LEN);
 	memcpy(msg->cookie, buf + PROTO_OFF_COOKIE, PROTO_COOKIE_LEN);
 	if (!proto_fields_valid(msg, buf + PROTO_OFF_COOKIE))
@@ -123,8 +131,10 @@ proto_seal(const struct proto_msg *msg, struct mac *key,
 	memcpy(buf + PROTO_OFF_USER, msg->user, ulen);
 	memcpy(buf + PROTO_OFF_KEY_ID, msg->key_id, PROTO_KEY_ID_LEN);
 	wire_put16(buf + PROTO_OFF_SERVER_PORT, msg->server_port);
+	wire_put16(buf + PROTO_OFF_SOURCE_PORT, msg->source_port);
 	memcpy(buf + PROTO_OFF_SERVER, msg->server, PROTO_ADDR_LEN);
 	memcpy(buf + PROTO_OFF_TARGET, msg->target, PROTO_ADDR_LEN);
+	memcpy(buf + PROTO_OFF_SOURCE, msg->source, PROTO_ADDR_LEN);
 	memcpy(buf + PROTO_OFF_NONCE, msg->nonce, PROTO_NONCE_LEN);
 	if (msg->type != PROTO_KNOCK)
 		memcpy(buf + PROTO_OFF_COOKIE, msg->cookie, PROTO_COOKIE_LEN);

@@ -16,7 +16,7 @@
 #include "userkey.h"
 
 #define PROTO_VERSION		2
-#define PROTO_MSG_LEN		176
+#define PROTO_MSG_LEN		192
 #define PROTO_USER_MAX		32
 #define PROTO_KEY_ID_LEN	USERKEY_ID_LEN
 #define PROTO_ADDR_LEN		16	/* IPv6, or IPv4 as ::ffff:a.b.c.d */
@@ -37,12 +37,14 @@
 #define PROTO_OFF_USER		16
 #define PROTO_OFF_KEY_ID	48
 #define PROTO_OFF_SERVER_PORT	56
-#define PROTO_OFF_RESERVED	58	/* 6 bytes, zero */
+#define PROTO_OFF_SOURCE_PORT	58
+#define PROTO_OFF_RESERVED	60	/* 4 bytes, zero */
 #define PROTO_OFF_SERVER	64
 #define PROTO_OFF_TARGET	80
-#define PROTO_OFF_NONCE		96
-#define PROTO_OFF_COOKIE	112
-#define PROTO_OFF_MAC		144
+#define PROTO_OFF_SOURCE	96
+#define PROTO_OFF_NONCE		112
+#define PROTO_OFF_COOKIE	128
+#define PROTO_OFF_MAC		160
 #define PROTO_RESERVED_LEN	(PROTO_OFF_SERVER - PROTO_OFF_RESERVED)
 
 /* Labels for the per-direction keys derived from a user's key. */
@@ -88,6 +90,9 @@ struct proto_msg {
 	uint8_t server[PROTO_ADDR_LEN];	/* the address the client sent to */
 	uint16_t server_port;		/* and the port */
 	uint8_t target[PROTO_ADDR_LEN];	/* zero: the server itself */
+	uint8_t source[PROTO_ADDR_LEN];	/* COMEIN, GOAWAY: the client's
+					 * address as the server saw it */
+	uint16_t source_port;		/* and port; both zero elsewhere */
 	uint8_t nonce[PROTO_NONCE_LEN];
 	uint8_t cookie[PROTO_COOKIE_LEN];	/* zero in KNOCK */
 };

@@ -163,6 +163,7 @@ exchange_receive(const struct exchange *ex, struct exchange_target *t,
 		if (!exchange_matches(ex, t, buf, len, &r))
 			continue;
 		if (r.type == PROTO_CHALLENGE) {
+			t->early_code = 0;
 			t->msg.type = PROTO_RESPONSE;
 			t->msg.epoch = r.epoch;
 			memcpy(t->msg.cookie, r.cookie, PROTO_COOKIE_LEN);
@@ -178,6 +179,21 @@ exchange_receive(const struct exchange *ex, struct exchange_target *t,
 			continue;
 		}
 		/*
+		 * A refusal of the KNOCK is held a moment: someone who saw our
+		 * KNOCK could have it refused elsewhere (at another address of
+		 * the server) and race the answer here, ahead of the real
+		 * CHALLENGE. exchange_tick() settles it.
+		 */
+		if (t->stage == STAGE_KNOCK) {
+			if (t->early_code == 0) {
+				t->early_code = r.code;
+				t->early_at = now;
+				addr_from_mapped(r.source, r.source_port,
+				    &t->seen);
+			}
+			continue;
+		}
+		/*
 		 * "Busy" is the server's replay cache, full for now: start
 		 * over, after the backoff, while the deadline allows.
 		 */
@@ -187,6 +203,7 @@ exchange_receive(const struct exchange *ex, struct exchange_target *t,
 				t->resend_at = now + t->rto;
 			continue;
 		}
+		addr_from_mapped(r.source, r.source_port, &t->seen);
 		t->result = r.type == PROTO_COMEIN ? EXCHANGE_DONE :
 		    EXCHANGE_REFUSED;
 		t->code = r.code;
@@ -240,6 +257,18 @@ exchange_tick(const struct exchange *ex, struct exchange_target *t,
 	for (i = 0; i < n; i++) {
 		if (t[i].stage == STAGE_END)
 			continue;
+		if (t[i].stage == STAGE_KNOCK && t[i].early_code != 0) {
+			if (now >= t[i].early_at + EXCHANGE_EARLY_GRACE) {
+				t[i].result = EXCHANGE_REFUSED;
+				t[i].code = t[i].early_code;
+				t[i].stage = STAGE_END;
+				t[i].elapsed_us = exchange_now_us() -
+				    t[i].elapsed_us;
+				continue;
+			}
+			if (t[i].early_at + EXCHANGE_EARLY_GRACE < next)
+				next = t[i].early_at + EXCHANGE_EARLY_GRACE;
+		}
 		/*
 		 * A cookie lives 15 to 30 s: after 10 s without an answer,
 		 * resending the same RESPONSE is futile, so knock anew.
@@ -307,7 +336,7 @@ const struct exchange_target *
 exchange_report(const struct exchange *ex, const struct exchange_target *t,
     size_t n, const char *host, unsigned wait, int quiet, int *refused)
 {
-	char svcname[SERVICE_STRLEN], a[ADDR_STRLEN];
+	char svcname[SERVICE_STRLEN], a[ADDR_STRLEN], seen[ADDR_STRLEN];
 	uint16_t port = n > 0 ? t[0].server.port : 0;
 	size_t i;
 
@@ -316,25 +345,34 @@ exchange_report(const struct exchange *ex, const struct exchange_target *t,
 	for (i = 0; i < n; i++) {
 		if (t[i].result != EXCHANGE_DONE)
 			continue;
+		/* Where the server saw us: an on-path router may have
+		 * chosen it. */
+		addr_format(&t[i].seen, seen, 0);
 		if (ex->verbose && ex->action == PROTO_CLOSE)
-			log_info("%s closed for this host by %s (%.3f ms)",
-			    svcname, addr_format(&t[i].server, a, 1),
+			log_info("%s closed for %s by %s (%.3f ms)", svcname,
+			    seen, addr_format(&t[i].server, a, 1),
 			    (double)t[i].elapsed_us / 1000);
 		else if (ex->verbose)
-			log_info("%s open for %u s by %s (%.3f ms)", svcname,
-			    t[i].duration, addr_format(&t[i].server, a, 1),
+			log_info("%s open for %u s for %s by %s (%.3f ms)",
+			    svcname, t[i].duration, seen,
+			    addr_format(&t[i].server, a, 1),
 			    (double)t[i].elapsed_us / 1000);
 		return (&t[i]);
 	}
 	for (i = 0; i < n; i++) {
-		if (t[i].result == EXCHANGE_REFUSED) {
+		/* A held refusal of the KNOCK counts, if the deadline came
+		 * first. */
+		uint16_t code = t[i].result == EXCHANGE_REFUSED ? t[i].code :
+		    t[i].result == EXCHANGE_PENDING ? t[i].early_code : 0;
+
+		if (code != 0) {
 			addr_format(&t[i].server, a, 0);
 			if (!quiet)
 				log_err("%s%s%s%s refused %s for user %s: %s",
 				    host, strcmp(host, a) ? " (" : "",
 				    strcmp(host, a) ? a : "",
 				    strcmp(host, a) ? ")" : "", svcname,
-				    ex->user, proto_reason_str(t[i].code));
+				    ex->user, proto_reason_str(code));
 			*refused = 1;
 			return (NULL);
 		}

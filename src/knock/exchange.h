@@ -16,6 +16,8 @@
 #define EXCHANGE_RTO_FIRST	250	/* ms before the first resend */
 #define EXCHANGE_RTO_MAX	2000	/* ms, the backoff's ceiling */
 #define EXCHANGE_COOKIE_MAX	10000	/* ms a RESPONSE is resent for */
+#define EXCHANGE_EARLY_GRACE	500	/* ms a refusal of a KNOCK waits for
+					 * a CHALLENGE that would beat it */
 
 enum exchange_result {
 	EXCHANGE_PENDING = 0,
@@ -29,6 +31,8 @@ struct exchange_target {
 	enum exchange_result result;
 	uint16_t code;			/* GOAWAY reason */
 	uint32_t duration;		/* COMEIN: seconds granted */
+	struct addr seen;		/* COMEIN, GOAWAY: our address and
+					 * port as the server saw them */
 	int err;			/* last socket error, if any */
 	unsigned sent;			/* datagrams sent */
 	unsigned busy;			/* "busy" answers, each retried */
@@ -42,6 +46,8 @@ struct exchange_target {
 	uint8_t out[PROTO_MSG_LEN];
 	uint64_t resend_at;
 	unsigned rto;
+	uint16_t early_code;		/* a refusal of the KNOCK, held */
+	uint64_t early_at;		/* ms: when it came */
 };
 
 struct exchange {

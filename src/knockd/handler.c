@@ -54,10 +54,15 @@ handler_drop(struct handler *h, uint64_t *counter, const struct addr *peer,
 	return (HANDLER_DROP);
 }
 
-/* Seal a reply to msg of the given type; out is left for the caller. */
+/*
+ * Seal a reply to msg of the given type for peer; out is left for the
+ * caller. A verdict says where the server saw the client: the address a
+ * COMEIN opened, which an on-path router may have chosen (by SNAT), is
+ * then known to the client too.
+ */
 static int
 handler_seal(const struct user_key *k, const struct proto_msg *req,
-    uint8_t type, uint16_t code, uint32_t duration,
+    const struct addr *peer, uint8_t type, uint16_t code, uint32_t duration,
     uint8_t out[static PROTO_MSG_LEN])
 {
 	struct proto_msg rep = *req;
@@ -65,17 +70,21 @@ handler_seal(const struct user_key *k, const struct proto_msg *req,
 	rep.type = type;
 	rep.code = code;
 	rep.duration = duration;
+	if (type == PROTO_COMEIN || type == PROTO_GOAWAY) {
+		addr_mapped(peer, rep.source);
+		rep.source_port = peer->port;
+	}
 	return (proto_seal(&rep, k->s2c, out));
 }
 
 /* The verdict for a reply: send it if it could be sealed. */
 static enum handler_verdict
 handler_reply(const struct user_key *u, const struct proto_msg *req,
-    uint8_t type,
-    uint16_t code, uint32_t duration, uint8_t out[static PROTO_MSG_LEN])
+    const struct addr *peer, uint8_t type, uint16_t code, uint32_t duration,
+    uint8_t out[static PROTO_MSG_LEN])
 {
 
-	if (handler_seal(u, req, type, code, duration, out))
+	if (handler_seal(u, req, peer, type, code, duration, out))
 		return (HANDLER_DROP);
 	return (HANDLER_REPLY);
 }
@@ -87,7 +96,8 @@ handler_knock(struct handler *h, const struct user_key *u, struct proto_msg *m,
 
 	if (cookie_make(h->jar, now, m, peer, &m->epoch, m->cookie))
 		return (HANDLER_DROP);
-	if (handler_reply(u, m, PROTO_CHALLENGE, 0, 0, out) == HANDLER_DROP)
+	if (handler_reply(u, m, peer, PROTO_CHALLENGE, 0, 0, out) ==
+	    HANDLER_DROP)
 		return (HANDLER_DROP);
 	h->stats.challenges++;
 	return (HANDLER_REPLY);
@@ -135,8 +145,8 @@ handler_response(struct handler *h, struct user *u, const struct user_key *k,
 		h->stats.replayed++;
 		if (ans.type == 0)	/* first copy still in this batch */
 			return (HANDLER_DROP);
-		return (handler_reply(k, m, ans.type, ans.code, ans.duration,
-		    out));
+		return (handler_reply(k, m, peer, ans.type, ans.code,
+		    ans.duration, out));
 	}
 
 	/*
@@ -159,7 +169,7 @@ handler_response(struct handler *h, struct user *u, const struct user_key *k,
 			    addr_format(peer, a, 0), u->name,
 			    userkey_id_format(k->id, id));
 		}
-		return (handler_reply(k, m, PROTO_GOAWAY,
+		return (handler_reply(k, m, peer, PROTO_GOAWAY,
 		    PROTO_REASON_FORBIDDEN, 0, out));
 	}
 
@@ -169,8 +179,8 @@ handler_response(struct handler *h, struct user *u, const struct user_key *k,
 	if (handler_quota_take(h, u, m->epoch) ||
 	    replay_insert(h->replay, m->epoch, m->cookie, &ans)) {
 		h->stats.busy++;
-		return (handler_reply(k, m, PROTO_GOAWAY, PROTO_REASON_BUSY, 0,
-		    out));
+		return (handler_reply(k, m, peer, PROTO_GOAWAY,
+		    PROTO_REASON_BUSY, 0, out));
 	}
 
 	job->user = u;
@@ -194,12 +204,23 @@ handler_response(struct handler *h, struct user *u, const struct user_key *k,
  */
 static int
 handler_destination_ok(const struct handler *h, const struct proto_msg *m,
-    const struct addr *local)
+    const struct addr *peer, const struct addr *local)
 {
 	uint8_t ip[PROTO_ADDR_LEN];
+	struct addr meant;
 	size_t i;
 
 	if (local->family == 0)
+		return (0);
+	/*
+	 * A client that sent to a private address is on that private
+	 * network: a global source means the datagram came in through the
+	 * NAT in front of it, so the client sent it elsewhere (to a host
+	 * posing as 10.0.0.5 on a hotel network, say), and a relay passed
+	 * it on to the public address.
+	 */
+	addr_from_mapped(m->server, m->server_port, &meant);
+	if (!addr_is_global(&meant) && addr_is_global(peer))
 		return (0);
 	addr_mapped(local, ip);
 	if (m->server_port == local->port &&
@@ -215,7 +236,11 @@ handler_destination_ok(const struct handler *h, const struct proto_msg *m,
 	return (0);
 }
 
-/* Refuse, with its own code, a knock that went through a relay. */
+/*
+ * Refuse, with its own code, a knock that went through a relay. The log
+ * line names the setting for a NAT, but offers no line to paste: the
+ * address the client meant may be the attacker's.
+ */
 static enum handler_verdict
 handler_misdirected(struct handler *h, const struct user_key *k,
     const struct proto_msg *m, const struct addr *peer,
@@ -227,16 +252,27 @@ handler_misdirected(struct handler *h, const struct user_key *k,
 	h->stats.misdirected++;
 	if (handler_log_allowed(h, now)) {
 		addr_from_mapped(m->server, m->server_port, &meant);
-		log_notice("refused user '%s' from %s: the client sent to %s, "
-		    "but this reached %s: a relay, or, if this server is "
-		    "behind NAT and clients use %s, add 'public-address = "
-		    "%s' to [server]", m->user, addr_format(peer, a, 1),
-		    addr_format(&meant, b, 1), local->family != 0 ?
-		    addr_format(local, c, 1) : "an unknown address",
-		    addr_format(&meant, b, 1), addr_format(&meant, b, 0));
+		addr_format(peer, a, 1);
+		addr_format(&meant, b, 1);
+		if (local->family == 0)
+			strcpy(c, "an unknown address");
+		else
+			addr_format(local, c, 1);
+		if (!addr_is_global(&meant) && addr_is_global(peer))
+			log_notice("refused user '%s' from %s: the client sent "
+			    "to %s, a private address, yet this came from "
+			    "outside: a relay passed on a knock meant for a "
+			    "private network", m->user, a, b);
+		else
+			log_notice("refused user '%s' from %s: the client sent "
+			    "to %s, but this reached %s: a relay or a "
+			    "redirection (a spoofed DNS answer), unless the "
+			    "address the client used is this server's own "
+			    "public address (1:1 NAT), which public-address in "
+			    "[server] declares", m->user, a, b, c);
 	}
-	return (handler_reply(k, m, PROTO_GOAWAY, PROTO_REASON_MISDIRECTED, 0,
-	    out));
+	return (handler_reply(k, m, peer, PROTO_GOAWAY,
+	    PROTO_REASON_MISDIRECTED, 0, out));
 }
 
 enum handler_verdict
@@ -272,12 +308,12 @@ handler_packet(struct handler *h, const uint8_t *in, size_t len,
 		    "bad MAC (another server key, or another preshared key, "
 		    "than knockd's) for user" : "bad MAC (not the key knockd "
 		    "has) for user", &m));
-	if (!handler_destination_ok(h, &m, local))
+	if (!handler_destination_ok(h, &m, peer, local))
 		return (handler_misdirected(h, k, &m, peer, local, now, out));
 	/* Hosts behind this one are for gateway mode; none here. */
 	if (!proto_target_is_self(&m)) {
 		h->stats.forbidden++;
-		return (handler_reply(k, &m, PROTO_GOAWAY,
+		return (handler_reply(k, &m, peer, PROTO_GOAWAY,
 		    PROTO_REASON_FORBIDDEN, 0, out));
 	}
 	if (m.type == PROTO_KNOCK)
@@ -329,6 +365,6 @@ handler_finish(struct handler *h, struct handler_job *job,
 	}
 	/* The slot exists (inserted as pending), so this cannot fail. */
 	(void)replay_insert(h->replay, job->msg.epoch, job->msg.cookie, &ans);
-	return (handler_seal(job->key, &job->msg, ans.type, ans.code,
+	return (handler_seal(job->key, &job->msg, &c->addr, ans.type, ans.code,
 	    ans.duration, out));
 }

@@ -33,13 +33,13 @@ import struct
 import sys
 import time
 
-MSG_LEN = 176
+MSG_LEN = 192
 VERSION = 2
 OFF_VERSION, OFF_TYPE, OFF_ACTION, OFF_IPPROTO = 0, 1, 2, 3
 OFF_PORT, OFF_CODE, OFF_EPOCH, OFF_DURATION = 4, 6, 8, 12
-OFF_USER, OFF_KEY_ID, OFF_SERVER_PORT = 16, 48, 56
-OFF_SERVER, OFF_TARGET = 64, 80
-OFF_NONCE, OFF_COOKIE, OFF_MAC = 96, 112, 144
+OFF_USER, OFF_KEY_ID, OFF_SERVER_PORT, OFF_SOURCE_PORT = 16, 48, 56, 58
+OFF_SERVER, OFF_TARGET, OFF_SOURCE = 64, 80, 96
+OFF_NONCE, OFF_COOKIE, OFF_MAC = 112, 128, 160
 KNOCK, CHALLENGE, RESPONSE, COMEIN, GOAWAY = 1, 2, 3, 4, 5
 TYPE_NAMES = {KNOCK: "KNOCK", CHALLENGE: "CHALLENGE", RESPONSE: "RESPONSE",
               COMEIN: "COMEIN", GOAWAY: "GOAWAY"}
@@ -108,10 +108,16 @@ def sealed(b, key):
     return b + (mac(key, b) if key is not None else os.urandom(32))
 
 
-def retyped(msg, mtype, code=None, duration=None):
-    """msg (at least 96 bytes) with another type and fields, MAC removed."""
+def retyped(msg, mtype, code=None, duration=None, seen=None):
+    """msg (at least OFF_MAC bytes) with another type and fields, MAC
+    removed. A verdict (COMEIN, GOAWAY) says where the client was seen:
+    seen = (host, port), else a made-up address."""
     b = bytearray(msg[:OFF_MAC])
     b[OFF_TYPE] = mtype
+    if mtype in (COMEIN, GOAWAY):
+        host, port = seen or ("192.0.2.2", 40000)
+        b[OFF_SOURCE:OFF_SOURCE + 16] = mapped(host)
+        struct.pack_into(">H", b, OFF_SOURCE_PORT, port)
     if code is not None:
         struct.pack_into(">H", b, OFF_CODE, code)
     if duration is not None:
@@ -265,10 +271,11 @@ def garbage_set(b64, user, host):
     m = g["malformed"]
     # Wrong sizes, from empty to more than the daemon's receive buffer;
     # 128 is a v1 message's.
-    for n in (0, 1, 2, 64, 95, 96, 127, 128, 129, 175, 177, 200, 255, 256,
-              257, 352, 353, 512, 1400, 1500):
+    for n in (0, 1, 2, 64, 95, 96, 127, 128, 129, 176, 191, 193, 255, 256,
+              257, 384, 385, 512, 1400, 1500):
         m += [rnd(n) for _ in range(40)]
-    # The right size, random: a version byte other than 2 ...
+    # The right size, random: a version byte other than 2 ...  (a v1
+    # client's 128 bytes are among the sizes above)
     for _ in range(300):
         v = rnd(1)[0] % 255
         m.append(bytes([v if v != VERSION else 255]) + rnd(MSG_LEN - 1))
@@ -294,7 +301,7 @@ def garbage_set(b64, user, host):
           for _ in range(20)]
     m += [sealed(body(KNOCK, server_port=0), None) for _ in range(20)]
     reserved = bytearray(body(KNOCK))
-    reserved[OFF_SERVER_PORT + 3] = 1
+    reserved[OFF_SOURCE_PORT + 3] = 1
     m += [sealed(bytes(reserved), None) for _ in range(20)]
     # Well formed, for nobody the server knows.
     g["unknown user"] = [sealed(body(t, user=b"mallory",

@@ -28,8 +28,10 @@ knock_as alice "$PUB4" 22
 expect_knock 1 "without public-address the knock is refused"
 assert_contains "$KNOCK_OUT" "public-address missing on the server" \
     "knock names public-address"
-assert_contains "$(cat "$KNOCKD_LOG")" "public-address = $PUB4" \
-    "knockd's log gives the line to add"
+assert_contains "$(cat "$KNOCKD_LOG")" "the client sent to $PUB4:$KNOCK_PORT" \
+    "knockd's log says where the client sent"
+assert_contains "$(cat "$KNOCKD_LOG")" "public-address in [server]" \
+    "and names the setting for a NAT"
 assert_set_empty allow4 "nothing opened"
 
 SERVER_EXTRA="public-address = $PUB4"

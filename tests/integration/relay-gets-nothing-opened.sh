@@ -30,8 +30,10 @@ assert_set_empty allow4 "nothing opened, for the relay or the client"
 assert_closed "$NS_OTH" "$SRV4" 22 "the relay cannot reach tcp/22"
 assert_contains "$(cat "$KNOCKD_LOG")" "the client sent to $OTH4:$KNOCK_PORT" \
     "knockd logs where the client meant to send"
-assert_contains "$(cat "$KNOCKD_LOG")" "public-address" \
-    "and names the setting that fixes NAT"
+assert_contains "$(cat "$KNOCKD_LOG")" "a relay or a redirection" \
+    "and calls it a relay"
+assert_not_contains "$(cat "$KNOCKD_LOG")" "public-address = $OTH4" \
+    "without offering the relay's address as a line to paste"
 
 KNOCK_OUT=$(ip netns exec "$NS_CLI" timeout 20 "$KNOCK" -c "$T/alice.conf" \
     -W myserver:22 </dev/null 2>&1)
@@ -41,7 +43,9 @@ assert_not_contains "$KNOCK_OUT" "SSH-2.0" "knock -W connected nowhere"
 assert_set_empty allow4 "still nothing open"
 
 knockd_counters
-assert_counter misdirected 2
+# At least one KNOCK per attempt (a refusal is held half a second, for a
+# CHALLENGE that might beat it, so the client may resend).
+assert_ge "$(counter misdirected)" 2 "counter 'misdirected'"
 assert_counter opened 0
 assert_counter challenges 0
 

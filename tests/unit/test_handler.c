@@ -192,6 +192,14 @@ test_open(void **state)
 	assert_int_equal(rep.duration, 30);
 	assert_memory_equal(rep.cookie, m.cookie, PROTO_COOKIE_LEN);
 	assert_int_equal(c->h.stats.opened, 1);
+	/* And the COMEIN tells the client which address that was. */
+	{
+		uint8_t ip[PROTO_ADDR_LEN];
+
+		addr_mapped(&c->peer, ip);
+		assert_memory_equal(rep.source, ip, sizeof(ip));
+		assert_int_equal(rep.source_port, c->peer.port);
+	}
 }
 
 static void
@@ -408,6 +416,60 @@ test_misdirected(void **state)
 	assert_int_equal(rep.code, PROTO_REASON_MISDIRECTED);
 	assert_int_equal(replay_count(c->h.replay, m.epoch), 0);
 	assert_int_equal(c->h.stats.opened, 0);
+}
+
+/*
+ * A knock sent to a private address comes from that private network. The
+ * same knock arriving from a global source crossed the NAT in front of
+ * the server: the client sent it to a host posing as 10.0.0.5, which
+ * relayed it to the public address. Refused; from inside, accepted.
+ */
+static void
+test_private_destination(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t in[PROTO_MSG_LEN], out[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg m, rep;
+	struct addr priv, inside, outside;
+	int i;
+
+	assert_int_equal(addr_parse_ip("10.0.0.5", &priv), 0);
+	priv.port = 5800;
+	assert_int_equal(addr_parse_ip("10.0.0.9", &inside), 0);
+	inside.port = 40000;
+	assert_int_equal(addr_parse_ip("198.51.100.7", &outside), 0);
+	outside.port = 40000;
+	for (i = 0; i < 2; i++) {
+		knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+		addr_mapped(&priv, m.server);
+		assert_int_equal(proto_seal(&m, c->c2s, in), 0);
+		assert_int_equal(handler_packet(&c->h, in, sizeof(in),
+		    i == 0 ? &outside : &inside, &priv, T0, out, &job),
+		    HANDLER_REPLY);
+		assert_int_equal(proto_parse(out, sizeof(out),
+		    PROTO_FROM_SERVER, &rep), 0);
+		assert_int_equal(rep.type, i == 0 ? PROTO_GOAWAY :
+		    PROTO_CHALLENGE);
+	}
+	assert_int_equal(c->h.stats.misdirected, 1);
+	/* What counts as private. */
+	assert_false(addr_is_global(&priv));
+	assert_true(addr_is_global(&outside));
+	assert_int_equal(addr_parse_ip("100.64.1.1", &priv), 0);
+	assert_false(addr_is_global(&priv));
+	assert_int_equal(addr_parse_ip("172.31.255.1", &priv), 0);
+	assert_false(addr_is_global(&priv));
+	assert_int_equal(addr_parse_ip("172.32.0.1", &priv), 0);
+	assert_true(addr_is_global(&priv));
+	assert_int_equal(addr_parse_ip("fd00::5", &priv), 0);
+	assert_false(addr_is_global(&priv));
+	assert_int_equal(addr_parse_ip("fe80::1", &priv), 0);
+	assert_false(addr_is_global(&priv));
+	assert_int_equal(addr_parse_ip("::1", &priv), 0);
+	assert_false(addr_is_global(&priv));
+	assert_int_equal(addr_parse_ip("2001:db8::1", &priv), 0);
+	assert_true(addr_is_global(&priv));
 }
 
 /*
@@ -868,6 +930,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_public_address, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_private_destination,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_target_refused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_key_pairs, setup,

@@ -194,6 +194,9 @@ test_decode_strict(void **state)
 	/* Spare bits set: a second spelling of a key must not exist. */
 	refuse("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=");
 	refuse("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9=");
+	/* 32 zero bytes are no key (a zero PSK is no PSK, a zero public
+	 * key has small order). */
+	refuse(KEY_ZERO_B64);
 	/* URL-safe alphabet, and other characters, at every position. */
 	for (i = 0; i < KEYS_B64_LEN - 1; i++) {
 		const char *bad = "-_*. \t\n\r\x80\xff";

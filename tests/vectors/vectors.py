@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import struct
 
-MSG_LEN = 176
+MSG_LEN = 192
 
 
 def hkdf_sha256(ikm, info, length=32, salt=b""):
@@ -67,12 +67,13 @@ def mapped(ipv4):
 
 
 def msg(key, mtype, action, ipproto, port, code, epoch, duration, user,
-        key_id, server, server_port, target, nonce, cookie):
+        key_id, server, server_port, target, nonce, cookie,
+        source=bytes(16), source_port=0):
     body = struct.pack(">BBBBHHII", 2, mtype, action, ipproto, port, code,
                        epoch, duration)
     body += user.encode().ljust(32, b"\0") + key_id
-    body += struct.pack(">H", server_port) + bytes(6)
-    body += server + target + nonce + cookie
+    body += struct.pack(">HH", server_port, source_port) + bytes(4)
+    body += server + target + source + nonce + cookie
     assert len(body) == MSG_LEN - 32
     return body + mac(key, body)
 
@@ -103,8 +104,10 @@ def main():
                 5800, target, nonce)
 
     def m(k, mtype, code, ep, duration, c):
+        # The verdicts say where the server saw the client.
+        seen = (peer, 40000) if mtype in (4, 5) else (bytes(16), 0)
         return msg(k, mtype, 1, 6, 22, code, ep, duration, *req, server,
-                   5800, target, nonce, c)
+                   5800, target, nonce, c, *seen)
 
     # Key pairs: the server's private key is bytes 0x60..0x7f, the
     # client's 0x80..0x9f, the preshared key 0xe0..0xff.
