@@ -421,7 +421,8 @@ knock_forward(const struct knock_opts *o, const char *target)
 		return (EXIT_USAGE);
 	if (knock_setup(o, host, &kh))
 		return (EXIT_USAGE);
-	if (tunnel_user_derive(kh.key, &keys)) {
+	if (tunnel_user_derive(kh.key, &keys) ||
+	    tunnel_key_id(kh.key, fc.key_id)) {
 		log_err("cannot set up the key of user '%s'", kh.user);
 		goto out;
 	}

@@ -5,7 +5,7 @@
  *
  * A connection goes through these states, each waiting on one fd:
  *
- *   HELLO    read exactly 104 bytes from the client, then check them
+ *   HELLO    read exactly 160 bytes from the client, then check them
  *   ACCEPT   write the 104-byte ACCEPT (a fresh socket takes it at once,
  *            but a short write is still waited out)
  *   FINISH   read exactly 32 bytes, C_conf; the frames the client sends
@@ -508,7 +508,7 @@ fwd_cut_why(const struct forwards *fw, const struct forward *f,
 	if ((u = users_find(fw->users, c->user)) == NULL)
 		return (FWD_CUT_REMOVED);
 	/* The table is new: compare the keys, not the entries. */
-	if (CRYPTO_memcmp(u->fwd_id, c->key_id, sizeof(c->key_id)) != 0)
+	if (CRYPTO_memcmp(u->fwd_id, c->fwd_id, sizeof(c->fwd_id)) != 0)
 		return (FWD_CUT_KEY);
 	if (!config_forward_allows(&f->cfg, c->user))
 		return (FWD_CUT_NOT_ALLOWED);
@@ -653,7 +653,8 @@ fwd_dropped(const struct forward_stats *s)
 {
 
 	return (s->refused + s->evicted + s->full + s->malformed +
-	    s->unknown_user + s->not_allowed + s->bad_mac + s->bad_finish +
+	    s->unknown_user + s->unknown_key + s->not_allowed + s->bad_mac +
+	    s->misdirected + s->bad_finish +
 	    s->timed_out + s->aborted);
 }
 
@@ -666,7 +667,8 @@ fwd_log_stats(const struct forward *f, const char *what,
 
 	log_notice("forward %s: %llu connections %s, %zu in handshake and "
 	    "%zu streams now; dropped %llu malformed HELLO, %llu unknown "
-	    "user, %llu user not allowed, %llu bad MAC, %llu bad FINISH, "
+	    "user, %llu unknown key id, %llu user not allowed, %llu bad "
+	    "MAC, %llu for another forward, %llu bad FINISH, "
 	    "%llu timed out, %llu left early, %llu evicted by newer "
 	    "handshakes, %llu refused for want of fds or memory, %llu over "
 	    "max-connections; %llu connected, %llu backend failures, %llu "
@@ -675,8 +677,10 @@ fwd_log_stats(const struct forward *f, const char *what,
 	    f->nhs, f->nstreams,
 	    (unsigned long long)(now->malformed - then->malformed),
 	    (unsigned long long)(now->unknown_user - then->unknown_user),
+	    (unsigned long long)(now->unknown_key - then->unknown_key),
 	    (unsigned long long)(now->not_allowed - then->not_allowed),
 	    (unsigned long long)(now->bad_mac - then->bad_mac),
+	    (unsigned long long)(now->misdirected - then->misdirected),
 	    (unsigned long long)(now->bad_finish - then->bad_finish),
 	    (unsigned long long)(now->timed_out - then->timed_out),
 	    (unsigned long long)(now->aborted - then->aborted),

@@ -63,8 +63,11 @@ struct forward_stats {
 	uint64_t full;		/* FINISH reset: max-connections streams */
 	uint64_t malformed;	/* HELLO not well-formed */
 	uint64_t unknown_user;
+	uint64_t unknown_key;	/* a key id the user does not have */
 	uint64_t not_allowed;	/* a user not in the forward's users */
 	uint64_t bad_mac;	/* HELLO with a wrong MAC */
+	uint64_t misdirected;	/* a user's HELLO for another forward: its
+				 * name, address or port */
 	uint64_t bad_finish;	/* FINISH that is not C_conf */
 	uint64_t timed_out;	/* handshake-timeout passed */
 	uint64_t aborted;	/* the client left during the handshake */
@@ -95,7 +98,7 @@ struct fwd_conn {
 	uint64_t deadline;		/* ms: end of the handshake */
 	struct addr peer;
 	char user[KEYS_USER_MAX + 1];	/* once the HELLO is good */
-	uint8_t key_id[USERS_FWD_ID_LEN];	/* the user's fwd_id then */
+	uint8_t fwd_id[USERS_FWD_ID_LEN];	/* the user's fwd_id then */
 	enum tunnel_suite suite;
 	struct addr backend[CONFIG_BACKEND_MAX];	/* as at the HELLO */
 	size_t nbackend, at;		/* at: the one being tried */

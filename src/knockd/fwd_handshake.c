@@ -10,6 +10,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
+#include "addr.h"
+#include "kx.h"
 #include "log.h"
 #include "mac.h"
 #include "sources.h"
@@ -210,7 +214,40 @@ fwd_send_accept(struct fwd_conn *c)
 		fwd_drop(c, &c->fwd->st.aborted, "the client left", 1);
 }
 
-/* The 104 bytes of a HELLO are in: check them, answer with ACCEPT. */
+/*
+ * Was h sent to where c arrived? The local address and port of c's
+ * socket (getsockname; an IPv4 client on the dual-stack listener shows
+ * as ::ffff:a.b.c.d, the form the HELLO carries), or one of the server's
+ * public addresses with that port.
+ */
+static int
+fwd_hello_dst_ok(const struct fwd_conn *c, const struct tunnel_hello *h)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct addr local;
+	uint8_t mapped[16];
+
+	if (getsockname(c->cw.fd, (struct sockaddr *)&ss, &sl) == -1 ||
+	    addr_from_sockaddr((struct sockaddr *)&ss, sl, &local) == -1)
+		return (0);
+	addr_mapped(&local, mapped);
+	if (tunnel_hello_dst_is(h, mapped, local.port))
+		return (1);
+	/*
+	 * HOOK (public-address): a client behind NAT, or reaching this
+	 * server through a DNAT, connected to an address the socket does
+	 * not show. Once [server] public-address = ADDR (repeatable) is in
+	 * the config, accept each of those with local.port here.
+	 */
+	return (0);
+}
+
+/*
+ * The 160 bytes of a HELLO are in: check them, answer with ACCEPT. Every
+ * check comes before any X25519: a stranger costs one MAC, whatever it
+ * sends.
+ */
 static void
 fwd_hello(struct fwd_conn *c)
 {
@@ -218,6 +255,7 @@ fwd_hello(struct fwd_conn *c)
 	struct forwards *fw = f->all;
 	struct tunnel_hello h;
 	struct tunnel_accept a;
+	struct tunnel_eph e;
 	const struct user *u;
 	char who[160];
 	int bad;
@@ -227,13 +265,19 @@ fwd_hello(struct fwd_conn *c)
 		return;
 	}
 	/*
-	 * One MAC whatever is wrong: an unknown user is checked against the
-	 * decoy's key, and a user this forward does not allow against its
-	 * own, so the time to the close tells nothing either.
+	 * One MAC whatever is wrong: an unknown user, or a key id the user
+	 * does not have, is checked against the decoy's key, and a user this
+	 * forward does not allow against its own, so the time to the close
+	 * tells nothing either.
 	 */
 	if ((u = users_find(fw->users, h.user)) == NULL) {
 		(void)tunnel_hello_verify(c->hello, &users_decoy(fw->users)->fwd);
 		fwd_drop(c, &f->st.unknown_user, "unknown user", 0);
+		return;
+	}
+	if (CRYPTO_memcmp(u->key_id, h.key_id, sizeof(h.key_id)) != 0) {
+		(void)tunnel_hello_verify(c->hello, &users_decoy(fw->users)->fwd);
+		fwd_drop(c, &f->st.unknown_key, "unknown key id", 0);
 		return;
 	}
 	bad = tunnel_hello_verify(c->hello, &u->fwd);
@@ -245,8 +289,22 @@ fwd_hello(struct fwd_conn *c)
 		fwd_drop(c, &f->st.bad_mac, "bad MAC", 0);
 		return;
 	}
+	/*
+	 * The HELLO is the user's, but was it meant for this forward? An
+	 * on-path attacker can move the TCP connection to another port,
+	 * address or server that knows the same user and key.
+	 */
+	if (!tunnel_hello_wants(&h, f->cfg.name)) {
+		fwd_drop(c, &f->st.misdirected, "HELLO for another forward", 0);
+		return;
+	}
+	if (!fwd_hello_dst_ok(c, &h)) {
+		fwd_drop(c, &f->st.misdirected, "HELLO sent to another address "
+		    "or port", 0);
+		return;
+	}
 	memcpy(c->user, h.user, sizeof(c->user));
-	memcpy(c->key_id, u->fwd_id, sizeof(c->key_id));
+	memcpy(c->fwd_id, u->fwd_id, sizeof(c->fwd_id));
 
 	memset(&a, 0, sizeof(a));
 	if (f->cfg.integrity)
@@ -263,11 +321,19 @@ fwd_hello(struct fwd_conn *c)
 	 * does while it connects. */
 	memcpy(c->backend, f->cfg.backend, sizeof(c->backend));
 	c->nbackend = f->cfg.nbackend;
-	if (mac_random(a.nonce, sizeof(a.nonce)) != 0 ||
-	    tunnel_server_accept(c->hello, &a, &u->fwd, c->msg, &c->sec) != 0) {
-		log_err("%s: cannot make the ACCEPT", fwd_who(c, who,
+	if (kx_keypair(e.priv, e.pub) != 0) {
+		OPENSSL_cleanse(&e, sizeof(e));
+		log_err("%s: cannot make an ephemeral key", fwd_who(c, who,
 		    sizeof(who)));
 		fwd_conn_close(c, 0);
+		return;
+	}
+	/* Wipes e, whatever it returns. */
+	if (tunnel_server_accept(c->hello, &a, &e, &u->fwd, c->msg,
+	    &c->sec) != 0) {
+		/* A small-order E_c (the key holder's, so under a right MAC):
+		 * no secret DH, no session. */
+		fwd_drop(c, &f->st.malformed, "E_c of small order", 0);
 		return;
 	}
 	c->state = FWD_ACCEPT;

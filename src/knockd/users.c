@@ -112,6 +112,8 @@ users_new(struct config_server *cfg)
 		rc = tunnel_user_derive(c->key, &p->fwd);
 		if (rc == 0)
 			rc = users_fwd_id(p);
+		if (rc == 0)
+			rc = tunnel_key_id(c->key, p->key_id);
 		OPENSSL_cleanse(c->key, sizeof(c->key));
 		u->n++;
 		if (p->c2s == NULL || p->s2c == NULL || rc != 0) {

@@ -20,6 +20,7 @@ struct user {
 	struct mac *s2c;		/* seals CHALLENGE, COMEIN, GOAWAY */
 	struct config_user *cfg;	/* allow list, owned by users */
 	struct tunnel_user fwd;		/* forward mode: K_hello, K_fwd */
+	uint8_t key_id[TUNNEL_KEY_ID_LEN];	/* what its HELLOs carry */
 	uint8_t fwd_id[USERS_FWD_ID_LEN];	/* SHA-256 of K_fwd: what a
 					 * forwarded connection keeps to
 					 * tell, at a reload, whether its
