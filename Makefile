@@ -4,6 +4,8 @@
 #   make check      unit tests, then integration scenarios (root: netns)
 #   make demo       a narrated demo in network namespaces (root)
 #   make unit       unit tests only
+#   make build/hooks/knock  knock with test hooks (tests only; make check
+#                   builds it)
 #   make sanitize   unit tests under ASan/UBSan
 #   make bench      benchmarks beside fwknop (root), doc/benchmarks.md
 #   make bench-forward  forward mode beside socat, spiped, ssh -L (root)
@@ -61,6 +63,11 @@ KNOCK_OBJ  := $(patsubst %.c,$(B)/%.o,$(wildcard src/knock/*.c))
 # And of knock, likewise.
 KNOCK_LIB_OBJ := $(filter-out $(B)/src/knock/main.o,$(KNOCK_OBJ))
 
+# The test build of knock (make check builds it): the same sources with
+# -DKNOCK_TEST_HOOKS, in an object directory of its own, so that no hook
+# can reach build/knock (tests/misc/test-hooks-not-shipped.sh checks).
+HOOKS_OBJ  := $(KNOCK_OBJ:$(B)/%=$(B)/hooks/obj/%)
+
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
@@ -76,6 +83,13 @@ $(B)/flags: FORCE
 $(B)/%.o: %.c $(wildcard src/common/*.h src/knockd/*.h src/knock/*.h) Makefile $(B)/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/hooks/obj/%.o: %.c $(wildcard src/common/*.h src/knock/*.h) Makefile $(B)/flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DKNOCK_TEST_HOOKS -c -o $@ $<
+
+$(B)/hooks/knock: $(HOOKS_OBJ) $(B)/libcommon.a
+	$(CC) $(CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
 
 $(B)/libcommon.a: $(COMMON_OBJ)
 	rm -f $@; $(AR) rcs $@ $^
@@ -102,10 +116,10 @@ $(B)/tests/%: tests/unit/%.c tests/unit/*.h $(B)/libknockd.a $(B)/libknock.a $(B
 unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)
 
-integration: all
+integration: all $(B)/hooks/knock
 	@tests/run-integration
 
-check: all $(UNIT_BIN)
+check: all $(UNIT_BIN) $(B)/hooks/knock
 	@tests/run-check $(UNIT_BIN)
 
 demo: all

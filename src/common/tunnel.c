@@ -25,6 +25,7 @@
 #include <openssl/params.h>
 
 #include "keys.h"
+#include "kx.h"
 #include "mac.h"
 #include "wire.h"
 #include "tunnel.h"
@@ -32,14 +33,28 @@
 /* Offsets shared by HELLO and ACCEPT. */
 #define OFF_TYPE	4
 #define OFF_BYTE5	5	/* HELLO: flags; ACCEPT: suite */
-#define OFF_ZERO	6
-#define OFF_NAME	8	/* HELLO: user; ACCEPT: forward name */
-#define OFF_NONCE	40
-#define OFF_TAG		72	/* HELLO: MAC; ACCEPT: S_conf */
 
-#define LABEL_HELLO	"knock forward v1 hello"
-#define LABEL_MASTER	"knock forward v1 master"
-#define LABEL_KEYS	"knock forward v1 keys"
+/* HELLO (doc/protocol.md, "Handshake"). */
+#define H_PORT		6
+#define H_USER		8
+#define H_KEY_ID	40
+#define H_ADDR		48
+#define H_NAME		64
+#define H_EPH		96
+#define H_TAG		128
+
+/* ACCEPT. */
+#define A_ZERO		6
+#define A_NAME		8
+#define A_EPH		40
+#define A_TAG		72	/* S_conf */
+
+_Static_assert(H_TAG + 32 == TUNNEL_HELLO_LEN &&
+    A_TAG + 32 == TUNNEL_ACCEPT_LEN, "message layouts");
+
+#define LABEL_HELLO	"knock forward v2 hello"
+#define LABEL_MASTER	"knock forward v2 master"
+#define LABEL_KEYS	"knock forward v2 keys"
 
 /* The key schedule's output, in this order (doc/protocol.md). */
 #define OKM_LEN		152
@@ -117,6 +132,14 @@ tunnel_field_get(const uint8_t *field, char out[static 33],
 	return (valid(out) ? 0 : -1);
 }
 
+/* A HELLO's forward name: a name, or none (all zero: any forward). */
+static int
+tunnel_name_or_any(const char *name)
+{
+
+	return (name[0] == '\0' || tunnel_name_valid(name));
+}
+
 static int
 tunnel_suite_known(int suite)
 {
@@ -181,11 +204,14 @@ tunnel_hello_encode(const struct tunnel_hello *h,
     const struct tunnel_user *u, uint8_t out[static TUNNEL_HELLO_LEN])
 {
 	struct mac *m;
-	size_t ulen;
+	size_t ulen, nlen;
 	int rc;
 
 	ulen = strnlen(h->user, sizeof(h->user));
+	nlen = strnlen(h->name, sizeof(h->name));
 	if (ulen > KEYS_USER_MAX || !keys_user_valid(h->user))
+		return (-1);
+	if (nlen > TUNNEL_NAME_MAX || !tunnel_name_or_any(h->name))
 		return (-1);
 	if ((h->flags & ~TUNNEL_F_NO_AES) != 0)
 		return (-1);
@@ -193,11 +219,15 @@ tunnel_hello_encode(const struct tunnel_hello *h,
 	memcpy(out, TUNNEL_MAGIC, 4);
 	out[OFF_TYPE] = TUNNEL_HELLO;
 	out[OFF_BYTE5] = h->flags;
-	memcpy(out + OFF_NAME, h->user, ulen);
-	memcpy(out + OFF_NONCE, h->nonce, TUNNEL_NONCE_LEN);
+	wire_put16(out + H_PORT, h->dst_port);
+	memcpy(out + H_USER, h->user, ulen);
+	memcpy(out + H_KEY_ID, h->key_id, TUNNEL_KEY_ID_LEN);
+	memcpy(out + H_ADDR, h->dst_addr, 16);
+	memcpy(out + H_NAME, h->name, nlen);
+	memcpy(out + H_EPH, h->eph, TUNNEL_EPH_LEN);
 	if ((m = mac_new(u->hello)) == NULL)
 		return (-1);
-	rc = mac_compute(m, out, OFF_TAG, out + OFF_TAG);
+	rc = mac_compute(m, out, H_TAG, out + H_TAG);
 	mac_free(m);
 	return (rc);
 }
@@ -215,13 +245,16 @@ tunnel_hello_parse(const uint8_t in[static TUNNEL_HELLO_LEN],
 
 	if (memcmp(in, TUNNEL_MAGIC, 4) != 0 || in[OFF_TYPE] != TUNNEL_HELLO)
 		return (-1);
-	if ((in[OFF_BYTE5] & ~TUNNEL_F_NO_AES) != 0 ||
-	    !tunnel_all_zero(in + OFF_ZERO, 2))
+	if ((in[OFF_BYTE5] & ~TUNNEL_F_NO_AES) != 0)
 		return (-1);
-	if (tunnel_field_get(in + OFF_NAME, h->user, keys_user_valid))
+	if (tunnel_field_get(in + H_USER, h->user, keys_user_valid) ||
+	    tunnel_field_get(in + H_NAME, h->name, tunnel_name_or_any))
 		return (-1);
 	h->flags = in[OFF_BYTE5];
-	memcpy(h->nonce, in + OFF_NONCE, TUNNEL_NONCE_LEN);
+	h->dst_port = wire_get16(in + H_PORT);
+	memcpy(h->key_id, in + H_KEY_ID, TUNNEL_KEY_ID_LEN);
+	memcpy(h->dst_addr, in + H_ADDR, 16);
+	memcpy(h->eph, in + H_EPH, TUNNEL_EPH_LEN);
 	return (0);
 }
 
@@ -238,9 +271,35 @@ tunnel_hello_verify(const uint8_t in[static TUNNEL_HELLO_LEN],
 
 	if ((m = mac_new(u->hello)) == NULL)
 		return (-1);
-	rc = mac_verify(m, in, OFF_TAG, in + OFF_TAG);
+	rc = mac_verify(m, in, H_TAG, in + H_TAG);
 	mac_free(m);
 	return (rc);
+}
+
+/*
+ * tunnel_hello_wants(h, name): 1 if the HELLO h may be served by the
+ * forward called name (h->name is empty, or name itself), else 0.
+ */
+int
+tunnel_hello_wants(const struct tunnel_hello *h, const char *name)
+{
+
+	return (h->name[0] == '\0' || strcmp(h->name, name) == 0);
+}
+
+/*
+ * tunnel_hello_dst_is(h, addr, port): 1 if the HELLO h was sent to addr
+ * (16 bytes, IPv4 as ::ffff:a.b.c.d) and port, else 0. knockd asks it of
+ * the address and port the connection reached, and of its public
+ * addresses with that port: a HELLO moved to another port, address or
+ * server is refused.
+ */
+int
+tunnel_hello_dst_is(const struct tunnel_hello *h,
+    const uint8_t addr[static 16], uint16_t port)
+{
+
+	return (h->dst_port == port && memcmp(h->dst_addr, addr, 16) == 0);
 }
 
 /*
@@ -279,15 +338,16 @@ err0:
 
 /*
  * The key schedule: TH = SHA-256(HELLO || ACCEPT bytes 0..71), then
- * OKM = HKDF(K_fwd, salt = N_c || N_s, info = label || TH), cut into *s.
+ * OKM = HKDF(IKM = DH, salt = K_fwd, info = label || TH), cut into *s.
+ * DH is the ephemerals' X25519: only their holders can compute it, so the
+ * session's keys need both an ephemeral secret and K_fwd.
  */
 static int
 tunnel_schedule(const uint8_t hello[static TUNNEL_HELLO_LEN],
-    const uint8_t accept[static OFF_TAG], const struct tunnel_user *u,
-    struct tunnel_secrets *s)
+    const uint8_t accept[static A_TAG], const uint8_t dh[static KX_KEY_LEN],
+    const struct tunnel_user *u, struct tunnel_secrets *s)
 {
-	uint8_t transcript[TUNNEL_HELLO_LEN + OFF_TAG];
-	uint8_t salt[2 * TUNNEL_NONCE_LEN];
+	uint8_t transcript[TUNNEL_HELLO_LEN + A_TAG];
 	uint8_t info[sizeof(LABEL_KEYS) - 1 + 32];
 	uint8_t okm[OKM_LEN];
 	int rc = -1;
@@ -297,14 +357,12 @@ tunnel_schedule(const uint8_t hello[static TUNNEL_HELLO_LEN],
 		goto done;
 	/* Both messages travel in clear: nothing here needs wiping. */
 	memcpy(transcript, hello, TUNNEL_HELLO_LEN);
-	memcpy(transcript + TUNNEL_HELLO_LEN, accept, OFF_TAG);
+	memcpy(transcript + TUNNEL_HELLO_LEN, accept, A_TAG);
 	memcpy(info, LABEL_KEYS, sizeof(LABEL_KEYS) - 1);
 	if (!EVP_Digest(transcript, sizeof(transcript),
 	    info + sizeof(LABEL_KEYS) - 1, NULL, tunnel_sha256, NULL))
 		goto done;
-	memcpy(salt, hello + OFF_NONCE, TUNNEL_NONCE_LEN);
-	memcpy(salt + TUNNEL_NONCE_LEN, accept + OFF_NONCE, TUNNEL_NONCE_LEN);
-	if (tunnel_hkdf(u->master, salt, sizeof(salt), info, sizeof(info),
+	if (tunnel_hkdf(dh, u->master, sizeof(u->master), info, sizeof(info),
 	    okm, sizeof(okm)))
 		goto done;
 
@@ -321,66 +379,94 @@ done:
 }
 
 /*
- * tunnel_server_accept(hello, a, u, out, s): the server's half of the key
- * schedule. Encodes the ACCEPT for a into out (its last 32 bytes are
- * S_conf), derives the session secrets from u->master, both nonces and the
- * transcript (hello, and out up to S_conf) into *s. hello must already
- * have passed tunnel_hello_parse and tunnel_hello_verify. Returns 0 or -1.
+ * tunnel_server_accept(hello, a, e, u, out, s): the server's half of the
+ * key schedule. Encodes the ACCEPT for a (a->eph is ignored: E_s is
+ * e->pub) into out (its last 32 bytes are S_conf), computes DH =
+ * X25519(e->priv, E_c of hello), and derives the session secrets from
+ * it, u->master and the transcript (hello, and out up to S_conf) into *s.
+ * hello must already have passed tunnel_hello_parse and
+ * tunnel_hello_verify. Wipes *e whatever happens. Returns 0, or -1 (then
+ * *s is wiped) if E_c is of small order or libcrypto fails.
  */
 int
 tunnel_server_accept(const uint8_t hello[static TUNNEL_HELLO_LEN],
-    const struct tunnel_accept *a, const struct tunnel_user *u,
-    uint8_t out[static TUNNEL_ACCEPT_LEN], struct tunnel_secrets *s)
+    const struct tunnel_accept *a, struct tunnel_eph *e,
+    const struct tunnel_user *u, uint8_t out[static TUNNEL_ACCEPT_LEN],
+    struct tunnel_secrets *s)
 {
+	uint8_t dh[KX_KEY_LEN];
 	size_t nlen;
+	int rc = -1;
 
 	nlen = strnlen(a->name, sizeof(a->name));
 	if (!tunnel_suite_known((int)a->suite) || nlen > TUNNEL_NAME_MAX ||
 	    !tunnel_name_valid(a->name))
-		return (-1);
+		goto err0;
 	memset(out, 0, TUNNEL_ACCEPT_LEN);
 	memcpy(out, TUNNEL_MAGIC, 4);
 	out[OFF_TYPE] = TUNNEL_ACCEPT;
 	out[OFF_BYTE5] = (uint8_t)a->suite;
-	memcpy(out + OFF_NAME, a->name, nlen);
-	memcpy(out + OFF_NONCE, a->nonce, TUNNEL_NONCE_LEN);
-	if (tunnel_schedule(hello, out, u, s))
-		return (-1);
-	memcpy(out + OFF_TAG, s->s_conf, 32);
-	return (0);
+	memcpy(out + A_NAME, a->name, nlen);
+	memcpy(out + A_EPH, e->pub, TUNNEL_EPH_LEN);
+	/* A small-order E_c would make DH a value anyone knows. */
+	if (kx_shared(e->priv, hello + H_EPH, dh))
+		goto err0;
+	OPENSSL_cleanse(e, sizeof(*e));
+	if (tunnel_schedule(hello, out, dh, u, s))
+		goto err1;
+	memcpy(out + A_TAG, s->s_conf, 32);
+	rc = 0;
+err1:
+	OPENSSL_cleanse(dh, sizeof(dh));
+err0:
+	OPENSSL_cleanse(e, sizeof(*e));
+	if (rc != 0)
+		tunnel_secrets_wipe(s);
+	return (rc);
 }
 
 /*
- * tunnel_client_accept(hello, in, u, a, s): the client's half. hello is
- * the HELLO this client sent, in the ACCEPT it received. Parses in into
- * *a, derives *s, and checks S_conf in constant time. Returns 0, or -1 if
- * in is malformed, names an unknown suite, or the server did not prove
- * the key (then *s is wiped).
+ * tunnel_client_accept(hello, in, e_c, u, a, s): the client's half. hello
+ * is the HELLO this client sent, in the ACCEPT it received, e_c the
+ * private key of the E_c in hello. Parses in into *a, computes DH =
+ * X25519(e_c, E_s), derives *s, and checks S_conf in constant time. Wipes
+ * e_c whatever happens. Returns 0, or -1 if in is malformed, names an
+ * unknown suite, carries an E_s of small order, or the server did not
+ * prove the key (then *s is wiped).
  */
 int
 tunnel_client_accept(const uint8_t hello[static TUNNEL_HELLO_LEN],
-    const uint8_t in[static TUNNEL_ACCEPT_LEN], const struct tunnel_user *u,
+    const uint8_t in[static TUNNEL_ACCEPT_LEN],
+    uint8_t e_c[static TUNNEL_EPH_LEN], const struct tunnel_user *u,
     struct tunnel_accept *a, struct tunnel_secrets *s)
 {
+	uint8_t dh[KX_KEY_LEN];
+	int rc = -1;
 
 	if (memcmp(in, TUNNEL_MAGIC, 4) != 0 || in[OFF_TYPE] != TUNNEL_ACCEPT)
 		goto err0;
 	if (!tunnel_suite_known(in[OFF_BYTE5]) ||
-	    !tunnel_all_zero(in + OFF_ZERO, 2))
+	    !tunnel_all_zero(in + A_ZERO, 2))
 		goto err0;
-	if (tunnel_field_get(in + OFF_NAME, a->name, tunnel_name_valid))
+	if (tunnel_field_get(in + A_NAME, a->name, tunnel_name_valid))
 		goto err0;
 	a->suite = (enum tunnel_suite)in[OFF_BYTE5];
-	memcpy(a->nonce, in + OFF_NONCE, TUNNEL_NONCE_LEN);
-	if (tunnel_schedule(hello, in, u, s))
+	memcpy(a->eph, in + A_EPH, TUNNEL_EPH_LEN);
+	if (kx_shared(e_c, a->eph, dh))
 		goto err0;
-	if (CRYPTO_memcmp(s->s_conf, in + OFF_TAG, 32) != 0)
-		goto err0;
-	return (0);
-
+	OPENSSL_cleanse(e_c, TUNNEL_EPH_LEN);
+	if (tunnel_schedule(hello, in, dh, u, s))
+		goto err1;
+	if (CRYPTO_memcmp(s->s_conf, in + A_TAG, 32) != 0)
+		goto err1;
+	rc = 0;
+err1:
+	OPENSSL_cleanse(dh, sizeof(dh));
 err0:
-	tunnel_secrets_wipe(s);
-	return (-1);
+	OPENSSL_cleanse(e_c, TUNNEL_EPH_LEN);
+	if (rc != 0)
+		tunnel_secrets_wipe(s);
+	return (rc);
 }
 
 /*

@@ -9,11 +9,19 @@
  * The handshake, one round trip before data flows:
  *
  *     client                                        server
- *     HELLO   user, N_c, MAC(K_hello)      ->
- *                                          <-  ACCEPT  suite, name, N_s, S_conf
+ *     HELLO   user, key id, dst, name, E_c,
+ *             MAC(K_hello)                 ->
+ *                                          <-  ACCEPT  suite, name, E_s, S_conf
  *     FINISH  C_conf, then frames          ->
  *                                              (backend connected now)
  *                                          <-  frames
+ *
+ * E_c and E_s are ephemeral X25519 keys, fresh per connection; the
+ * session's keys come from their DH, salted with the user's K_fwd, so
+ * that a later theft of the user's key does not open a recorded session.
+ * The ephemeral key pairs are arguments here (the callers make them with
+ * kx_keypair), so that tests can fix them; the private halves are wiped
+ * as soon as the DH is computed.
  */
 #ifndef KNOCK_TUNNEL_H
 #define KNOCK_TUNNEL_H
@@ -22,12 +30,15 @@
 #include <stdint.h>
 
 #include "keys.h"
+#include "userkey.h"
+#include "kx.h"
 
-#define TUNNEL_MAGIC		"KNF1"	/* 4 bytes, no terminator */
-#define TUNNEL_HELLO_LEN	104
+#define TUNNEL_MAGIC		"KNF2"	/* 4 bytes, no terminator */
+#define TUNNEL_HELLO_LEN	160
 #define TUNNEL_ACCEPT_LEN	104
 #define TUNNEL_FINISH_LEN	32
-#define TUNNEL_NONCE_LEN	32
+#define TUNNEL_KEY_ID_LEN	USERKEY_ID_LEN	/* which of the user's keys */
+#define TUNNEL_EPH_LEN		KX_KEY_LEN
 #define TUNNEL_NAME_MAX		32	/* forward names, as on the wire */
 #define TUNNEL_HDR_LEN		4
 #define TUNNEL_TAG_LEN		16
@@ -61,15 +72,26 @@ struct tunnel_user {
 /* What a HELLO says. */
 struct tunnel_hello {
 	uint8_t flags;
+	uint16_t dst_port;		/* the TCP port the client connected to */
 	char user[KEYS_USER_MAX + 1];
-	uint8_t nonce[TUNNEL_NONCE_LEN];
+	uint8_t key_id[TUNNEL_KEY_ID_LEN];
+	uint8_t dst_addr[16];		/* the address it connected to; IPv4
+					 * as ::ffff:a.b.c.d */
+	char name[TUNNEL_NAME_MAX + 1];	/* the forward wanted; "": any */
+	uint8_t eph[TUNNEL_EPH_LEN];	/* E_c */
 };
 
 /* What an ACCEPT says. */
 struct tunnel_accept {
 	enum tunnel_suite suite;
 	char name[TUNNEL_NAME_MAX + 1];
-	uint8_t nonce[TUNNEL_NONCE_LEN];
+	uint8_t eph[TUNNEL_EPH_LEN];	/* E_s */
+};
+
+/* An ephemeral X25519 key pair: e (priv) and E (pub). */
+struct tunnel_eph {
+	uint8_t priv[TUNNEL_EPH_LEN];
+	uint8_t pub[TUNNEL_EPH_LEN];
 };
 
 /*
@@ -89,6 +111,7 @@ struct tunnel_secrets {
 int tunnel_user_derive(const uint8_t key[static KEYS_KEY_LEN],
     struct tunnel_user *u);
 
+
 /*
  * tunnel_cpu_has_aes(): 1 if this CPU has AES instructions (and carry-less
  * multiply, which GCM needs to be fast), else 0.
@@ -103,16 +126,17 @@ int tunnel_name_valid(const char *name);
 
 /*
  * tunnel_hello_encode(h, u, out): a HELLO for h (h->user must be a valid
- * user name), MACed under u->hello. Returns 0 or -1.
+ * user name, h->name empty or a valid forward name, h->eph the client's
+ * ephemeral public key), MACed under u->hello. Returns 0 or -1.
  */
 int tunnel_hello_encode(const struct tunnel_hello *h,
     const struct tunnel_user *u, uint8_t out[static TUNNEL_HELLO_LEN]);
 
 /*
  * tunnel_hello_parse(in, h): the fields of a HELLO, without checking its
- * MAC (the user name says which key to check it with). Returns 0, or -1
- * if in is not a well-formed HELLO: magic, type, reserved bits and bytes,
- * user name and its NUL padding are all checked.
+ * MAC (the user name and key id say which key to check it with). Returns
+ * 0, or -1 if in is not a well-formed HELLO: magic, type, reserved bits,
+ * user name, forward name and their NUL padding are all checked.
  */
 int tunnel_hello_parse(const uint8_t in[static TUNNEL_HELLO_LEN],
     struct tunnel_hello *h);
@@ -125,25 +149,48 @@ int tunnel_hello_verify(const uint8_t in[static TUNNEL_HELLO_LEN],
     const struct tunnel_user *u);
 
 /*
- * tunnel_server_accept(hello, a, u, out, s): the server's half of the key
- * schedule. Encodes the ACCEPT for a into out (its last 32 bytes are
- * S_conf), derives the session secrets from u->master, both nonces and the
- * transcript (hello, and out up to S_conf) into *s. hello must already
- * have passed tunnel_hello_parse and tunnel_hello_verify. Returns 0 or -1.
+ * tunnel_hello_wants(h, name): 1 if the HELLO h may be served by the
+ * forward called name (h->name is empty, or name itself), else 0.
  */
-int tunnel_server_accept(const uint8_t hello[static TUNNEL_HELLO_LEN],
-    const struct tunnel_accept *a, const struct tunnel_user *u,
-    uint8_t out[static TUNNEL_ACCEPT_LEN], struct tunnel_secrets *s);
+int tunnel_hello_wants(const struct tunnel_hello *h, const char *name);
 
 /*
- * tunnel_client_accept(hello, in, u, a, s): the client's half. hello is
- * the HELLO this client sent, in the ACCEPT it received. Parses in into
- * *a, derives *s, and checks S_conf in constant time. Returns 0, or -1 if
- * in is malformed, names an unknown suite, or the server did not prove
- * the key (then *s is wiped).
+ * tunnel_hello_dst_is(h, addr, port): 1 if the HELLO h was sent to addr
+ * (16 bytes, IPv4 as ::ffff:a.b.c.d) and port, else 0. knockd asks it of
+ * the address and port the connection reached, and of its public
+ * addresses with that port: a HELLO moved to another port, address or
+ * server is refused.
+ */
+int tunnel_hello_dst_is(const struct tunnel_hello *h,
+    const uint8_t addr[static 16], uint16_t port);
+
+/*
+ * tunnel_server_accept(hello, a, e, u, out, s): the server's half of the
+ * key schedule. Encodes the ACCEPT for a (a->eph is ignored: E_s is
+ * e->pub) into out (its last 32 bytes are S_conf), computes DH =
+ * X25519(e->priv, E_c of hello), and derives the session secrets from
+ * it, u->master and the transcript (hello, and out up to S_conf) into *s.
+ * hello must already have passed tunnel_hello_parse and
+ * tunnel_hello_verify. Wipes *e whatever happens. Returns 0, or -1 (then
+ * *s is wiped) if E_c is of small order or libcrypto fails.
+ */
+int tunnel_server_accept(const uint8_t hello[static TUNNEL_HELLO_LEN],
+    const struct tunnel_accept *a, struct tunnel_eph *e,
+    const struct tunnel_user *u, uint8_t out[static TUNNEL_ACCEPT_LEN],
+    struct tunnel_secrets *s);
+
+/*
+ * tunnel_client_accept(hello, in, e_c, u, a, s): the client's half. hello
+ * is the HELLO this client sent, in the ACCEPT it received, e_c the
+ * private key of the E_c in hello. Parses in into *a, computes DH =
+ * X25519(e_c, E_s), derives *s, and checks S_conf in constant time. Wipes
+ * e_c whatever happens. Returns 0, or -1 if in is malformed, names an
+ * unknown suite, carries an E_s of small order, or the server did not
+ * prove the key (then *s is wiped).
  */
 int tunnel_client_accept(const uint8_t hello[static TUNNEL_HELLO_LEN],
-    const uint8_t in[static TUNNEL_ACCEPT_LEN], const struct tunnel_user *u,
+    const uint8_t in[static TUNNEL_ACCEPT_LEN],
+    uint8_t e_c[static TUNNEL_EPH_LEN], const struct tunnel_user *u,
     struct tunnel_accept *a, struct tunnel_secrets *s);
 
 /*

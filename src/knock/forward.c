@@ -14,7 +14,9 @@
  *                   address of HOST at once
  *     CONNECTING    TCP to the address that answered the knock, or
  *                   without -k to each address of HOST in turn
- *     HANDSHAKE     HELLO sent, reading the 104 bytes of ACCEPT
+ *     HANDSHAKE     HELLO sent, reading the 104 bytes of ACCEPT; the
+ *                   ephemeral private key e_c waits in the connection
+ *                   until ACCEPT is checked, then is wiped
  *     STREAMING     FINISH sent; stream.c has it from now on
  *
  * Any failure resets both sockets, so that the local program sees the
@@ -26,6 +28,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -38,6 +41,7 @@
 
 #include <openssl/crypto.h>
 
+#include "kx.h"
 #include "log.h"
 #include "mac.h"
 #include "relay.h"
@@ -97,6 +101,7 @@ struct fwd_conn {
 	char peer[ADDR_STRLEN];		/* server, formatted */
 	char label[300];		/* "HOST:PORT (peer)", or peer */
 	uint8_t hello[TUNNEL_HELLO_LEN];
+	uint8_t e_c[TUNNEL_EPH_LEN];	/* HELLO's ephemeral, until ACCEPT */
 	uint8_t accept[TUNNEL_ACCEPT_LEN];
 	size_t have;			/* bytes of ACCEPT read */
 	struct stream *s;
@@ -571,7 +576,9 @@ conn_finish(struct fwd_conn *c)
 	enum forward_check why;
 	ssize_t n;
 
-	if (tunnel_client_accept(c->hello, c->accept, fc->keys, &a, &sec)) {
+	/* Wipes c->e_c, whatever it returns. */
+	if (tunnel_client_accept(c->hello, c->accept, c->e_c, fc->keys, &a,
+	    &sec)) {
 		if (!fwd_quiet(c->f))
 			log_err("%s%s did not prove the key for %s (wrong key, "
 			    "or not a knock forward)", c->pfx, fc->target,
@@ -580,9 +587,10 @@ conn_finish(struct fwd_conn *c)
 		return;
 	}
 	/*
-	 * The key is proved, but an on-path attacker can steer the TCP
-	 * connection to any forward, of any server, that knows this user
-	 * and key. Refused before FINISH, so that no backend sees it.
+	 * The key is proved, and the server checked that the HELLO was
+	 * meant for it (name, address, port): an ACCEPT from another
+	 * forward takes a server that skips the check, or a name the client
+	 * did not give. Refused before FINISH, so that no backend sees it.
 	 */
 	if ((why = forward_check_accept(fc, &a)) != FORWARD_CHECK_OK) {
 		tunnel_secrets_wipe(&sec);
@@ -598,7 +606,7 @@ conn_finish(struct fwd_conn *c)
 		return;
 	}
 	/*
-	 * The second write ever on this socket, after 104 bytes that the
+	 * The second write ever on this socket, after 160 bytes that the
 	 * server has answered: the send buffer has room for 32 bytes, so
 	 * a short write is an error, not a reason to wait.
 	 */
@@ -655,6 +663,30 @@ conn_read_accept(struct fwd_conn *c)
 		conn_finish(c);
 }
 
+#ifdef KNOCK_TEST_HOOKS
+/*
+ * TEST BUILD ONLY (build/hooks/knock, -DKNOCK_TEST_HOOKS; never in
+ * build/knock): append e_c in hex to the file named by
+ * KNOCK_TEST_EPHEMERAL_FILE, so that a test can show that e_c, and not
+ * the long-term key, is what opens a recorded session
+ * (forward-secrecy-needs-the-ephemerals.sh).
+ */
+static void
+test_hook_ephemeral(const uint8_t e_c[static TUNNEL_EPH_LEN])
+{
+	const char *path = getenv("KNOCK_TEST_EPHEMERAL_FILE");
+	FILE *fp;
+	size_t i;
+
+	if (path == NULL || (fp = fopen(path, "a")) == NULL)
+		return;
+	for (i = 0; i < TUNNEL_EPH_LEN; i++)
+		fprintf(fp, "%02x", e_c[i]);
+	fputc('\n', fp);
+	fclose(fp);
+}
+#endif
+
 /* Connected: send HELLO and wait for ACCEPT. */
 static void
 conn_hello(struct fwd_conn *c)
@@ -667,13 +699,22 @@ conn_hello(struct fwd_conn *c)
 	memset(&h, 0, sizeof(h));
 	h.flags = f->hello_flags;
 	snprintf(h.user, sizeof(h.user), "%s", fc->user);
-	if (mac_random(h.nonce, sizeof(h.nonce)) ||
+	memcpy(h.key_id, fc->key_id, sizeof(h.key_id));
+	/* Where this connection goes: the server checks it arrived there. */
+	addr_mapped(&c->server, h.dst_addr);
+	h.dst_port = fc->port;
+	if (fc->name != NULL)
+		snprintf(h.name, sizeof(h.name), "%s", fc->name);
+	if (kx_keypair(c->e_c, h.eph) ||
 	    tunnel_hello_encode(&h, fc->keys, c->hello)) {
 		log_err("%scannot make a HELLO", c->pfx);
 		conn_end(c, FORWARD_LOCAL);
 		return;
 	}
-	/* The first write on a new socket: 104 bytes always fit. */
+#ifdef KNOCK_TEST_HOOKS
+	test_hook_ephemeral(c->e_c);
+#endif
+	/* The first write on a new socket: 160 bytes always fit. */
 	n = send(c->tun.fd, c->hello, TUNNEL_HELLO_LEN, MSG_NOSIGNAL);
 	if (n != TUNNEL_HELLO_LEN) {
 		if (!fwd_quiet(c->f))

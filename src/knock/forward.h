@@ -45,8 +45,10 @@ struct forward_conf {
 	unsigned wait;		/* seconds, for each knock and each TCP
 				 * connection and handshake */
 	const struct tunnel_user *keys;
+	uint8_t key_id[TUNNEL_KEY_ID_LEN];	/* which of the user's keys */
 	const struct exchange *knock;	/* -k: what to knock, else NULL */
-	const char *name;	/* -N: the forward's name, or NULL: any */
+	const char *name;	/* -N: the forward's name, or NULL: any;
+				 * the HELLO asks for it */
 	int integrity;		/* -I: take suite 3 (data in clear) too */
 	int quiet;
 	int verbose;

@@ -496,6 +496,7 @@ knock_forward(const struct knock_opts *o, const char *target)
 		return (EXIT_USAGE);
 	if (knock_setup(o, host, &kh))
 		return (EXIT_USAGE);
+	memcpy(fc.key_id, kh.key_id, sizeof(fc.key_id));
 	if (tunnel_user_derive(kh.key, &keys)) {
 		log_err("cannot set up the key of user '%s'", kh.user);
 		goto out;

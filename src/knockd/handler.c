@@ -196,47 +196,6 @@ handler_response(struct handler *h, struct user *u, const struct user_key *k,
 }
 
 /*
- * Did the client send to this server? The address and port it put under
- * the MAC must be where the datagram arrived, or a public address the
- * admin declared (1:1 NAT): otherwise a host the client was misled to
- * (a spoofed DNS answer) relays the exchange and gets the port opened
- * for itself.
- */
-static int
-handler_destination_ok(const struct handler *h, const struct proto_msg *m,
-    const struct addr *peer, const struct addr *local)
-{
-	uint8_t ip[PROTO_ADDR_LEN];
-	struct addr meant;
-	size_t i;
-
-	if (local->family == 0)
-		return (0);
-	/*
-	 * A client that sent to a private address is on that private
-	 * network: a global source means the datagram came in through the
-	 * NAT in front of it, so the client sent it elsewhere (to a host
-	 * posing as 10.0.0.5 on a hotel network, say), and a relay passed
-	 * it on to the public address.
-	 */
-	addr_from_mapped(m->server, m->server_port, &meant);
-	if (!addr_is_global(&meant) && addr_is_global(peer))
-		return (0);
-	addr_mapped(local, ip);
-	if (m->server_port == local->port &&
-	    memcmp(m->server, ip, sizeof(ip)) == 0)
-		return (1);
-	for (i = 0; i < h->npublic; i++) {
-		addr_mapped(&h->public_addr[i], ip);
-		if (memcmp(m->server, ip, sizeof(ip)) == 0 &&
-		    m->server_port == (h->public_addr[i].port != 0 ?
-		    h->public_addr[i].port : local->port))
-			return (1);
-	}
-	return (0);
-}
-
-/*
  * Refuse, with its own code, a knock that went through a relay. The log
  * line names the setting for a NAT, but offers no line to paste: the
  * address the client meant may be the attacker's.
@@ -308,7 +267,12 @@ handler_packet(struct handler *h, const uint8_t *in, size_t len,
 		    "bad MAC (another server key, or another preshared key, "
 		    "than knockd's) for user" : "bad MAC (not the key knockd "
 		    "has) for user", &m));
-	if (!handler_destination_ok(h, &m, peer, local))
+	/*
+	 * Did the client send to this server? Otherwise a host the client
+	 * was misled to (a spoofed DNS answer) relays the exchange and gets
+	 * the port opened for itself.
+	 */
+	if (!dest_ok(&h->dest, m.server, m.server_port, peer, local))
 		return (handler_misdirected(h, k, &m, peer, local, now, out));
 	/* Hosts behind this one are for gateway mode; none here. */
 	if (!proto_target_is_self(&m)) {
@@ -329,8 +293,7 @@ void
 handler_set_public(struct handler *h, const struct config_server *cfg)
 {
 
-	memcpy(h->public_addr, cfg->public_addr, sizeof(h->public_addr));
-	h->npublic = cfg->npublic;
+	dest_set(&h->dest, cfg);
 }
 
 int

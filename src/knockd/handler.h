@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "cookie.h"
+#include "dest.h"
 #include "fw.h"
 #include "proto.h"
 #include "replay.h"
@@ -41,9 +42,7 @@ struct handler {
 	struct cookie_jar *jar;
 	struct replay *replay;
 	uint32_t default_timeout;
-	struct addr public_addr[CONFIG_PUBLIC_MAX];	/* [server]
-					 * public-address; port 0: any */
-	size_t npublic;
+	struct dest dest;		/* [server] public-address */
 	struct handler_stats stats;
 	uint64_t log_second;	/* rate limit of per-packet log lines */
 	unsigned log_lines;

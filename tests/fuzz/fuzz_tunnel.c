@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kx.h"
 #include "tunnel.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,25 +27,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct tunnel_user user;
 static uint8_t hello[TUNNEL_HELLO_LEN], accept_msg[TUNNEL_ACCEPT_LEN];
 static struct tunnel_secrets secrets;
+static uint8_t e_c[TUNNEL_EPH_LEN];	/* the HELLO's, kept for target 1 */
 
 static void
 fuzz_init(void)
 {
 	struct tunnel_hello h;
 	struct tunnel_accept a;
+	struct tunnel_eph e;
 	uint8_t key[KEYS_KEY_LEN];
 
 	memset(key, 0x11, sizeof(key));
 	memset(&h, 0, sizeof(h));
 	strcpy(h.user, "alice");
-	memset(h.nonce, 0xa0, sizeof(h.nonce));
+	memset(e_c, 0xa0, sizeof(e_c));
 	memset(&a, 0, sizeof(a));
 	a.suite = TUNNEL_AES256GCM;
 	strcpy(a.name, "git");
-	memset(a.nonce, 0xc0, sizeof(a.nonce));
-	if (tunnel_user_derive(key, &user) ||
+	memset(e.priv, 0xc0, sizeof(e.priv));
+	if (kx_public(e_c, h.eph) || kx_public(e.priv, e.pub) ||
+	    tunnel_user_derive(key, &user) ||
 	    tunnel_hello_encode(&h, &user, hello) ||
-	    tunnel_server_accept(hello, &a, &user, accept_msg, &secrets))
+	    tunnel_server_accept(hello, &a, &e, &user, accept_msg, &secrets))
 		abort();
 }
 
@@ -129,6 +133,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tunnel_accept a;
 	struct tunnel_secrets s;
 	enum tunnel_suite suite;
+	uint8_t eph[TUNNEL_EPH_LEN];
 
 	if (hello[0] == 0)
 		fuzz_init();
@@ -144,8 +149,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (size < 1 + TUNNEL_ACCEPT_LEN)
 			break;
 		memset(&s, 0xff, sizeof(s));
-		if (tunnel_client_accept(hello, data + 1, &user, &a, &s) != 0) {
-			if (!fuzz_zero(&s, sizeof(s)))
+		/* A copy: the call wipes the ephemeral it is given. */
+		memcpy(eph, e_c, sizeof(eph));
+		if (tunnel_client_accept(hello, data + 1, eph, &user, &a,
+		    &s) != 0) {
+			if (!fuzz_zero(&s, sizeof(s)) ||
+			    !fuzz_zero(eph, sizeof(eph)))
 				abort();
 		} else if (memcmp(data + 1, accept_msg, TUNNEL_ACCEPT_LEN)
 		    != 0) {

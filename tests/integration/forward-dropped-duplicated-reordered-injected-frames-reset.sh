@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 
 fwd_setup_both_modes
-fwd_start alice 8000 "$OTH4:5000" -I
+FWD_AIM_ARGS=(-I)
 
 why="a frame failed authentication"
 fwd_cut drop-c2s-integrity 4001 drop-c2s "$why"

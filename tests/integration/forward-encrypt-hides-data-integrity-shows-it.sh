@@ -38,9 +38,9 @@ done >"$T/text"
 # frames of one stdio tunnel to forward PORT that carried $T/text; and
 # KNOCK_RC.
 seen() {
-	relay_start 5000 "$SRV4" "$1" none --find "$MARK"
+	relay_start "$1" "$SRV4" "$1" none --find "$MARK"
 	ip netns exec "$NS_CLI" timeout 20 "$KNOCK" -c "$T/alice.conf" "${@:2}" \
-	    --forward - "$OTH4:5000" <"$T/text" >/dev/null 2>"$T/stderr"
+	    --forward - "$SRV4:$1" <"$T/text" >/dev/null 2>"$T/stderr"
 	KNOCK_RC=$?
 	KNOCK_OUT=$(cat "$T/stderr")
 	relay_wait_ends 1 || fail "the relay's connection did not end"

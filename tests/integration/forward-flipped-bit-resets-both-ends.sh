@@ -12,9 +12,10 @@
 . "$(dirname "$0")/lib.sh"
 
 fwd_setup_both_modes
-fwd_start alice 8000 "$OTH4:5000" -I
+FWD_AIM_ARGS=(-I)
 
-relay_start 5000 "$SRV4" 4001 none
+fwd_aim 4001
+relay_start 4001 "$SRV4" 4001 none
 fwd_backend_start --down $((4 * MiB))
 fwd_client control 8000 --up $((4 * MiB))
 assert_byte_exact 1 "control: the relay alone changes nothing"
@@ -26,14 +27,14 @@ fwd_cut encrypt-s2c 4000 flip-s2c "a frame failed authentication"
 
 # stdio mode (ProxyCommand): the tunnel broke, so knock exits 4, never 0,
 # and ssh cannot take the cut for the end of the session.
-relay_start 5000 "$SRV4" 4001 flip-s2c --at 3
+relay_start 4001 "$SRV4" 4001 flip-s2c --at 3
 fwd_backend_start --down $((4 * MiB))
 # stdin stays open and silent (a FIFO this shell holds), so the backend
 # is still reading when the cut comes.
 mkfifo "$T/stdin" || fail "cannot make a FIFO"
 exec 3<>"$T/stdin"
 ip netns exec "$NS_CLI" timeout 20 "$KNOCK" -c "$T/alice.conf" -I \
-    --forward - "$OTH4:5000" <"$T/stdin" >"$T/stdout" 2>"$T/stderr" 3>&-
+    --forward - "$SRV4:4001" <"$T/stdin" >"$T/stdout" 2>"$T/stderr" 3>&-
 KNOCK_RC=$?
 exec 3>&-
 KNOCK_OUT=$(cat "$T/stderr")
@@ -50,7 +51,8 @@ assert_eq reset "$(end_field "$BACKEND_LOG" ended)" \
 proc_running "$KNOCKD_PID" || fail "knockd is not running any more"
 proc_running "$FWD_PID" || fail "knock --forward is not running any more"
 ok "knockd and knock --forward still run"
-relay_start 5000 "$SRV4" 4000 none
+fwd_aim 4000
+relay_start 4000 "$SRV4" 4000 none
 fwd_backend_start --down "$MiB"
 fwd_client after 8000 --up "$MiB"
 assert_byte_exact 1 "and the next connection works"

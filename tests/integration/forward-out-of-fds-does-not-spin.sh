@@ -8,6 +8,7 @@
 # descriptors are there again it serves a valid client, and says so.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+need_x25519
 
 command -v prlimit >/dev/null 2>&1 ||
     skip "prlimit is not installed (Debian: util-linux)"

@@ -14,13 +14,14 @@
 . "$(dirname "$0")/lib.sh"
 
 fwd_setup_both_modes
-fwd_start alice 8000 "$OTH4:5000" -w 2 -I
+FWD_AIM_ARGS=(-w 2 -I)
 
 # reflect NAME FORWARD-PORT ATTACK [client options]
 reflect() {
 	local name=$1 port=$2 attack=$3
 	shift 3
-	relay_start 5000 "$SRV4" "$port" "$attack"
+	fwd_aim "$port"
+	relay_start "$port" "$SRV4" "$port" "$attack"
 	fwd_client "$name" 8000 --seconds 20 "$@"
 	relay_wait_ends 1 || fail "$name: the relay's connection did not end"
 	assert_contains "$(cat "$RELAY_LOG")" "fired=yes" \
@@ -56,7 +57,8 @@ for port in 4001 4000; do
 	    "c2s-$port: the backend's connection was reset"
 done
 
-relay_start 5000 "$SRV4" 4001 none
+fwd_aim 4001
+relay_start 4001 "$SRV4" 4001 none
 fwd_backend_start --down "$MiB"
 fwd_client after 8000 --up "$MiB"
 assert_byte_exact 1 "the control: through the same relay, untouched, all is well"

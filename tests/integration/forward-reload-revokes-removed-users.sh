@@ -14,6 +14,7 @@
 #     new key, not with the old one, and not dave.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+need_x25519
 
 genkey KEY_CAROL
 genkey KEY_DAVE

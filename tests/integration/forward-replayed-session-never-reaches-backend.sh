@@ -14,8 +14,8 @@ listen = 4000
 connect = 127.0.0.1:$BACKEND_PORT
 users = alice
 EOF
-fwd_start alice 8000 "$OTH4:5000"
-relay_start 5000 "$SRV4" 4000 replay
+fwd_aim 4000
+relay_start 4000 "$SRV4" 4000 replay
 fwd_backend_start --down $((64 * 1024))
 
 fwd_client first 8000 --up $((256 * 1024))

@@ -10,14 +10,15 @@
 . "$(dirname "$0")/lib.sh"
 
 fwd_setup_both_modes
-fwd_start alice 8000 "$OTH4:5000" -I
+FWD_AIM_ARGS=(-I)
 
 fwd_cut integrity-c2s 4001 truncate-c2s "the tunnel ended without an END frame"
 fwd_cut integrity-s2c 4001 truncate-s2c "the tunnel ended without an END frame"
 fwd_cut encrypt-c2s 4000 truncate-c2s "the tunnel ended without an END frame"
 fwd_cut encrypt-s2c 4000 truncate-s2c "the tunnel ended without an END frame"
 
-relay_start 5000 "$SRV4" 4000 none
+fwd_aim 4000
+relay_start 4000 "$SRV4" 4000 none
 fwd_backend_start --down "$MiB"
 fwd_client after 8000 --up "$MiB"
 assert_byte_exact 1 "the control: through the same relay, untouched, all is well"

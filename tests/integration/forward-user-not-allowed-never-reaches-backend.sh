@@ -5,6 +5,7 @@
 # connection. alice, on the same forward, gets through.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+need_x25519
 
 fwd_setup <<EOF
 [forward enc]

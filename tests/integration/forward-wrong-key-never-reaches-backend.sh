@@ -2,13 +2,15 @@
 # forward-wrong-key-never-reaches-backend: a client without the key gets
 # nothing through a [forward]: knock --forward fails (exit 4 in stdio
 # mode; the local application's connection ends without a byte in listen
-# mode), knockd answers a HELLO with a bad tag, or an unknown user's,
+# mode), knockd answers a HELLO with a bad tag, an unknown user's, or
+# one with a key id alice does not have (tagged with her key itself),
 # with silence (no byte, just a close), and a right HELLO followed by a
 # wrong FINISH with a reset. Through all of it the test backend records
 # no connection at all, not even an accept; then the right key gets
 # through (the control).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+need_x25519
 
 fwd_setup <<EOF
 [forward enc]
@@ -46,9 +48,17 @@ r=$(fwdtool_in "$NS_CLI" hello --connect "$SRV4" 4000 --user alice \
     --key "$KEY_WRONG")
 assert_contains "$r" "answer bytes=0 closed=" "a HELLO under the wrong key gets no byte"
 assert_not_contains "$r" "closed=open" "and the connection is closed at once"
+r=$(fwdtool_in "$NS_CLI" hello --connect "$SRV4" 4000 --user alice \
+    --key "$KEY_WRONG" --key-id-of "$KEY_ALICE")
+assert_contains "$r" "answer bytes=0 closed=" "a HELLO under the wrong key, with alice's key id, gets no byte"
+assert_not_contains "$r" "closed=open" "and the connection is closed at once"
 r=$(fwdtool_in "$NS_CLI" hello --connect "$SRV4" 4000 --user mallory \
     --bad-tag)
 assert_contains "$r" "answer bytes=0 closed=" "an unknown user's HELLO gets no byte"
+assert_not_contains "$r" "closed=open" "and the connection is closed at once"
+r=$(fwdtool_in "$NS_CLI" hello --connect "$SRV4" 4000 --user alice \
+    --key "$KEY_ALICE" --key-id 0000000000000000)
+assert_contains "$r" "answer bytes=0 closed=" "a HELLO with an unknown key id gets no byte"
 assert_not_contains "$r" "closed=open" "and the connection is closed at once"
 r=$(fwdtool_in "$NS_CLI" hello --connect "$SRV4" 4000 --user alice \
     --key "$KEY_ALICE" --finish bad)
@@ -59,8 +69,11 @@ assert_contains "$r" "after-finish bytes=0 closed=rst" "a wrong FINISH gets a re
 sleep 0.3
 assert_eq 0 "$(backend_accepts)" "the backend saw no connection at all"
 fwd_counters enc
-assert_fwd_counter "bad MAC" 3
+# The wrong key has another key id: knock's two tries and the first by
+# hand are unknown key ids, like the made-up one.
+assert_fwd_counter "bad MAC" 1
 assert_fwd_counter "unknown user" 1
+assert_fwd_counter "unknown key id" 4
 assert_fwd_counter "bad FINISH" 1
 assert_fwd_counter "connected" 0
 

@@ -41,15 +41,20 @@ make its ends see.
       to it as FINISH), reflect-s2c (the server's frames back to the
       server), reflect-c2s (the client's frames back to the client),
       reflect-hello (the client's HELLO back to it as ACCEPT). --find
-      TEXT: count where TEXT appears in the frames (found=N).
+      TEXT: count where TEXT appears in the frames (found=N). --record
+      FILE: write every byte of the first connection, "c2s HEX" and
+      "s2c HEX", to FILE once it ends (for forward.py decrypt).
   hello --connect HOST PORT --user U (--key B64 | --bad-tag)
+        [--key-id HEX | --key-id-of B64] [--dst ADDR] [--dst-port P] [--name N]
         [--partial N] [--finish good|bad|none] [--wait S]
-      speak the handshake by hand and say what the server answered.
+      speak the handshake by hand and say what the server answered. The
+      HELLO says it goes to ADDR port P (default: HOST and PORT), for
+      forward N (default: none), with key id HEX (default: the key's).
   hold --connect HOST PORT --count N --partial B --ready FILE [--seconds S]
       N connections that each send B bytes of a HELLO and stall; report
       when and how the server closed each.
   flood --connect HOST PORT --count N --user U [--seconds S]
-      N connections with well-formed HELLOs and bad tags.
+      N connections with well-formed HELLOs, random key ids and bad tags.
 """
 
 import argparse
@@ -57,6 +62,7 @@ import base64
 import errno
 import hashlib
 import hmac
+import ipaddress
 import os
 import selectors
 import signal
@@ -67,10 +73,10 @@ import time
 
 MAX_SECONDS = 170       # a hard ceiling for every command
 CHUNK = 256 * 1024      # bytes per read and per write
-HELLO_LEN = ACCEPT_LEN = 104
+HELLO_LEN, ACCEPT_LEN = 160, 104
 FINISH_LEN = 32
 HDR_LEN, TAG_LEN = 4, 16
-MAGIC = b"KNF1"
+MAGIC = b"KNF2"
 RESET_ERRNOS = (errno.ECONNRESET, errno.EPIPE)
 
 
@@ -475,6 +481,7 @@ class Relay:
         self.bytes = {cli: 0, srv: 0}
         self.held = b""
         self.found = 0          # --find: times the text was seen
+        self.rec = {cli: bytearray(), srv: bytearray()}    # --record
         for s in (cli, srv):
             s.setblocking(False)
         if a.attack == "replay" and cid > 1 and Relay.recorded:
@@ -570,6 +577,8 @@ class Relay:
             self.shut_after[self.other(s)] = True
             return
         self.bytes[s] += len(b)
+        if self.a.record and self.id == 1:
+            self.rec[s] += b
         if self.a.attack == "replay" and self.id == 1 and s is self.cli \
                 and len(Relay.recorded) < (1 << 20):
             Relay.recorded += b
@@ -606,6 +615,11 @@ class Relay:
                 reset_close(s)
             else:
                 s.close()
+        if self.a.record and self.id == 1:
+            with open(self.a.record + ".tmp", "w") as f:
+                f.write("c2s %s\ns2c %s\n" % (self.rec[self.cli].hex(),
+                                               self.rec[self.srv].hex()))
+            os.rename(self.a.record + ".tmp", self.a.record)
         self.log.write(
             "end %d attack=%s fired=%s found=%d c2s_frames=%d "
             "s2c_frames=%d from_client=%d from_server=%d client=%s "
@@ -716,23 +730,36 @@ def hkdf(ikm, info, length=32, salt=b""):
 
 
 def user_keys(b64):
+    """K_hello, K_fwd and the key ID of a shared key (doc/protocol.md)."""
     k = base64.b64decode(b64)
-    return hkdf(k, b"knock forward v1 hello"), hkdf(
-        k, b"knock forward v1 master")
+    return (hkdf(k, b"knock forward v2 hello"),
+            hkdf(k, b"knock forward v2 master"),
+            hashlib.sha256(b"knock v2 shared key id" + k).digest()[:8])
 
 
-def make_hello(user, k_hello):
-    body = MAGIC + bytes([1, 0, 0, 0]) + user.encode().ljust(32, b"\0") + \
-        os.urandom(32)
+def mapped(ip):
+    """An address as HELLO carries it: IPv4 as ::ffff:a.b.c.d."""
+    a = ipaddress.ip_address(ip)
+    if a.version == 4:
+        return bytes(10) + b"\xff\xff" + a.packed
+    return a.packed
+
+
+def make_hello(user, k_hello, key_id=None, dst="0.0.0.0", port=0,
+               name="", e_c_pub=None):
+    """A HELLO; a random tag without k_hello, random E_c without one."""
+    body = MAGIC + bytes([1, 0]) + struct.pack(">H", port) + \
+        user.encode().ljust(32, b"\0") + (key_id or os.urandom(8)) + \
+        mapped(dst) + name.encode().ljust(32, b"\0") + \
+        (e_c_pub or os.urandom(32))
     tag = hashlib.blake2s(body, key=k_hello, digest_size=32).digest() \
         if k_hello is not None else os.urandom(32)
     return body + tag
 
 
-def schedule(k_fwd, hello, accept):
+def schedule(k_fwd, dh, hello, accept):
     th = hashlib.sha256(hello + accept[:72]).digest()
-    okm = hkdf(k_fwd, b"knock forward v1 keys" + th, 152,
-               salt=hello[40:72] + accept[40:72])
+    okm = hkdf(dh, b"knock forward v2 keys" + th, 152, salt=k_fwd)
     return okm[88:120], okm[120:152]    # S_conf, C_conf
 
 
@@ -754,10 +781,21 @@ def wait_close(s, until):
 
 
 def cmd_hello(a):
-    k_hello = k_fwd = None
+    # X25519 from python3-cryptography: scenarios that speak the
+    # handshake check for it first (lib.sh: need_x25519).
+    from cryptography.hazmat.primitives.asymmetric.x25519 import (
+        X25519PrivateKey, X25519PublicKey)
+    k_hello = k_fwd = key_id = None
     if a.key:
-        k_hello, k_fwd = user_keys(a.key)
-    h = make_hello(a.user, None if a.bad_tag else k_hello)
+        k_hello, k_fwd, key_id = user_keys(a.key)
+    if a.key_id:
+        key_id = bytes.fromhex(a.key_id)
+    if a.key_id_of:
+        key_id = user_keys(a.key_id_of)[2]
+    e_c = X25519PrivateKey.generate()
+    h = make_hello(a.user, None if a.bad_tag else k_hello, key_id,
+                   a.dst or a.host, a.dst_port or a.port, a.name,
+                   e_c.public_key().public_bytes_raw())
     s = socket.create_connection((a.host, a.port), 5)
     t0 = time.monotonic()
     s.sendall(h[:a.partial] if a.partial is not None else h)
@@ -786,7 +824,8 @@ def cmd_hello(a):
     ok = k_fwd is not None and got[:5] == MAGIC + b"\x02"
     s_conf = c_conf = None
     if ok:
-        s_conf, c_conf = schedule(k_fwd, h, got)
+        dh = e_c.exchange(X25519PublicKey.from_public_bytes(got[40:72]))
+        s_conf, c_conf = schedule(k_fwd, dh, h, got)
         ok = hmac.compare_digest(s_conf, got[72:104])
     name = got[8:40].rstrip(b"\0").decode(errors="replace")
     print("accept %s suite=%d name=%s" % ("good" if ok else "bad", got[5],
@@ -919,6 +958,7 @@ def main():
         "reflect-sconf", "reflect-s2c", "reflect-c2s", "reflect-hello"))
     c.add_argument("--at", type=int, default=3)
     c.add_argument("--find", default="")
+    c.add_argument("--record", default="")
     c.add_argument("--seconds", type=float, default=MAX_SECONDS)
 
     c = sub.add_parser("hello")
@@ -927,6 +967,11 @@ def main():
     c.add_argument("--user", required=True)
     c.add_argument("--key", default="")
     c.add_argument("--bad-tag", action="store_true")
+    c.add_argument("--key-id", default="")
+    c.add_argument("--key-id-of", default="")
+    c.add_argument("--dst", default="")
+    c.add_argument("--dst-port", type=int, default=0)
+    c.add_argument("--name", default="")
     c.add_argument("--partial", type=int)
     c.add_argument("--finish", default="none",
                    choices=("good", "bad", "none"))

@@ -3,7 +3,8 @@
 # key pair). A key-pair user knocks, closes and relays with -W; two keys
 # of one user both work (a rotation with an overlap) and a key removed at
 # a reload stops working; a client with the wrong server-key, or none,
-# gets no success; both ends name the same key ID.
+# gets no success; both ends name the same key ID. Forward mode takes the
+# same keys.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -19,6 +20,11 @@ server_conf <<EOF
 public-key = $ALICE_PUB
 public-key = $ALICE_NEW_PUB
 allow = tcp/22
+
+[forward ssh]
+listen = 2222
+connect = 127.0.0.1:22
+users = alice
 EOF
 for k in "$T/alice.key" "$T/alice-new.key"; do
 	assert_not_contains "$(cat "$T/knockd.conf")" "$(cat "$k")" \
@@ -58,6 +64,15 @@ out=$(ip netns exec "$NS_CLI" timeout 20 "$KNOCK" -c "$T/alice.conf" \
     -W "$SRV4:22" </dev/null 2>/dev/null)
 assert_contains "$out" "SSH-2.0-knock-test" "knock -W relays the service with a key pair"
 
+fwd() {	# CONF: knock --forward - to the forward, stdin empty
+	ip netns exec "$NS_CLI" timeout 20 "$KNOCK" -c "$T/$1.conf" \
+	    --forward - "$SRV4:2222" </dev/null 2>"$T/fwd.err"
+}
+assert_contains "$(fwd alice)" "SSH-2.0-knock-test" \
+    "knock --forward reaches the backend with a key pair"
+assert_contains "$(fwd alice-new)" "SSH-2.0-knock-test" \
+    "and with the user's second key"
+
 # The wrong server-key: another key pair's public key.
 keypair impostor IMPOSTOR_PUB
 client_keypair_conf wrong alice "$T/alice.key" "$IMPOSTOR_PUB"
@@ -77,6 +92,11 @@ server_conf <<EOF
 [user alice]
 public-key = $ALICE_NEW_PUB
 allow = tcp/22
+
+[forward ssh]
+listen = 2222
+connect = 127.0.0.1:22
+users = alice
 EOF
 knockd_reload "reloaded"
 knock_in "$NS_OTH" alice -w 1 "$SRV4" 22
@@ -85,3 +105,7 @@ assert_closed "$NS_OTH" "$SRV4" 22 "nothing opened for it"
 knock_in "$NS_OTH" alice-new "$SRV4" 22
 expect_knock 0 "the key that stays still works"
 assert_open "$NS_OTH" "$SRV4" 22 "and opens tcp/22"
+assert_not_contains "$(fwd alice)" "SSH-2.0" \
+    "the removed key reaches no backend through the forward"
+assert_contains "$(fwd alice-new)" "SSH-2.0-knock-test" \
+    "the key that stays still does"

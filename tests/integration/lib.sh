@@ -732,6 +732,20 @@ fwd_start() {	# CONF LISTEN TARGET [knock options]
 fwd_stop() {
 	[ -n "$FWD_PID" ] && proc_stop "$FWD_PID"
 	FWD_PID=""
+	FWD_AIM_PORT=""
+}
+
+# knock --forward for alice on port 8000 to the forward at SRV4:PORT,
+# with the options in FWD_AIM_ARGS; started again only if it aims
+# elsewhere. A HELLO names the port it was sent to, so a relay that is
+# to be transparent needs the client aimed at the forward it relays to.
+FWD_AIM_ARGS=()
+FWD_AIM_PORT=""
+fwd_aim() {	# PORT
+	[ -n "$FWD_PID" ] && [ "$FWD_AIM_PORT" = "$1" ] && return 0
+	fwd_stop
+	fwd_start alice 8000 "$SRV4:$1" "${FWD_AIM_ARGS[@]}"
+	FWD_AIM_PORT=$1
 }
 
 # The local application in the client: fwdtool.py client to
@@ -758,9 +772,13 @@ assert_byte_exact() {	# N WHAT
 	ok "$2: $r ($(sed -n 's/^summary.* secs=/in /p' "$CLIENT_OUT") s)"
 }
 
-# The man in the middle (fwdtool.py relay) on the other host, OTH4:PORT,
-# relaying to TARGET-HOST TARGET-PORT with ATTACK. Sets RELAY_PID and
-# RELAY_LOG.
+# The man in the middle (fwdtool.py relay) on the other host: the
+# client's connections to TARGET-HOST:PORT are taken there (DNAT in the
+# client's namespace: an on-path attacker, which the client cannot see),
+# and relayed to TARGET-HOST:TARGET-PORT with ATTACK. The client aims at
+# the forward's own address and port, as its HELLO then says: with PORT
+# = TARGET-PORT the relay is transparent, with another it steers the
+# connection to another forward. Sets RELAY_PID and RELAY_LOG.
 relay_start() {	# PORT TARGET-HOST TARGET-PORT ATTACK [relay options]
 	local port=$1 host=$2 tport=$3 attack=$4 ready
 	shift 4
@@ -769,17 +787,30 @@ relay_start() {	# PORT TARGET-HOST TARGET-PORT ATTACK [relay options]
 	RELAY_LOG=$T/relay.$RELAYS.log
 	ready=$T/relay.$RELAYS.ready
 	ip netns exec "$NS_OTH" "$PY" "$FWDTOOL" relay --listen "$OTH4" \
-	    "$port" --to "$host" "$tport" --attack "$attack" \
+	    5000 --to "$host" "$tport" --attack "$attack" \
 	    --log "$RELAY_LOG" --ready "$ready" "$@" \
 	    >"$T/relay.$RELAYS.err" 2>&1 &
 	RELAY_PID=$!
 	proc_started "$RELAY_PID"
 	wait_ready "$ready" "$RELAY_PID" "the relay" "$T/relay.$RELAYS.err"
+	ip netns exec "$NS_CLI" nft -f - >"$T/relay.nat.err" 2>&1 <<-EOF ||
+	table ip relay
+	delete table ip relay
+	table ip relay {
+		chain out {
+			type nat hook output priority -100;
+			ip daddr $host tcp dport $port dnat to $OTH4:5000
+		}
+	}
+	EOF
+	    skip "cannot put the relay on the path (nft dnat): $(cat "$T/relay.nat.err")"
 }
 
 relay_stop() {
 	[ -n "$RELAY_PID" ] && proc_stop "$RELAY_PID"
 	RELAY_PID=""
+	ip netns exec "$NS_CLI" nft delete table ip relay 2>/dev/null
+	return 0
 }
 
 # Wait (up to 5 s) for the relay to log the end of N connections.
@@ -793,19 +824,20 @@ relay_wait_ends() {	# N
 }
 
 # One connection from the application (local port 8000, knock --forward
-# to the relay at OTH4:5000) through a relay with ATTACK, to knockd's
+# to knockd's FORWARD-PORT, fwd_aim) through a relay with ATTACK, to knockd's
 # FORWARD-PORT: both the backend's and the application's sockets must be
 # reset, and the side that received the bad frames (knockd for c2s, knock
 # for s2c) must log WHY. The end that would finish first waits for the
 # other's end of stream, so that nothing can end clean before the cut.
 fwd_cut() {	# NAME FORWARD-PORT ATTACK WHY
 	local name=$1 port=$2 attack=$3 why=$4 log n0 i
+	fwd_aim "$port"
 	case $attack in
 	*c2s) log=$KNOCKD_LOG ;;
 	*) log=$FWD_LOG ;;
 	esac
 	n0=$(grep -c -F -- "$why" "$log")
-	relay_start 5000 "$SRV4" "$port" "$attack" --at 3
+	relay_start "$port" "$SRV4" "$port" "$attack" --at 3
 	case $attack in
 	*c2s)
 		fwd_backend_start --down "$MiB" --after-eof
@@ -843,6 +875,14 @@ fwd_cut() {	# NAME FORWARD-PORT ATTACK WHY
 }
 
 # fwdtool.py hello (and hold, flood) from namespace NS; prints its output.
+# fwdtool.py hello speaks the handshake itself, which needs X25519.
+need_x25519() {
+	"$PY" -c 'from cryptography.hazmat.primitives.asymmetric import x25519
+x25519.X25519PrivateKey.generate().public_key().public_bytes_raw()' \
+	    2>/dev/null ||
+	    skip "python3-cryptography (X25519) is not installed: the Debian package python3-cryptography"
+}
+
 fwdtool_in() {	# NS COMMAND [options]
 	local ns=$1
 	shift
@@ -851,8 +891,9 @@ fwdtool_in() {	# NS COMMAND [options]
 
 # Ask knockd for its counters (SIGUSR1) and keep forward NAME's line in
 # FWD_COUNTERS: "forward NAME: N connections since start, N in handshake
-# and N streams now; dropped N malformed HELLO, N unknown user, N user not
-# allowed, N bad MAC, N bad FINISH, N timed out, N left early, N evicted
+# and N streams now; dropped N malformed HELLO, N unknown user, N unknown
+# key id, N user not allowed, N bad MAC, N for another forward, N bad
+# FINISH, N timed out, N left early, N evicted
 # by newer handshakes, N refused for want of fds or memory, N over
 # max-connections; N connected, N backend failures, N ended, N broken,
 # N cut at reload".

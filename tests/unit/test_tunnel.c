@@ -19,44 +19,69 @@
 #include <openssl/params.h>
 
 #include "hex.h"
+#include "kx.h"
 #include "mac.h"
 #include "tunnel.h"
 
 #define V_KEY "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-#define V_K_HELLO "5b16328900b099ffd7d970cadd00bd080886bca2338fbeeec774b79ca09c6f42"
-#define V_K_FWD "650bda97fca9b5cbf7e0c3d15e0183829fd007ed671f59aa07fe4c4168d40150"
-#define V_N_C "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-#define V_N_S "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-#define V_HELLO "4b4e463101000000616c696365000000000000000000000000000000000000000000000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf5428a51556b78389da44dae33a2d2db0f3906d4d931377dfc49b81459468389a"
-#define V_ACCEPT "4b4e4631020100006769740000000000000000000000000000000000000000000000000000000000c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf372cd3cd7f156547d0f7c8a248b97ec850d64e3b863d4b7bd3edc1b628e01c03"
-#define V_TH "8ec06ac9fba9dd9eb494958b2cfaefda9ece47e76370b9e87993338a3bdf19c5"
-#define V_K_C2S "693c80fca3431be4ba2874c2c231cafba45f90e1d8cabe9d5b320b75523c9114"
-#define V_K_S2C "8912535bfb663c56093914ff1066a643f1415a369dcfa6b6e1700cc7f58a50ce"
-#define V_IV_C2S "b3d4347cf5b6524e7cf0a18e"
-#define V_IV_S2C "950fa33f29d77cd6583ec931"
-#define V_S_CONF "372cd3cd7f156547d0f7c8a248b97ec850d64e3b863d4b7bd3edc1b628e01c03"
-#define V_C_CONF "a978d478f39827e466cde9385ae2510cd2e1cf81cf78f7249056a5f3d134e45c"
+#define V_K_HELLO "a03c15080a32197c986349d7d29088bd7a24d32f83903d3924a6faf4d9c787f2"
+#define V_K_FWD "709e221907174a94dcd98bbfbf8fb1aaa9d920a51a6df7a1e5ff73ecfbb505eb"
+#define V_KEY_ID "eb76c65d862fd4bf"
+#define V_DST "00000000000000000000ffffc0000201"	/* 192.0.2.1 */
+#define V_PORT 2222
+#define V_E_C "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+#define V_E_C_PUB "605a725d2a4adfeeb1a29e17edd621c1b7593ee8cdbc44ac6c4ab6e2f805d23c"
+#define V_E_S "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+#define V_E_S_PUB "dc2cca31e8e43bbd91dff7e475cca3347eb478107d5bd765aba4ae4a30c35d44"
+#define V_HELLO "4b4e4632010008ae616c696365000000000000000000000000000000000000000000000000000000eb76c65d862fd4bf00000000000000000000ffffc00002016769740000000000000000000000000000000000000000000000000000000000605a725d2a4adfeeb1a29e17edd621c1b7593ee8cdbc44ac6c4ab6e2f805d23ccc34f5a29cb31345c95e05b7d10130b39dd391854b4ec8d048bcae6d75416e02"
+#define V_ACCEPT "4b4e4632020100006769740000000000000000000000000000000000000000000000000000000000dc2cca31e8e43bbd91dff7e475cca3347eb478107d5bd765aba4ae4a30c35d4440ef69b30cd0c9d1e7a972879676fda8bb5866c58e0dd866bf9ad0e513cad660"
+#define V_DH "3b87c5035cce13678dd93d2dbc3a3d42039ebec86444a1ff82cd61b84c6fe968"
+#define V_TH "32a80f4cc8f4b4e72788f6911f7af72629579ba84a2dfe7a427f8cab8666b4d9"
+#define V_K_C2S "440bef305255135efeb8f73dbf274f52a81112fa7d1a391233531524a561ace1"
+#define V_K_S2C "be9917f4b5b0bdd1206ad188dc79dbd8031560e1f66f45a3e62e46d79c5a81e8"
+#define V_IV_C2S "d7c1f7993b19a11a498872c5"
+#define V_IV_S2C "cc4f0b4372d1cd2042806be6"
+#define V_S_CONF "40ef69b30cd0c9d1e7a972879676fda8bb5866c58e0dd866bf9ad0e513cad660"
+#define V_C_CONF "17891f88d11df9d2c937d1e5d34d2c458371fefc586ea66ba389eee77fb202c0"
 #define V_DATA "hello, world\n"
+
+/*
+ * Points of small order on Curve25519 (RFC 7748 section 5 and the
+ * "cofactor" list of libsodium): with any private key their X25519 is
+ * all zero, a DH value anyone knows.
+ */
+static const char *const v_small_order[] = {
+	/* 0, order 4 */
+	"0000000000000000000000000000000000000000000000000000000000000000",
+	/* 1, order 1 */
+	"0100000000000000000000000000000000000000000000000000000000000000",
+	/* a point of order 8 */
+	"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+	/* another point of order 8 */
+	"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+	/* p - 1, order 2 */
+	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+};
 
 /* Per suite: c2s frames 0 and 1 (DATA), c2s frame 2 (END), s2c frame 0. */
 static const char *const v_frames[4][4] = {
 	[TUNNEL_AES256GCM] = {
-		"0000000d8db6a65a699a84ec0c91ce6e9af8d703dbec97893f42079644484c91f2",
-		"0000000d7e8502090d9a4946d2f43d5d76bff9bb3c2def9543b42ec4fb726febc2",
-		"0100000089862a3380a607f68f7f1c5ac6c8f1c8",
-		"0000000d56e64da93a1714832f76675b85980e3ac8b1f7afa1868db74aea4de614",
+		"0000000d2a7ab93abedde4e5662e583edd94639d2ed5b519491410f70f7c6a67f0",
+		"0000000d017864b1b6f348a8124feef4520fe1ce98c85cc56e51c3d50dd826fcbc",
+		"0100000051ab410c04d0d88652450641b162c95b",
+		"0000000db04211834cccb882b1f469268d85d4115336ced75793bf9d96e66f95e5",
 	},
 	[TUNNEL_CHACHA20POLY1305] = {
-		"0000000de013a5a727b2e52685d9a6dd4173e20ffacc39285ed58fd24d1603427f",
-		"0000000d248aeec26787a35beb2b58157b1a6bbfd4adcf8c536ec683f4294419dc",
-		"01000000b4fc4d4162285487c67c7cf271a20297",
-		"0000000d760e7f27b677d4f43c95f67b4d7556f5cdf348cf6783d90bc490b40ccf",
+		"0000000d9f70bfca80e393ec9f23d67bf4b5b424b05783aeaeb21cbc77c5220ae3",
+		"0000000d60094048b0632bf095bd9cbafb02eb6b6a6582c7a2f2cee7b1f72ab694",
+		"01000000d79f1fea11cd55009a81d2b5acce02bc",
+		"0000000d6dd03840201177c0934ba26cd689fcf907ed23a1715dbebd45e3336423",
 	},
 	[TUNNEL_AES256GMAC] = {
-		"0000000d68656c6c6f2c20776f726c640a337c11fcc6cdc4cb28e129b258b0bb0e",
-		"0000000d68656c6c6f2c20776f726c640aa6f2031e2c14db1f878c83edcc5e3da4",
-		"0100000089862a3380a607f68f7f1c5ac6c8f1c8",
-		"0000000d68656c6c6f2c20776f726c640a6ab4fcfe57c91d48b56a3ec322e6a8cf",
+		"0000000d68656c6c6f2c20776f726c640a55ac1151b61ff18012653d5b76844d0c",
+		"0000000d68656c6c6f2c20776f726c640a0a711c2c5c4fe79ce52cca75712f80c4",
+		"0100000051ab410c04d0d88652450641b162c95b",
+		"0000000d68656c6c6f2c20776f726c640ac38d1033ad820bc8c192870c7100865c",
 	},
 };
 
@@ -79,92 +104,6 @@ struct session {
 	struct tunnel_dir *s_tx, *c_rx;	/* server to client */
 };
 
-static void
-user_vector(struct tunnel_user *u)
-{
-	uint8_t key[KEYS_KEY_LEN];
-
-	hex_decode(V_KEY, key, sizeof(key));
-	assert_int_equal(tunnel_user_derive(key, u), 0);
-}
-
-static void
-hello_fill(struct tunnel_hello *h, const char *nonce_hex)
-{
-
-	memset(h, 0, sizeof(*h));
-	strcpy(h->user, "alice");
-	hex_decode(nonce_hex, h->nonce, sizeof(h->nonce));
-}
-
-static void
-accept_fill(struct tunnel_accept *a, enum tunnel_suite suite,
-    const char *nonce_hex)
-{
-
-	memset(a, 0, sizeof(*a));
-	a->suite = suite;
-	strcpy(a->name, "git");
-	hex_decode(nonce_hex, a->nonce, sizeof(a->nonce));
-}
-
-/* The vector HELLO and ACCEPT (suite 1), and the server's secrets. */
-static void
-handshake_vector(const struct tunnel_user *u, uint8_t hello[static 104],
-    uint8_t acc[static 104], struct tunnel_secrets *s)
-{
-	struct tunnel_hello h;
-	struct tunnel_accept a;
-
-	hello_fill(&h, V_N_C);
-	assert_int_equal(tunnel_hello_encode(&h, u, hello), 0);
-	accept_fill(&a, TUNNEL_AES256GCM, V_N_S);
-	assert_int_equal(tunnel_server_accept(hello, &a, u, acc, s), 0);
-}
-
-/*
- * S_conf for an ACCEPT the server code would never make (a bad suite, a
- * bad name), so that a test shows the parser, not the key confirmation,
- * rejects it. The key schedule written out again over libcrypto;
- * test_accept_vector checks it against the vector.
- */
-static void
-accept_resign(const uint8_t hello[static 104], uint8_t acc[static 104],
-    const struct tunnel_user *u)
-{
-	static const char label[] = "knock forward v1 keys";
-	uint8_t transcript[104 + 72], salt[64], info[sizeof(label) - 1 + 32];
-	uint8_t okm[152];
-	OSSL_PARAM params[5];
-	EVP_KDF_CTX *kctx;
-	EVP_KDF *kdf;
-
-	memcpy(transcript, hello, 104);
-	memcpy(transcript + 104, acc, 72);
-	memcpy(info, label, sizeof(label) - 1);
-	assert_true(EVP_Digest(transcript, sizeof(transcript),
-	    info + sizeof(label) - 1, NULL, EVP_sha256(), NULL));
-	memcpy(salt, hello + 40, 32);
-	memcpy(salt + 32, acc + 40, 32);
-	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	assert_non_null(kdf);
-	kctx = EVP_KDF_CTX_new(kdf);
-	assert_non_null(kctx);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-	    (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-	    (void *)(uintptr_t)u->master, 32);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-	    salt, sizeof(salt));
-	params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-	    info, sizeof(info));
-	params[4] = OSSL_PARAM_construct_end();
-	assert_int_equal(EVP_KDF_derive(kctx, okm, sizeof(okm), params), 1);
-	EVP_KDF_CTX_free(kctx);
-	EVP_KDF_free(kdf);
-	memcpy(acc + 72, okm + 88, 32);
-}
-
 static int
 all_zero(const void *p, size_t len)
 {
@@ -177,7 +116,149 @@ all_zero(const void *p, size_t len)
 	return (1);
 }
 
-/* A session under suite from fresh random nonces, through the API. */
+static int
+all_zero_eph(const struct tunnel_eph *e)
+{
+
+	return (all_zero(e, sizeof(*e)));
+}
+
+static void
+user_vector(struct tunnel_user *u)
+{
+	uint8_t key[KEYS_KEY_LEN];
+
+	hex_decode(V_KEY, key, sizeof(key));
+	assert_int_equal(tunnel_user_derive(key, u), 0);
+}
+
+/* An ephemeral key pair from its private key in hex. */
+static void
+eph_fill(struct tunnel_eph *e, const char *priv_hex)
+{
+
+	hex_decode(priv_hex, e->priv, sizeof(e->priv));
+	assert_int_equal(kx_public(e->priv, e->pub), 0);
+}
+
+/* The vector's HELLO fields, with E_c from the private key e_c_hex. */
+static void
+hello_fill(struct tunnel_hello *h, const char *e_c_hex)
+{
+	struct tunnel_eph e;
+
+	memset(h, 0, sizeof(*h));
+	strcpy(h->user, "alice");
+	strcpy(h->name, "git");
+	hex_decode(V_KEY_ID, h->key_id, sizeof(h->key_id));
+	hex_decode(V_DST, h->dst_addr, sizeof(h->dst_addr));
+	h->dst_port = V_PORT;
+	eph_fill(&e, e_c_hex);
+	memcpy(h->eph, e.pub, sizeof(h->eph));
+}
+
+static void
+accept_fill(struct tunnel_accept *a, enum tunnel_suite suite)
+{
+
+	memset(a, 0, sizeof(*a));
+	a->suite = suite;
+	strcpy(a->name, "git");
+}
+
+/* The vector HELLO and ACCEPT (suite 1), and the server's secrets. */
+static void
+handshake_vector(const struct tunnel_user *u,
+    uint8_t hello[static TUNNEL_HELLO_LEN], uint8_t acc[static 104],
+    struct tunnel_secrets *s)
+{
+	struct tunnel_hello h;
+	struct tunnel_accept a;
+	struct tunnel_eph e;
+
+	hello_fill(&h, V_E_C);
+	assert_int_equal(tunnel_hello_encode(&h, u, hello), 0);
+	accept_fill(&a, TUNNEL_AES256GCM);
+	eph_fill(&e, V_E_S);
+	assert_int_equal(tunnel_server_accept(hello, &a, &e, u, acc, s), 0);
+	/* The server's e_s is gone once the ACCEPT is made. */
+	assert_true(all_zero_eph(&e));
+}
+
+/* The client's half against acc, with the vector's e_c. */
+static int
+client_accept(const uint8_t hello[static TUNNEL_HELLO_LEN],
+    const uint8_t acc[static 104], const struct tunnel_user *u,
+    struct tunnel_accept *a, struct tunnel_secrets *s)
+{
+	uint8_t e_c[32];
+	int rc;
+
+	hex_decode(V_E_C, e_c, sizeof(e_c));
+	rc = tunnel_client_accept(hello, acc, e_c, u, a, s);
+	/* Wiped, whatever the outcome. */
+	assert_true(all_zero(e_c, sizeof(e_c)));
+	return (rc);
+}
+
+/*
+ * S_conf for an ACCEPT the server code would never make (a bad suite, a
+ * bad name, a small-order E_s), so that a test shows the parser, not the
+ * key confirmation, rejects it. The key schedule written out again over
+ * libcrypto, with the DH given (NULL: all zero, what a small-order key
+ * gives); test_accept_vector checks it against the vector.
+ */
+static void
+accept_resign_dh(const uint8_t hello[static TUNNEL_HELLO_LEN],
+    uint8_t acc[static 104], const struct tunnel_user *u,
+    const uint8_t *dh_or_zero)
+{
+	static const char label[] = "knock forward v2 keys";
+	uint8_t transcript[TUNNEL_HELLO_LEN + 72], dh[32];
+	uint8_t info[sizeof(label) - 1 + 32], okm[152];
+	OSSL_PARAM params[5];
+	EVP_KDF_CTX *kctx;
+	EVP_KDF *kdf;
+
+	memcpy(transcript, hello, TUNNEL_HELLO_LEN);
+	memcpy(transcript + TUNNEL_HELLO_LEN, acc, 72);
+	memcpy(info, label, sizeof(label) - 1);
+	assert_true(EVP_Digest(transcript, sizeof(transcript),
+	    info + sizeof(label) - 1, NULL, EVP_sha256(), NULL));
+	memset(dh, 0, sizeof(dh));
+	if (dh_or_zero != NULL)
+		memcpy(dh, dh_or_zero, sizeof(dh));
+	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	assert_non_null(kdf);
+	kctx = EVP_KDF_CTX_new(kdf);
+	assert_non_null(kctx);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+	    (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+	    dh, sizeof(dh));
+	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+	    (void *)(uintptr_t)u->master, 32);
+	params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+	    info, sizeof(info));
+	params[4] = OSSL_PARAM_construct_end();
+	assert_int_equal(EVP_KDF_derive(kctx, okm, sizeof(okm), params), 1);
+	EVP_KDF_CTX_free(kctx);
+	EVP_KDF_free(kdf);
+	memcpy(acc + 72, okm + 88, 32);
+}
+
+/* accept_resign_dh with the vector's DH. */
+static void
+accept_resign(const uint8_t hello[static TUNNEL_HELLO_LEN],
+    uint8_t acc[static 104], const struct tunnel_user *u)
+{
+	uint8_t dh[32];
+
+	hex_decode(V_DH, dh, sizeof(dh));
+	accept_resign_dh(hello, acc, u, dh);
+}
+
+/* A session under suite from fresh ephemeral keys, through the API. */
 static void
 session_new(struct session *ss, enum tunnel_suite suite)
 {
@@ -185,21 +266,22 @@ session_new(struct session *ss, enum tunnel_suite suite)
 	struct tunnel_hello h, hp;
 	struct tunnel_accept a, ac;
 	struct tunnel_secrets cs;
+	struct tunnel_eph ec, es;
 	uint8_t hello[TUNNEL_HELLO_LEN], acc[TUNNEL_ACCEPT_LEN];
 
 	user_vector(&u);
-	memset(&h, 0, sizeof(h));
-	strcpy(h.user, "alice");
-	assert_int_equal(mac_random(h.nonce, sizeof(h.nonce)), 0);
+	hello_fill(&h, V_E_C);
+	assert_int_equal(kx_keypair(ec.priv, ec.pub), 0);
+	memcpy(h.eph, ec.pub, sizeof(h.eph));
 	assert_int_equal(tunnel_hello_encode(&h, &u, hello), 0);
 	assert_int_equal(tunnel_hello_parse(hello, &hp), 0);
 	assert_int_equal(tunnel_hello_verify(hello, &u), 0);
-	memset(&a, 0, sizeof(a));
-	a.suite = suite;
-	strcpy(a.name, "git");
-	assert_int_equal(mac_random(a.nonce, sizeof(a.nonce)), 0);
-	assert_int_equal(tunnel_server_accept(hello, &a, &u, acc, &ss->s), 0);
-	assert_int_equal(tunnel_client_accept(hello, acc, &u, &ac, &cs), 0);
+	accept_fill(&a, suite);
+	assert_int_equal(kx_keypair(es.priv, es.pub), 0);
+	assert_int_equal(tunnel_server_accept(hello, &a, &es, &u, acc, &ss->s),
+	    0);
+	assert_int_equal(tunnel_client_accept(hello, acc, ec.priv, &u, &ac,
+	    &cs), 0);
 	assert_int_equal(ac.suite, suite);
 	assert_memory_equal(&cs, &ss->s, sizeof(cs));
 	assert_int_equal(tunnel_finish_verify(&ss->s, cs.c_conf), 0);
@@ -213,8 +295,8 @@ session_new(struct session *ss, enum tunnel_suite suite)
 	assert_non_null(ss->c_rx);
 	tunnel_secrets_wipe(&cs);
 	OPENSSL_cleanse(&u, sizeof(u));
+	OPENSSL_cleanse(&ec, sizeof(ec));
 }
-
 static void
 session_free(struct session *ss)
 {
@@ -269,12 +351,13 @@ frame_wire(const struct frame *f, uint8_t *out)
 	return (TUNNEL_OVERHEAD + f->len);
 }
 
-/* K_hello and K_fwd, against Python's hmac-based HKDF. */
+/* K_hello, K_fwd and the key ID, against Python's hmac-based HKDF. */
 static void
 test_user_vectors(void **state)
 {
 	struct tunnel_user u;
-	uint8_t want[32];
+	uint8_t want[32], key[32];
+	struct userkey uk;
 
 	(void)state;
 	user_vector(&u);
@@ -282,6 +365,11 @@ test_user_vectors(void **state)
 	assert_memory_equal(u.hello, want, 32);
 	hex_decode(V_K_FWD, want, 32);
 	assert_memory_equal(u.master, want, 32);
+	/* The key ID a HELLO carries is the shared key's (userkey.h). */
+	hex_decode(V_KEY, key, 32);
+	assert_int_equal(userkey_shared(key, &uk), 0);
+	hex_decode(V_KEY_ID, want, TUNNEL_KEY_ID_LEN);
+	assert_memory_equal(uk.id, want, TUNNEL_KEY_ID_LEN);
 }
 
 static void
@@ -293,7 +381,9 @@ test_hello_vector(void **state)
 
 	(void)state;
 	user_vector(&u);
-	hello_fill(&h, V_N_C);
+	hello_fill(&h, V_E_C);
+	hex_decode(V_E_C_PUB, want, 32);
+	assert_memory_equal(h.eph, want, 32);
 	assert_int_equal(tunnel_hello_encode(&h, &u, buf), 0);
 	assert_int_equal(hex_decode(V_HELLO, want, sizeof(want)),
 	    TUNNEL_HELLO_LEN);
@@ -301,7 +391,11 @@ test_hello_vector(void **state)
 	assert_int_equal(tunnel_hello_parse(want, &back), 0);
 	assert_int_equal(back.flags, 0);
 	assert_string_equal(back.user, "alice");
-	assert_memory_equal(back.nonce, h.nonce, TUNNEL_NONCE_LEN);
+	assert_string_equal(back.name, "git");
+	assert_int_equal(back.dst_port, V_PORT);
+	assert_memory_equal(back.key_id, h.key_id, TUNNEL_KEY_ID_LEN);
+	assert_memory_equal(back.dst_addr, h.dst_addr, 16);
+	assert_memory_equal(back.eph, h.eph, TUNNEL_EPH_LEN);
 	assert_int_equal(tunnel_hello_verify(want, &u), 0);
 }
 
@@ -312,8 +406,9 @@ test_accept_vector(void **state)
 	struct tunnel_user u;
 	struct tunnel_accept a;
 	struct tunnel_secrets s, cs;
-	uint8_t hello[104], acc[104], want[104], copy[104];
-	uint8_t transcript[104 + 72], th[32];
+	uint8_t hello[TUNNEL_HELLO_LEN], acc[104], want[104], copy[104];
+	uint8_t transcript[TUNNEL_HELLO_LEN + 72], th[32];
+	uint8_t e_c[32], e_s_pub[32], dh[32];
 
 	(void)state;
 	user_vector(&u);
@@ -333,11 +428,11 @@ test_accept_vector(void **state)
 	hex_decode(V_C_CONF, want, 32);
 	assert_memory_equal(s.c_conf, want, 32);
 
-	assert_int_equal(tunnel_client_accept(hello, acc, &u, &a, &cs), 0);
+	assert_int_equal(client_accept(hello, acc, &u, &a, &cs), 0);
 	assert_int_equal(a.suite, TUNNEL_AES256GCM);
 	assert_string_equal(a.name, "git");
-	hex_decode(V_N_S, want, 32);
-	assert_memory_equal(a.nonce, want, 32);
+	hex_decode(V_E_S_PUB, want, 32);
+	assert_memory_equal(a.eph, want, 32);
 	assert_memory_equal(&cs, &s, sizeof(s));
 	hex_decode(V_C_CONF, want, 32);
 	assert_int_equal(tunnel_finish_verify(&s, want), 0);
@@ -346,12 +441,19 @@ test_accept_vector(void **state)
 	 * TH stays inside tunnel.c; the outputs above depend on it. Here
 	 * the documented TH is checked to be the hash of this transcript.
 	 */
-	memcpy(transcript, hello, 104);
-	memcpy(transcript + 104, acc, 72);
+	memcpy(transcript, hello, TUNNEL_HELLO_LEN);
+	memcpy(transcript + TUNNEL_HELLO_LEN, acc, 72);
 	assert_true(EVP_Digest(transcript, sizeof(transcript), th, NULL,
 	    EVP_sha256(), NULL));
 	hex_decode(V_TH, want, 32);
 	assert_memory_equal(th, want, 32);
+
+	/* The documented DH is both sides' X25519 (through kx.c). */
+	hex_decode(V_E_C, e_c, 32);
+	hex_decode(V_E_S_PUB, e_s_pub, 32);
+	assert_int_equal(kx_shared(e_c, e_s_pub, dh), 0);
+	hex_decode(V_DH, want, 32);
+	assert_memory_equal(dh, want, 32);
 
 	/* The test's own key schedule, used to re-sign bad ACCEPTs. */
 	memcpy(copy, acc, sizeof(copy));
@@ -367,7 +469,8 @@ test_frame_vectors(void **state)
 	struct tunnel_user u;
 	struct tunnel_secrets s;
 	struct tunnel_dir *tx, *rx, *stx, *crx;
-	uint8_t hello[104], acc[104], wire[64], want[64], out[16];
+	uint8_t hello[TUNNEL_HELLO_LEN], acc[104], wire[64], want[64];
+	uint8_t out[16];
 	struct frame f[4];
 	size_t n;
 	int i;
@@ -403,7 +506,7 @@ test_frame_vectors(void **state)
 	tunnel_secrets_wipe(&s);
 }
 
-/* Both directions, every size class, END last, from random nonces. */
+/* Both directions, every size class, END last, from random ephemerals. */
 static void
 test_roundtrip(void **state)
 {
@@ -467,10 +570,10 @@ test_cpu_has_aes_override(void **state)
 /* --- HELLO: every way it can be wrong -------------------------------- */
 
 static void
-hello_vector(uint8_t hello[static 104])
+hello_vector(uint8_t hello[static TUNNEL_HELLO_LEN])
 {
 
-	hex_decode(V_HELLO, hello, 104);
+	hex_decode(V_HELLO, hello, TUNNEL_HELLO_LEN);
 }
 
 /* The HELLO of another key: well-formed, but its tag is wrong for alice. */
@@ -479,13 +582,13 @@ test_hello_wrong_key(void **state)
 {
 	struct tunnel_user u, other;
 	struct tunnel_hello h, back;
-	uint8_t key[32], hello[104];
+	uint8_t key[32], hello[TUNNEL_HELLO_LEN];
 
 	(void)state;
 	user_vector(&u);
 	memset(key, 0x5a, sizeof(key));
 	assert_int_equal(tunnel_user_derive(key, &other), 0);
-	hello_fill(&h, V_N_C);
+	hello_fill(&h, V_E_C);
 	assert_int_equal(tunnel_hello_encode(&h, &other, hello), 0);
 	assert_int_equal(tunnel_hello_parse(hello, &back), 0);
 	assert_int_equal(tunnel_hello_verify(hello, &u), -1);
@@ -506,14 +609,14 @@ hello_parse_altered(size_t off, uint8_t val)
 	struct tunnel_user u;
 	struct tunnel_hello h;
 	struct mac *m;
-	uint8_t hello[104];
+	uint8_t hello[TUNNEL_HELLO_LEN];
 
 	user_vector(&u);
 	hello_vector(hello);
 	hello[off] = val;
 	m = mac_new(u.hello);
 	assert_non_null(m);
-	assert_int_equal(mac_compute(m, hello, 72, hello + 72), 0);
+	assert_int_equal(mac_compute(m, hello, 128, hello + 128), 0);
 	mac_free(m);
 	assert_int_equal(tunnel_hello_verify(hello, &u), 0);
 	return (tunnel_hello_parse(hello, &h));
@@ -525,8 +628,9 @@ test_hello_bad_magic(void **state)
 
 	(void)state;
 	assert_int_equal(hello_parse_altered(0, 'k'), -1);
-	assert_int_equal(hello_parse_altered(3, '2'), -1);
-	assert_int_equal(hello_parse_altered(3, '1'), 0);
+	/* Version 1's magic: a v1 client is refused, without a word. */
+	assert_int_equal(hello_parse_altered(3, '1'), -1);
+	assert_int_equal(hello_parse_altered(3, '2'), 0);
 }
 
 static void
@@ -557,26 +661,17 @@ test_hello_flag_no_aes(void **state)
 {
 	struct tunnel_user u;
 	struct tunnel_hello h, back;
-	uint8_t hello[104];
+	uint8_t hello[TUNNEL_HELLO_LEN];
 
 	(void)state;
 	user_vector(&u);
-	hello_fill(&h, V_N_C);
+	hello_fill(&h, V_E_C);
 	h.flags = TUNNEL_F_NO_AES;
 	assert_int_equal(tunnel_hello_encode(&h, &u, hello), 0);
 	assert_int_equal(hello[5], TUNNEL_F_NO_AES);
 	assert_int_equal(tunnel_hello_parse(hello, &back), 0);
 	assert_int_equal(back.flags, TUNNEL_F_NO_AES);
 	assert_int_equal(tunnel_hello_verify(hello, &u), 0);
-}
-
-static void
-test_hello_bad_reserved(void **state)
-{
-
-	(void)state;
-	assert_int_equal(hello_parse_altered(6, 1), -1);
-	assert_int_equal(hello_parse_altered(7, 0x80), -1);
 }
 
 static void
@@ -617,37 +712,128 @@ test_hello_user_full_length(void **state)
 {
 	struct tunnel_user u;
 	struct tunnel_hello h, back;
-	uint8_t hello[104];
+	uint8_t hello[TUNNEL_HELLO_LEN];
 
 	(void)state;
 	user_vector(&u);
-	hello_fill(&h, V_N_C);
+	hello_fill(&h, V_E_C);
 	memset(h.user, 'a', KEYS_USER_MAX);
 	h.user[KEYS_USER_MAX] = '\0';
+	memset(h.name, 'n', TUNNEL_NAME_MAX);
+	h.name[TUNNEL_NAME_MAX] = '\0';
 	assert_int_equal(tunnel_hello_encode(&h, &u, hello), 0);
 	assert_int_equal(tunnel_hello_parse(hello, &back), 0);
 	assert_string_equal(back.user, h.user);
+	assert_string_equal(back.name, h.name);
 }
 
+/* The forward's name in HELLO: [A-Za-z0-9._-], NUL-padded, or none. */
+static void
+test_hello_bad_name(void **state)
+{
+	struct tunnel_user u;
+	struct tunnel_hello h, back;
+	uint8_t hello[TUNNEL_HELLO_LEN];
+
+	(void)state;
+	/* '@' may be in a user name, not in a forward's. */
+	assert_int_equal(hello_parse_altered(64 + 1, '@'), -1);
+	assert_int_equal(hello_parse_altered(64 + 1, ' '), -1);
+	assert_int_equal(hello_parse_altered(64 + 1, 0xff), -1);
+	assert_int_equal(hello_parse_altered(64 + 4, 'x'), -1);	/* "git\0x" */
+	assert_int_equal(hello_parse_altered(64 + 31, 1), -1);
+	assert_int_equal(hello_parse_altered(64 + 1, '.'), 0);
+	/* All zero: "whichever forward listens there". */
+	user_vector(&u);
+	hello_fill(&h, V_E_C);
+	h.name[0] = '\0';
+	assert_int_equal(tunnel_hello_encode(&h, &u, hello), 0);
+	assert_true(all_zero(hello + 64, 32));
+	assert_int_equal(tunnel_hello_parse(hello, &back), 0);
+	assert_string_equal(back.name, "");
+}
+
+/*
+ * Steering by name: a HELLO for "git" is not served by forward "web";
+ * one that names no forward is served by any.
+ */
+static void
+test_hello_wrong_name(void **state)
+{
+	struct tunnel_hello h;
+
+	(void)state;
+	hello_fill(&h, V_E_C);
+	assert_int_equal(tunnel_hello_wants(&h, "git"), 1);
+	assert_int_equal(tunnel_hello_wants(&h, "web"), 0);
+	assert_int_equal(tunnel_hello_wants(&h, "gi"), 0);
+	assert_int_equal(tunnel_hello_wants(&h, "gitx"), 0);
+	h.name[0] = '\0';
+	assert_int_equal(tunnel_hello_wants(&h, "web"), 1);
+}
+
+/* Steering by address: a HELLO sent to 192.0.2.1 is for nowhere else. */
+static void
+test_hello_wrong_dst_addr(void **state)
+{
+	struct tunnel_hello h;
+	uint8_t addr[16];
+	int i;
+
+	(void)state;
+	hello_fill(&h, V_E_C);
+	hex_decode(V_DST, addr, sizeof(addr));
+	assert_int_equal(tunnel_hello_dst_is(&h, addr, V_PORT), 1);
+	for (i = 0; i < 16 * 8; i++) {
+		hex_decode(V_DST, addr, sizeof(addr));
+		addr[i / 8] ^= (uint8_t)(1 << (i % 8));
+		assert_int_equal(tunnel_hello_dst_is(&h, addr, V_PORT), 0);
+	}
+	/* 192.0.2.1 as an IPv4-compatible (not mapped) address is another. */
+	memset(addr, 0, sizeof(addr));
+	addr[12] = 192, addr[13] = 0, addr[14] = 2, addr[15] = 1;
+	assert_int_equal(tunnel_hello_dst_is(&h, addr, V_PORT), 0);
+}
+
+/* Steering by port: another forward of the same server. */
+static void
+test_hello_wrong_dst_port(void **state)
+{
+	struct tunnel_hello h;
+	uint8_t addr[16];
+
+	(void)state;
+	hello_fill(&h, V_E_C);
+	hex_decode(V_DST, addr, sizeof(addr));
+	assert_int_equal(tunnel_hello_dst_is(&h, addr, V_PORT + 1), 0);
+	assert_int_equal(tunnel_hello_dst_is(&h, addr, 0), 0);
+	assert_int_equal(tunnel_hello_dst_is(&h, addr, (uint16_t)(V_PORT << 8)),
+	    0);
+}
+
+/*
+ * Every field a HELLO carries is under its tag: the key id, the
+ * destination and the name cannot be changed on the way.
+ */
 static void
 test_hello_tag_tampered(void **state)
 {
 	struct tunnel_user u;
-	uint8_t hello[104];
+	uint8_t hello[TUNNEL_HELLO_LEN];
 	int i;
 
 	(void)state;
 	user_vector(&u);
-	for (i = 0; i < 104 * 8; i++) {
+	for (i = 0; i < TUNNEL_HELLO_LEN * 8; i++) {
 		hello_vector(hello);
 		hello[i / 8] ^= (uint8_t)(1 << (i % 8));
 		assert_int_equal(tunnel_hello_verify(hello, &u), -1);
 	}
 	/* A tag cut short on the wire and padded with zeros. */
 	hello_vector(hello);
-	memset(hello + 88, 0, 16);
+	memset(hello + 144, 0, 16);
 	assert_int_equal(tunnel_hello_verify(hello, &u), -1);
-	memset(hello + 72, 0, 32);
+	memset(hello + 128, 0, 32);
 	assert_int_equal(tunnel_hello_verify(hello, &u), -1);
 }
 
@@ -656,18 +842,56 @@ test_hello_encode_refuses(void **state)
 {
 	struct tunnel_user u;
 	struct tunnel_hello h;
-	uint8_t hello[104];
+	uint8_t hello[TUNNEL_HELLO_LEN];
 
 	(void)state;
 	user_vector(&u);
-	hello_fill(&h, V_N_C);
+	hello_fill(&h, V_E_C);
 	strcpy(h.user, "a b");
 	assert_int_equal(tunnel_hello_encode(&h, &u, hello), -1);
 	h.user[0] = '\0';
 	assert_int_equal(tunnel_hello_encode(&h, &u, hello), -1);
-	hello_fill(&h, V_N_C);
+	hello_fill(&h, V_E_C);
 	h.flags = 0x02;
 	assert_int_equal(tunnel_hello_encode(&h, &u, hello), -1);
+	hello_fill(&h, V_E_C);
+	strcpy(h.name, "a@b");
+	assert_int_equal(tunnel_hello_encode(&h, &u, hello), -1);
+}
+
+/*
+ * A HELLO whose E_c has small order, under a right tag (a key holder's
+ * bug, or worse): the server computes no session from it and sends no
+ * ACCEPT; its e_s is wiped all the same.
+ */
+static void
+test_hello_small_order_eph(void **state)
+{
+	struct tunnel_user u;
+	struct tunnel_hello h, back;
+	struct tunnel_accept a;
+	struct tunnel_secrets s;
+	struct tunnel_eph e;
+	uint8_t hello[TUNNEL_HELLO_LEN], acc[104];
+	size_t i;
+
+	(void)state;
+	user_vector(&u);
+	for (i = 0; i < sizeof(v_small_order) / sizeof(v_small_order[0]);
+	    i++) {
+		hello_fill(&h, V_E_C);
+		hex_decode(v_small_order[i], h.eph, sizeof(h.eph));
+		assert_int_equal(tunnel_hello_encode(&h, &u, hello), 0);
+		assert_int_equal(tunnel_hello_parse(hello, &back), 0);
+		assert_int_equal(tunnel_hello_verify(hello, &u), 0);
+		accept_fill(&a, TUNNEL_AES256GCM);
+		eph_fill(&e, V_E_S);
+		memset(&s, 0xff, sizeof(s));
+		assert_int_equal(tunnel_server_accept(hello, &a, &e, &u, acc,
+		    &s), -1);
+		assert_true(all_zero_eph(&e));
+		assert_true(all_zero(&s, sizeof(s)));
+	}
 }
 
 /* --- ACCEPT and FINISH ----------------------------------------------- */
@@ -679,22 +903,31 @@ test_accept_forged(void **state)
 	struct tunnel_user u, other;
 	struct tunnel_accept a;
 	struct tunnel_secrets s;
-	uint8_t key[32], hello[104], acc[104];
+	struct tunnel_eph e;
+	uint8_t key[32], hello[TUNNEL_HELLO_LEN], acc[104];
 
 	(void)state;
 	user_vector(&u);
 	memset(key, 0x5a, sizeof(key));
 	assert_int_equal(tunnel_user_derive(key, &other), 0);
 	hello_vector(hello);
-	accept_fill(&a, TUNNEL_AES256GCM, V_N_S);
-	assert_int_equal(tunnel_server_accept(hello, &a, &other, acc, &s), 0);
+	accept_fill(&a, TUNNEL_AES256GCM);
+	eph_fill(&e, V_E_S);
+	assert_int_equal(tunnel_server_accept(hello, &a, &e, &other, acc, &s),
+	    0);
 	memset(&s, 0xff, sizeof(s));
-	assert_int_equal(tunnel_client_accept(hello, acc, &u, &a, &s), -1);
+	assert_int_equal(client_accept(hello, acc, &u, &a, &s), -1);
 	assert_true(all_zero(&s, sizeof(s)));
-	/* A right K_hello is not enough: S_conf comes from K_fwd. */
+	/*
+	 * A right K_hello is not enough: S_conf comes from K_fwd. Nor is
+	 * the DH alone: whoever runs the ephemeral exchange without K_fwd
+	 * (a man in the middle with its own e_s) fails here.
+	 */
 	memcpy(other.hello, u.hello, 32);
-	assert_int_equal(tunnel_server_accept(hello, &a, &other, acc, &s), 0);
-	assert_int_equal(tunnel_client_accept(hello, acc, &u, &a, &s), -1);
+	eph_fill(&e, V_E_S);
+	assert_int_equal(tunnel_server_accept(hello, &a, &e, &other, acc, &s),
+	    0);
+	assert_int_equal(client_accept(hello, acc, &u, &a, &s), -1);
 	assert_true(all_zero(&s, sizeof(s)));
 }
 
@@ -705,7 +938,7 @@ accept_tampered(size_t off, uint8_t val)
 	struct tunnel_user u;
 	struct tunnel_accept a;
 	struct tunnel_secrets s;
-	uint8_t hello[104], acc[104];
+	uint8_t hello[TUNNEL_HELLO_LEN], acc[104];
 	int rc;
 
 	user_vector(&u);
@@ -713,7 +946,7 @@ accept_tampered(size_t off, uint8_t val)
 	hex_decode(V_ACCEPT, acc, sizeof(acc));
 	acc[off] = val;
 	memset(&s, 0xff, sizeof(s));
-	rc = tunnel_client_accept(hello, acc, &u, &a, &s);
+	rc = client_accept(hello, acc, &u, &a, &s);
 	if (rc != 0)
 		assert_true(all_zero(&s, sizeof(s)));
 	return (rc);
@@ -739,14 +972,65 @@ test_accept_tampered_name(void **state)
 	assert_int_equal(accept_tampered(8 + 3, 's'), -1);	/* "gits" */
 }
 
+/*
+ * E_s changed on the way (an attacker's own ephemeral, or any other
+ * value): the DH differs, and S_conf does not verify.
+ */
 static void
-test_accept_tampered_nonce(void **state)
+test_accept_tampered_eph(void **state)
 {
+	struct tunnel_user u;
+	struct tunnel_accept a;
+	struct tunnel_secrets s;
+	struct tunnel_eph mine;
+	uint8_t hello[TUNNEL_HELLO_LEN], acc[104];
 	int i;
 
 	(void)state;
-	for (i = 40; i < 72; i += 7)
-		assert_int_equal(accept_tampered((size_t)i, 0), -1);
+	for (i = 40 * 8; i < 72 * 8; i += 5) {
+		user_vector(&u);
+		hello_vector(hello);
+		hex_decode(V_ACCEPT, acc, sizeof(acc));
+		acc[i / 8] ^= (uint8_t)(1 << (i % 8));
+		memset(&s, 0xff, sizeof(s));
+		assert_int_equal(client_accept(hello, acc, &u, &a, &s), -1);
+		assert_true(all_zero(&s, sizeof(s)));
+	}
+	/* A valid public key of the attacker's, S_conf as it was. */
+	assert_int_equal(kx_keypair(mine.priv, mine.pub), 0);
+	hex_decode(V_ACCEPT, acc, sizeof(acc));
+	memcpy(acc + 40, mine.pub, 32);
+	assert_int_equal(client_accept(hello, acc, &u, &a, &s), -1);
+}
+
+/*
+ * An ACCEPT with an E_s of small order, even with an S_conf made right
+ * for it (the DH would be zero, which anyone can compute: a server that
+ * knows K_fwd but sends such a key gives no forward secrecy): refused
+ * before any key is derived.
+ */
+static void
+test_accept_small_order_eph(void **state)
+{
+	struct tunnel_user u;
+	struct tunnel_accept a;
+	struct tunnel_secrets s;
+	uint8_t hello[TUNNEL_HELLO_LEN], acc[104];
+	size_t i;
+
+	(void)state;
+	user_vector(&u);
+	hello_vector(hello);
+	for (i = 0; i < sizeof(v_small_order) / sizeof(v_small_order[0]);
+	    i++) {
+		hex_decode(V_ACCEPT, acc, sizeof(acc));
+		hex_decode(v_small_order[i], acc + 40, 32);
+		/* S_conf as the schedule would make it from DH = 0. */
+		accept_resign_dh(hello, acc, &u, NULL);
+		memset(&s, 0xff, sizeof(s));
+		assert_int_equal(client_accept(hello, acc, &u, &a, &s), -1);
+		assert_true(all_zero(&s, sizeof(s)));
+	}
 }
 
 static void
@@ -755,7 +1039,7 @@ test_accept_tampered_s_conf(void **state)
 	struct tunnel_user u;
 	struct tunnel_accept a;
 	struct tunnel_secrets s;
-	uint8_t hello[104], acc[104];
+	uint8_t hello[TUNNEL_HELLO_LEN], acc[104];
 	int i;
 
 	(void)state;
@@ -764,14 +1048,14 @@ test_accept_tampered_s_conf(void **state)
 	for (i = 72 * 8; i < 104 * 8; i++) {
 		hex_decode(V_ACCEPT, acc, sizeof(acc));
 		acc[i / 8] ^= (uint8_t)(1 << (i % 8));
-		assert_int_equal(tunnel_client_accept(hello, acc, &u, &a, &s),
-		    -1);
+		assert_int_equal(client_accept(hello, acc, &u, &a, &s), -1);
 	}
 }
 
 /*
- * An ACCEPT answering another HELLO (another N_c): a recorded ACCEPT
- * replayed to a new connection does not verify.
+ * An ACCEPT answering another HELLO (another E_c, another name or
+ * destination): a recorded ACCEPT replayed to a new connection does not
+ * verify.
  */
 static void
 test_accept_other_hello(void **state)
@@ -780,21 +1064,29 @@ test_accept_other_hello(void **state)
 	struct tunnel_hello h;
 	struct tunnel_accept a;
 	struct tunnel_secrets s;
-	uint8_t hello[104], hello2[104], acc[104];
+	uint8_t hello[TUNNEL_HELLO_LEN], hello2[TUNNEL_HELLO_LEN], acc[104];
 
 	(void)state;
 	user_vector(&u);
 	hello_vector(hello);
 	hex_decode(V_ACCEPT, acc, sizeof(acc));
-	hello_fill(&h, V_N_S);		/* any other nonce */
+	hello_fill(&h, V_E_S);		/* any other E_c */
 	assert_int_equal(tunnel_hello_encode(&h, &u, hello2), 0);
-	assert_int_equal(tunnel_client_accept(hello2, acc, &u, &a, &s), -1);
-	assert_int_equal(tunnel_client_accept(hello, acc, &u, &a, &s), 0);
-	/* The client's flags are in the transcript too. */
-	hello_fill(&h, V_N_C);
+	assert_int_equal(client_accept(hello2, acc, &u, &a, &s), -1);
+	assert_int_equal(client_accept(hello, acc, &u, &a, &s), 0);
+	/* The client's flags, name and destination are in the transcript. */
+	hello_fill(&h, V_E_C);
 	h.flags = TUNNEL_F_NO_AES;
 	assert_int_equal(tunnel_hello_encode(&h, &u, hello2), 0);
-	assert_int_equal(tunnel_client_accept(hello2, acc, &u, &a, &s), -1);
+	assert_int_equal(client_accept(hello2, acc, &u, &a, &s), -1);
+	hello_fill(&h, V_E_C);
+	h.name[0] = '\0';
+	assert_int_equal(tunnel_hello_encode(&h, &u, hello2), 0);
+	assert_int_equal(client_accept(hello2, acc, &u, &a, &s), -1);
+	hello_fill(&h, V_E_C);
+	h.dst_port++;
+	assert_int_equal(tunnel_hello_encode(&h, &u, hello2), 0);
+	assert_int_equal(client_accept(hello2, acc, &u, &a, &s), -1);
 }
 
 /*
@@ -807,7 +1099,7 @@ accept_parse_altered(size_t off, uint8_t val)
 	struct tunnel_user u;
 	struct tunnel_accept a;
 	struct tunnel_secrets s;
-	uint8_t hello[104], acc[104];
+	uint8_t hello[TUNNEL_HELLO_LEN], acc[104];
 	int rc;
 
 	user_vector(&u);
@@ -816,7 +1108,7 @@ accept_parse_altered(size_t off, uint8_t val)
 	acc[off] = val;
 	accept_resign(hello, acc, &u);
 	memset(&s, 0xff, sizeof(s));
-	rc = tunnel_client_accept(hello, acc, &u, &a, &s);
+	rc = client_accept(hello, acc, &u, &a, &s);
 	if (rc != 0)
 		assert_true(all_zero(&s, sizeof(s)));
 	return (rc);
@@ -898,23 +1190,31 @@ test_server_accept_refuses(void **state)
 	struct tunnel_user u;
 	struct tunnel_accept a;
 	struct tunnel_secrets s;
-	uint8_t hello[104], acc[104];
+	struct tunnel_eph e;
+	uint8_t hello[TUNNEL_HELLO_LEN], acc[104];
 
 	(void)state;
 	user_vector(&u);
 	hello_vector(hello);
-	accept_fill(&a, (enum tunnel_suite)0, V_N_S);
-	assert_int_equal(tunnel_server_accept(hello, &a, &u, acc, &s), -1);
-	accept_fill(&a, (enum tunnel_suite)4, V_N_S);
-	assert_int_equal(tunnel_server_accept(hello, &a, &u, acc, &s), -1);
-	accept_fill(&a, TUNNEL_AES256GCM, V_N_S);
+	accept_fill(&a, (enum tunnel_suite)0);
+	eph_fill(&e, V_E_S);
+	assert_int_equal(tunnel_server_accept(hello, &a, &e, &u, acc, &s), -1);
+	/* Refused or not, e_s does not outlive the call. */
+	assert_true(all_zero_eph(&e));
+	accept_fill(&a, (enum tunnel_suite)4);
+	eph_fill(&e, V_E_S);
+	assert_int_equal(tunnel_server_accept(hello, &a, &e, &u, acc, &s), -1);
+	accept_fill(&a, TUNNEL_AES256GCM);
 	strcpy(a.name, "a@b");
-	assert_int_equal(tunnel_server_accept(hello, &a, &u, acc, &s), -1);
+	eph_fill(&e, V_E_S);
+	assert_int_equal(tunnel_server_accept(hello, &a, &e, &u, acc, &s), -1);
 	a.name[0] = '\0';
-	assert_int_equal(tunnel_server_accept(hello, &a, &u, acc, &s), -1);
+	eph_fill(&e, V_E_S);
+	assert_int_equal(tunnel_server_accept(hello, &a, &e, &u, acc, &s), -1);
 	memset(a.name, 'n', TUNNEL_NAME_MAX);
 	a.name[TUNNEL_NAME_MAX] = '\0';
-	assert_int_equal(tunnel_server_accept(hello, &a, &u, acc, &s), 0);
+	eph_fill(&e, V_E_S);
+	assert_int_equal(tunnel_server_accept(hello, &a, &e, &u, acc, &s), 0);
 }
 
 static void
@@ -922,7 +1222,7 @@ test_finish_wrong(void **state)
 {
 	struct tunnel_user u;
 	struct tunnel_secrets s;
-	uint8_t hello[104], acc[104], fin[32];
+	uint8_t hello[TUNNEL_HELLO_LEN], acc[104], fin[32];
 	int i;
 
 	(void)state;
@@ -945,7 +1245,7 @@ test_secrets_wipe(void **state)
 {
 	struct tunnel_user u;
 	struct tunnel_secrets s;
-	uint8_t hello[104], acc[104];
+	uint8_t hello[TUNNEL_HELLO_LEN], acc[104];
 
 	(void)state;
 	user_vector(&u);
@@ -1270,7 +1570,7 @@ test_frame_suite_confusion(void **state)
 	struct tunnel_user u;
 	struct tunnel_secrets s;
 	struct tunnel_dir *tx, *rx;
-	uint8_t hello[104], acc[104];
+	uint8_t hello[TUNNEL_HELLO_LEN], acc[104];
 	int other;
 
 	user_vector(&u);
@@ -1417,17 +1717,22 @@ main(void)
 		cmocka_unit_test(test_hello_bad_type),
 		cmocka_unit_test(test_hello_bad_flags),
 		cmocka_unit_test(test_hello_flag_no_aes),
-		cmocka_unit_test(test_hello_bad_reserved),
 		cmocka_unit_test(test_hello_bad_user_char),
 		cmocka_unit_test(test_hello_user_garbage_after_nul),
 		cmocka_unit_test(test_hello_user_empty),
 		cmocka_unit_test(test_hello_user_full_length),
+		cmocka_unit_test(test_hello_bad_name),
+		cmocka_unit_test(test_hello_wrong_name),
+		cmocka_unit_test(test_hello_wrong_dst_addr),
+		cmocka_unit_test(test_hello_wrong_dst_port),
 		cmocka_unit_test(test_hello_tag_tampered),
 		cmocka_unit_test(test_hello_encode_refuses),
+		cmocka_unit_test(test_hello_small_order_eph),
 		cmocka_unit_test(test_accept_forged),
 		cmocka_unit_test(test_accept_tampered_suite),
 		cmocka_unit_test(test_accept_tampered_name),
-		cmocka_unit_test(test_accept_tampered_nonce),
+		cmocka_unit_test(test_accept_tampered_eph),
+		cmocka_unit_test(test_accept_small_order_eph),
 		cmocka_unit_test(test_accept_tampered_s_conf),
 		cmocka_unit_test(test_accept_other_hello),
 		cmocka_unit_test(test_accept_unknown_suite),

@@ -1,0 +1,26 @@
+#!/bin/bash
+# test-hooks-not-shipped: the test hook that writes knock's ephemeral
+# private key to a file (KNOCK_TEST_EPHEMERAL_FILE, -DKNOCK_TEST_HOOKS)
+# is in build/hooks/knock, the test build, and not in build/knock, the
+# one make install ships: a key that ends forward secrecy must not be
+# one environment variable away.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+
+for b in build/knock build/hooks/knock; do
+	if [ ! -x "$b" ]; then
+		echo "SKIP: $b is not built (make all build/hooks/knock)"
+		exit 77
+	fi
+done
+if grep -q -a KNOCK_TEST_EPHEMERAL_FILE build/knock; then
+	echo "FAIL: build/knock contains KNOCK_TEST_EPHEMERAL_FILE"
+	exit 1
+fi
+# The control: the string is what the hook looks for, so the check above
+# would see it.
+if ! grep -q -a KNOCK_TEST_EPHEMERAL_FILE build/hooks/knock; then
+	echo "FAIL: build/hooks/knock lacks KNOCK_TEST_EPHEMERAL_FILE: the check proves nothing"
+	exit 1
+fi
+echo "ok: the ephemeral-key hook is only in build/hooks/knock"
