@@ -124,6 +124,11 @@ $(B)/openload: tests/bench/openload.c $(B)/libcommon.a
 $(B)/benchlat: tests/bench/benchlat.c
 	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $<
 
+# What libcrypto's first use costs the client, step by step; with
+# tests/bench/startup.sh, for A/B work on knock's start-up.
+$(B)/firstuse: tests/bench/firstuse.c $(B)/libcommon.a
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $< $(B)/libcommon.a $(CLIENT_LIBS)
+
 $(B)/fwdbench: tests/bench/fwdbench.c
 	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $<
 
