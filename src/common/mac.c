@@ -1,15 +1,17 @@
 /*
- * mac.c: keyed BLAKE2s-256, HKDF-SHA256 and randomness via libcrypto.
+ * mac.c: keyed BLAKE2s-256 and HKDF-SHA256 via libcrypto; randomness from
+ * the kernel.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
-#include <openssl/rand.h>
 
 #include "mac.h"
 
@@ -125,9 +127,29 @@ err0:
 	return (rc);
 }
 
+/*
+ * What this fills are nonces and short-lived secrets (cookie and replay
+ * keys): they need unpredictability, which the kernel's CSPRNG gives in
+ * one system call. OpenSSL's DRBG, seeded from that same source, would
+ * first build its cipher table and instantiate CTR-DRBG: 3.4 M
+ * instructions, most of the client's start-up, for 16 bytes. Long-term
+ * keys (keys.c, kx.c) still come from RAND: they are made once, away
+ * from the knock, where that cost does not matter.
+ */
 int
 mac_random(uint8_t *buf, size_t len)
 {
+	ssize_t n;
 
-	return (RAND_priv_bytes(buf, (int)len) == 1 ? 0 : -1);
+	while (len > 0) {
+		/* Blocks only until the kernel's pool is first seeded. */
+		if ((n = getrandom(buf, len, 0)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return (0);
 }

@@ -1,6 +1,6 @@
 /*
  * mac.h: the message authentication code and key derivation knock uses,
- * all through OpenSSL's libcrypto.
+ * through OpenSSL's libcrypto, and the randomness of its nonces.
  *
  * The MAC is keyed BLAKE2s-256 (RFC 7693), OpenSSL's "BLAKE2SMAC": a
  * 32-byte key and a 32-byte tag. We chose it over HMAC-SHA256 because it
@@ -56,7 +56,8 @@ int mac_derive(const uint8_t ikm[static MAC_KEY_LEN], const char *label,
     uint8_t out[static MAC_KEY_LEN]);
 
 /*
- * mac_random(buf, len): fill buf from the OpenSSL CSPRNG. Returns 0 or -1.
+ * mac_random(buf, len): fill buf from the kernel's CSPRNG (getrandom(2)),
+ * for nonces and short-lived secrets. Returns 0 or -1.
  */
 int mac_random(uint8_t *buf, size_t len);
 
