@@ -20,6 +20,13 @@
 struct mac;
 
 /*
+ * mac_init(): set libcrypto up, before its first use, for a program that
+ * runs for a moment (knock): no openssl.cnf, no error strings, no legacy
+ * name tables, no clean-up at exit. Returns 0 or -1.
+ */
+int mac_init(void);
+
+/*
  * mac_new(key): a MAC context keyed with key (copied into OpenSSL's
  * context; the caller wipes its own copy). Returns NULL on failure.
  */

@@ -5,12 +5,13 @@
  *
  *   firstuse [-n REPEATS] STEP...
  *
- * STEP is derive (the two HKDF-SHA256 direction keys), mac (a BLAKE2s
- * context and one tag), nonce (16 bytes of mac_random) or x25519 (one
- * kx_shared, as a key-pair user's knock will make). Each step runs once, in the order given, and
- * its time is printed in microseconds; with -n, the process runs the
- * steps REPEATS times, each time in a fresh child, and prints the median
- * of each. Run it under valgrind --tool=callgrind for instruction counts,
+ * STEP is init (mac_init, as knock's main() calls it first), derive
+ * (the two HKDF-SHA256 direction keys), mac (a BLAKE2s context and one
+ * tag), nonce (16 bytes of mac_random) or x25519 (one kx_shared, as a
+ * key-pair user's knock will make). Each step runs once, in the order
+ * given, and its time is printed in microseconds; with -n, the steps
+ * run REPEATS times, each time in a fresh child, and the median of each
+ * is printed. Run it under valgrind --tool=callgrind for instruction counts,
  * which the load of other processes does not change. Benchmark tool.
  */
 #include <stdio.h>
@@ -53,7 +54,9 @@ firstuse_step(const char *step)
 	struct mac *m;
 	int rc = -1;
 
-	if (strcmp(step, "derive") == 0)
+	if (strcmp(step, "init") == 0)
+		rc = mac_init();
+	else if (strcmp(step, "derive") == 0)
 		rc = mac_derive(key, "c2s", out) || mac_derive(key, "s2c", out) ?
 		    -1 : 0;
 	else if (strcmp(step, "mac") == 0) {
@@ -143,6 +146,6 @@ main(int argc, char *argv[])
 
 usage:
 	fprintf(stderr, "usage: firstuse [-n REPEATS] "
-	    "derive|mac|nonce|x25519...\n");
+	    "init|derive|mac|nonce|x25519...\n");
 	return (2);
 }
