@@ -46,7 +46,7 @@ _knock_config_names()
 {
 	local kind=$1 f line re
 	shift
-	# The header as config.c accepts it: the whole line, "[user " or
+	# The header as config_file.c accepts it: the whole line, "[user " or
 	# "[host " then the name, then perhaps a comment after a blank.
 	re='^[[:space:]]*\['"$kind"' ([^][:space:]]+)\]([[:space:]]*$|[[:space:]]+[#;])'
 	for f in "$@"; do

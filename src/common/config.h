@@ -1,6 +1,8 @@
 /*
- * config.h: knockd.conf and knock.conf. config.c is the only file that
- * knows the INI sections and keys; everything else sees these structs.
+ * config.h: knockd.conf and knock.conf. The config_*.c files are the only
+ * ones that know the INI sections and keys (config_file.c reads the lines,
+ * config_server.c and config_forward.c parse knockd.conf, config_client.c
+ * knock.conf); everything else sees these structs.
  *
  * Both parsers report every error once, on stderr through log.h, as
  * "FILE:LINE: what is wrong: 'bad value'", and return -1; a partially

@@ -2,8 +2,9 @@
 # man-pages: the four man pages are clean mdoc (neither mandoc nor groff
 # has a warning), knock.1 and knockd.8 document every option that the
 # programs' --help lists, and knockd.conf.5 and knock.conf.5 document
-# every section and key that src/common/config.c accepts, under the right
-# section, and no key it does not accept.
+# every section and key that the parsers accept (src/common/config_server.c
+# and config_client.c), under the right section, and no key they do not
+# accept.
 #
 # The options and keys are extracted from --help and from the parser, not
 # listed here, so a new option or key without documentation fails.
@@ -82,7 +83,8 @@ check_flags() {	# PROGRAM PAGE
 check_flags build/knock man/knock.1
 check_flags build/knockd man/knockd.8
 
-# 4. Every section and key the parsers accept, from config.c: for each
+# 4. Every section and key the parsers accept, from src/common/config*.c
+# (the keys are in config_server.c and config_client.c): for each
 # function, the file it parses (server -> knockd.conf, client ->
 # knock.conf), and strcmp(name, "...") or strncmp(name, "... ", N) under
 # a "case CONFIG_SEC_X:" label is key "..." of section x; in a *_section
@@ -121,15 +123,15 @@ extract() {
 			else if (sec != "")
 				emit("key", sec, s)
 		}
-	}' src/common/config.c | sort -u
+	}' src/common/config*.c | sort -u
 }
 found=$(extract)
 nkeys=$(grep -c ' key ' <<<"$found")
 nsecs=$(grep -c ' section ' <<<"$found")
-[ "$nkeys" -ge 10 ] || fail "config.c: only $nkeys keys extracted (extraction broken?)"
-[ "$nsecs" -ge 4 ] || fail "config.c: only $nsecs sections extracted (extraction broken?)"
+[ "$nkeys" -ge 10 ] || fail "config*.c: only $nkeys keys extracted (extraction broken?)"
+[ "$nsecs" -ge 4 ] || fail "config*.c: only $nsecs sections extracted (extraction broken?)"
 for p in man/knockd.conf.5 man/knock.conf.5; do
-	grep -q "^$p key " <<<"$found" || fail "config.c: no key extracted for $p"
+	grep -q "^$p key " <<<"$found" || fail "config*.c: no key extracted for $p"
 done
 
 # The source lines of the .Ss block whose title holds "[SECTION]" or
@@ -149,11 +151,11 @@ while read -r page kind sec name; do
 	[ -n "$page" ] || continue
 	if [ "$kind" = section ]; then
 		grep -qE "^\.Ss \"?\[${sec}[] ]" "$page" ||
-		    fail "$page: no '.Ss [$sec...]' subsection (config.c accepts [$sec])"
+		    fail "$page: no '.Ss [$sec...]' subsection (the parser accepts [$sec])"
 		continue
 	fi
 	block "$page" "$sec" | grep -qE "^\.It Cm ${name}( |\$)" ||
-	    fail "$page: key '$name' of [$sec] (accepted by config.c) has no '.It Cm $name' item under .Ss [$sec]"
+	    fail "$page: key '$name' of [$sec] (accepted by the parser) has no '.It Cm $name' item under .Ss [$sec]"
 done <<<"$found"
 
 # And the other way: every key a .conf page documents exists.
@@ -161,7 +163,7 @@ while read -r page kind sec name; do
 	[ "$kind" = section ] || continue
 	for k in $(block "$page" "$sec" | sed -nE 's/^\.It Cm ([^ ]+).*/\1/p'); do
 		grep -qxF "$page key $sec $k" <<<"$found" ||
-		    fail "$page: documents key '$k' in [$sec], which config.c does not accept"
+		    fail "$page: documents key '$k' in [$sec], which the parser does not accept"
 	done
 done <<<"$found"
 

@@ -1,0 +1,594 @@
+/*
+ * config_server.c: knockd.conf: its sections ([server], [nftables],
+ * [user NAME], [forward NAME]) and their keys, and what knockd asks of
+ * the loaded config (config_allowed). The lines come from config_file.c;
+ * the values of a forward are parsed in config_forward.c.
+ *
+ * A section's keys are checked as they come (each once, each value on
+ * its own line); what a section lacks at its end; and at the end of the
+ * file, what needs every section known (users a forward names, users
+ * who may open nothing).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/crypto.h>
+
+#include "addr.h"
+#include "config_file.h"
+#include "config_forward.h"
+#include "keys.h"
+#include "proto.h"
+#include "service.h"
+#include "tunnel.h"
+#include "config.h"
+
+/* f comes first: the callbacks get &f and cast back. */
+struct config_server_parse {
+	struct config_file f;
+	struct config_server cfg;
+	int server_line, nftables_line;
+	int port_line, timeout_line;
+	int family_line, table_line, set4_line, set6_line;
+	int nusersec;			/* [user] sections, good or bad */
+	struct config_keyseen key;	/* for the last of cfg.users */
+	int allow_line;
+	/* For the last of cfg.forwards: where each key was set. */
+	int flisten_line, fconnect_line, fusers_line, fmode_line;
+	int fcipher_line, fmax_line, fhs_line, ftimeout_line;
+	int *fusers_lines;		/* users line of each forward */
+};
+
+/* 1 if s is an nftables table or set name we accept. */
+static int
+config_name_valid(const char *s)
+{
+	size_t i;
+	char c;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		c = s[i];
+		if (i >= CONFIG_NAME_MAX ||
+		    !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return (0);
+	}
+	return (i > 0);
+}
+
+/* [nftables] table, set4 or set6 (name) into out. */
+static void
+config_server_nft_name(struct config_file *f, int *line, const char *name,
+    const char *value, char out[static CONFIG_NAME_MAX + 1])
+{
+
+	if (config_file_once(f, line, name))
+		return;
+	if (!config_name_valid(value))
+		config_file_error(f, "bad %s name (1..%d of A-Z a-z 0-9 _ -): "
+		    "'%s'", name, CONFIG_NAME_MAX, config_file_quote(value));
+	else
+		strcpy(out, value);
+}
+
+/* [server] listen: add addresses. */
+static void
+config_server_listen(struct config_server_parse *sp, const char *value)
+{
+	struct config_file *f = &sp->f;
+	struct config_server *cfg = &sp->cfg;
+	char item[CONFIG_ITEM_MAX + 1];
+	const char *p = value;
+	struct addr a;
+	size_t n, i;
+	int any = 0;
+
+	while ((n = config_file_list_next(&p, item)) > 0) {
+		any = 1;
+		if (n > CONFIG_ITEM_MAX || addr_parse_ip(item, &a)) {
+			config_file_error(f, "bad address in listen (a numeric "
+			    "IPv4 or IPv6 address): '%s'",
+			    config_file_quote(item));
+			continue;
+		}
+		for (i = 0; i < cfg->nlisten; i++)
+			if (cfg->listen[i].family == a.family &&
+			    memcmp(cfg->listen[i].ip, a.ip, sizeof(a.ip)) == 0)
+				break;
+		if (i < cfg->nlisten) {
+			config_file_error(f, "listen address given twice: '%s'",
+			    config_file_quote(item));
+			continue;
+		}
+		if (cfg->nlisten == CONFIG_LISTEN_MAX) {
+			config_file_error(f, "more than %d listen addresses: "
+			    "'%s'", CONFIG_LISTEN_MAX, config_file_quote(item));
+			continue;
+		}
+		cfg->listen[cfg->nlisten++] = a;
+	}
+	if (!any)
+		config_file_error(f, "listen: no address given");
+}
+
+/* [user NAME] allow: add services, with their own timeouts. */
+static void
+config_server_allow(struct config_server_parse *sp, const char *value)
+{
+	struct config_file *f = &sp->f;
+	struct config_user *u = &sp->cfg.users[sp->cfg.nusers - 1];
+	struct config_allow *na;
+	char item[CONFIG_ITEM_MAX + 1], svcs[CONFIG_ITEM_MAX + 1];
+	const char *p = value;
+	struct service svc;
+	uint32_t timeout;
+	size_t n, i;
+	char *eq;
+	int any = 0;
+
+	while ((n = config_file_list_next(&p, item)) > 0) {
+		any = 1;
+		memcpy(svcs, item, strlen(item) + 1);
+		timeout = 0;
+		if ((eq = strchr(svcs, '=')) != NULL) {
+			*eq = '\0';
+			if (service_parse_uint(eq + 1, 1, CONFIG_MAX_ACCESS,
+			    &timeout)) {
+				config_file_error(f, "bad timeout in allow "
+				    "(1..%d seconds): '%s'", CONFIG_MAX_ACCESS,
+				    config_file_quote(item));
+				continue;
+			}
+		}
+		if (n > CONFIG_ITEM_MAX || service_parse(svcs, &svc)) {
+			config_file_error(f, "bad port in allow (tcp/PORT, "
+			    "udp/PORT or PORT, 1..65535): '%s'",
+			    config_file_quote(item));
+			continue;
+		}
+		for (i = 0; i < u->nallow; i++)
+			if (u->allow[i].svc.ipproto == svc.ipproto &&
+			    u->allow[i].svc.port == svc.port)
+				break;
+		if (i < u->nallow) {
+			config_file_error(f, "user '%s' is already allowed "
+			    "this port: '%s'", u->name,
+			    config_file_quote(item));
+			continue;
+		}
+		if ((na = config_file_grow(u->allow, u->nallow, u->nallow + 1,
+		    sizeof(*na))) == NULL) {
+			config_file_error(f, "out of memory");
+			return;
+		}
+		u->allow = na;
+		u->allow[u->nallow].svc = svc;
+		u->allow[u->nallow].timeout = timeout;
+		u->nallow++;
+	}
+	if (!any)
+		config_file_error(f, "allow: no port given");
+}
+
+/* A "[forward NAME]" line. */
+static void
+config_server_forward(struct config_server_parse *sp, const char *fname)
+{
+	struct config_file *f = &sp->f;
+	struct config_server *cfg = &sp->cfg;
+	struct config_forward *nf, *fwd;
+	int *nl;
+	size_t i;
+
+	/* The ACCEPT parser's rule: any name here can go on the wire. */
+	if (!tunnel_name_valid(fname)) {
+		config_file_error(f, "bad forward name (1..%d of A-Z a-z 0-9 . "
+		    "_ -): '%s'", TUNNEL_NAME_MAX, config_file_quote(fname));
+		return;
+	}
+	for (i = 0; i < cfg->nforwards; i++)
+		if (strcmp(cfg->forwards[i].name, fname) == 0)
+			break;
+	if (i < cfg->nforwards) {
+		config_file_error(f, "forward '%s' is defined twice (line %d)",
+		    fname, cfg->forwards[i].line);
+		return;
+	}
+	if ((nf = config_file_grow(cfg->forwards, cfg->nforwards,
+	    cfg->nforwards + 1, sizeof(*nf))) == NULL ||
+	    (nl = config_file_grow(sp->fusers_lines, cfg->nforwards,
+	    cfg->nforwards + 1, sizeof(*nl))) == NULL) {
+		if (nf != NULL)
+			cfg->forwards = nf;
+		config_file_error(f, "out of memory");
+		return;
+	}
+	cfg->forwards = nf;
+	sp->fusers_lines = nl;
+	fwd = &cfg->forwards[cfg->nforwards++];
+	strcpy(fwd->name, fname);
+	fwd->line = f->lineno;
+	fwd->cipher = CONFIG_CIPHER_AUTO;
+	fwd->max_conns = CONFIG_FWD_CONNS;
+	fwd->handshake_timeout = CONFIG_FWD_TIMEOUT;
+	sp->flisten_line = sp->fconnect_line = sp->fusers_line = 0;
+	sp->fmode_line = sp->fcipher_line = 0;
+	sp->fmax_line = sp->fhs_line = sp->ftimeout_line = 0;
+	f->sec = CONFIG_SEC_FORWARD;
+}
+
+/* The end of a [forward NAME] section: what it lacks, what it clashes with. */
+static void
+config_server_forward_end(struct config_server_parse *sp)
+{
+	struct config_file *f = &sp->f;
+	struct config_forward *fwd = &sp->cfg.forwards[sp->cfg.nforwards - 1];
+	char name[ADDR_STRLEN];
+	size_t i;
+
+	if (sp->flisten_line == 0)
+		config_file_error_at(f, f->secline, "forward '%s' has no "
+		    "listen: add \"listen = [ADDR:]PORT\"", fwd->name);
+	if (sp->fconnect_line == 0)
+		config_file_error_at(f, f->secline, "forward '%s' has no "
+		    "connect: add \"connect = HOST:PORT\"", fwd->name);
+	if (sp->fusers_line == 0)
+		config_file_error_at(f, f->secline, "forward '%s' has no "
+		    "users: add \"users = NAME, ...\"", fwd->name);
+	if (sp->fcipher_line != 0 && fwd->integrity)
+		config_file_error_at(f, sp->fcipher_line, "cipher is for mode "
+		    "= encrypt, and mode is integrity (line %d): '%s'",
+		    sp->fmode_line, fwd->cipher == TUNNEL_AES256GCM ?
+		    "aes-256-gcm" : fwd->cipher == TUNNEL_CHACHA20POLY1305 ?
+		    "chacha20-poly1305" : "auto");
+	/* As many handshakes as streams, unless said otherwise. */
+	if (sp->fhs_line == 0)
+		fwd->max_handshakes = fwd->max_conns;
+	if (fwd->listen.family == 0)
+		return;		/* none, or a bad one already reported */
+	for (i = 0; i + 1 < sp->cfg.nforwards; i++) {
+		if (sp->cfg.forwards[i].listen.family == 0 ||
+		    !config_forward_overlap(&sp->cfg.forwards[i], fwd))
+			continue;
+		config_file_error_at(f, sp->flisten_line, "forward '%s' "
+		    "already listens there (line %d): '%s'",
+		    sp->cfg.forwards[i].name, sp->cfg.forwards[i].line,
+		    fwd->listen_any ? "every address" :
+		    addr_format(&fwd->listen, name, 1));
+		break;
+	}
+}
+
+/*
+ * At the end of the file, once every [user] is known: every user a
+ * forward names exists, and every user can open something.
+ */
+static void
+config_server_check_users(struct config_server_parse *sp)
+{
+	struct config_server *cfg = &sp->cfg;
+	struct config_forward *fwd;
+	struct config_user *u;
+	size_t i, j, k;
+
+	for (i = 0; i < cfg->nforwards; i++) {
+		fwd = &cfg->forwards[i];
+		for (j = 0; j < fwd->nusers; j++) {
+			for (k = 0; k < cfg->nusers; k++)
+				if (strcmp(cfg->users[k].name,
+				    fwd->users[j]) == 0)
+					break;
+			if (k == cfg->nusers)
+				config_file_error_at(&sp->f,
+				    sp->fusers_lines[i], "unknown user in "
+				    "users (no [user NAME] section): '%s'",
+				    fwd->users[j]);
+		}
+	}
+	for (k = 0; k < cfg->nusers; k++) {
+		u = &cfg->users[k];
+		if (u->nallow > 0)
+			continue;
+		for (i = 0; i < cfg->nforwards; i++)
+			if (config_forward_allows(&cfg->forwards[i], u->name))
+				break;
+		if (i == cfg->nforwards)
+			config_file_error_at(&sp->f, u->line, "user '%s' may "
+			    "open nothing: add an allow line, or name the user "
+			    "in a forward's users", u->name);
+	}
+}
+
+static void
+config_server_section(struct config_file *f, const char *name)
+{
+	struct config_server_parse *sp = (struct config_server_parse *)f;
+	struct config_server *cfg = &sp->cfg;
+	struct config_user *nu;
+	const char *uname;
+	size_t i;
+
+	if (strcmp(name, "server") == 0) {
+		if (sp->server_line != 0) {
+			config_file_error(f, "[server] is already at line %d",
+			    sp->server_line);
+			return;
+		}
+		sp->server_line = f->lineno;
+		f->sec = CONFIG_SEC_SERVER;
+	} else if (strcmp(name, "nftables") == 0) {
+		if (sp->nftables_line != 0) {
+			config_file_error(f, "[nftables] is already at line %d",
+			    sp->nftables_line);
+			return;
+		}
+		sp->nftables_line = f->lineno;
+		f->sec = CONFIG_SEC_NFTABLES;
+	} else if (strncmp(name, "user ", 5) == 0) {
+		sp->nusersec++;
+		uname = name + 5;
+		if (!keys_user_valid(uname)) {
+			config_file_error(f, "bad user name (1..%d of A-Z a-z "
+			    "0-9 . _ @ -): '%s'", KEYS_USER_MAX,
+			    config_file_quote(uname));
+			return;
+		}
+		for (i = 0; i < cfg->nusers; i++)
+			if (strcmp(cfg->users[i].name, uname) == 0)
+				break;
+		if (i < cfg->nusers) {
+			config_file_error(f, "user '%s' is defined twice",
+			    uname);
+			return;
+		}
+		if ((nu = config_file_grow(cfg->users, cfg->nusers,
+		    cfg->nusers + 1, sizeof(*nu))) == NULL) {
+			config_file_error(f, "out of memory");
+			return;
+		}
+		cfg->users = nu;
+		cfg->users[cfg->nusers].line = f->lineno;
+		strcpy(cfg->users[cfg->nusers++].name, uname);
+		memset(&sp->key, 0, sizeof(sp->key));
+		sp->allow_line = 0;
+		f->sec = CONFIG_SEC_USER;
+	} else if (strcmp(name, "user") == 0) {
+		sp->nusersec++;
+		config_file_error(f, "[user] needs a name: [user NAME]");
+	} else if (strncmp(name, "forward ", 8) == 0)
+		config_server_forward(sp, name + 8);
+	else if (strcmp(name, "forward") == 0)
+		config_file_error(f, "[forward] needs a name: [forward NAME]");
+	else
+		config_file_error(f, "unknown section '[%s]' (known: %s)",
+		    config_file_quote(name), f->syn->sections);
+}
+
+static void
+config_server_key(struct config_file *f, const char *name, const char *value)
+{
+	struct config_server_parse *sp = (struct config_server_parse *)f;
+	struct config_server *cfg = &sp->cfg;
+	struct config_forward *fwd;
+	struct config_user *u;
+	uint32_t v;
+
+	switch (f->sec) {
+	case CONFIG_SEC_SERVER:
+		if (strcmp(name, "listen") == 0)
+			config_server_listen(sp, value);
+		else if (strcmp(name, "port") == 0) {
+			if (config_file_once(f, &sp->port_line, name))
+				break;
+			if (service_parse_port(value, &cfg->port))
+				config_file_error(f, "bad port (1..65535): "
+				    "'%s'", config_file_quote(value));
+		} else if (strcmp(name, "timeout") == 0) {
+			if (config_file_once(f, &sp->timeout_line, name))
+				break;
+			if (service_parse_uint(value, 1, CONFIG_MAX_ACCESS, &v))
+				config_file_error(f, "bad timeout (1..%d "
+				    "seconds): '%s'", CONFIG_MAX_ACCESS,
+				    config_file_quote(value));
+			else
+				cfg->timeout = v;
+		} else
+			config_file_unknown_key(f, name);
+		break;
+	case CONFIG_SEC_NFTABLES:
+		if (strcmp(name, "family") == 0) {
+			if (config_file_once(f, &sp->family_line, name))
+				break;
+			if (strcmp(value, "inet") == 0 ||
+			    strcmp(value, "ip") == 0 ||
+			    strcmp(value, "ip6") == 0)
+				strcpy(cfg->family, value);
+			else
+				config_file_error(f, "bad family (inet, ip or "
+				    "ip6): '%s'", config_file_quote(value));
+		} else if (strcmp(name, "table") == 0)
+			config_server_nft_name(f, &sp->table_line, name, value,
+			    cfg->table);
+		else if (strcmp(name, "set4") == 0)
+			config_server_nft_name(f, &sp->set4_line, name, value,
+			    cfg->set4);
+		else if (strcmp(name, "set6") == 0)
+			config_server_nft_name(f, &sp->set6_line, name, value,
+			    cfg->set6);
+		else
+			config_file_unknown_key(f, name);
+		break;
+	case CONFIG_SEC_USER:
+		u = &cfg->users[cfg->nusers - 1];
+		if (strcmp(name, "key") == 0 || strcmp(name, "key-file") == 0)
+			config_file_user_key(f, &sp->key, u->name, name, value,
+			    u->key, NULL);
+		else if (strcmp(name, "allow") == 0) {
+			sp->allow_line = f->lineno;
+			config_server_allow(sp, value);
+		} else
+			config_file_unknown_key(f, name);
+		break;
+	case CONFIG_SEC_FORWARD:
+		fwd = &cfg->forwards[cfg->nforwards - 1];
+		if (strcmp(name, "listen") == 0) {
+			if (config_file_once(f, &sp->flisten_line, name) == 0)
+				config_forward_listen(f, fwd, value);
+		} else if (strcmp(name, "connect") == 0) {
+			if (config_file_once(f, &sp->fconnect_line, name) == 0)
+				config_forward_connect(f, fwd, value);
+		} else if (strcmp(name, "users") == 0) {
+			if (config_file_once(f, &sp->fusers_line, name))
+				break;
+			sp->fusers_lines[cfg->nforwards - 1] = f->lineno;
+			config_forward_users(f, fwd, value);
+		} else if (strcmp(name, "mode") == 0) {
+			if (config_file_once(f, &sp->fmode_line, name) == 0)
+				config_forward_mode(f, fwd, value);
+		} else if (strcmp(name, "cipher") == 0) {
+			if (config_file_once(f, &sp->fcipher_line, name) == 0)
+				config_forward_cipher(f, fwd, value);
+		} else if (strcmp(name, "max-connections") == 0) {
+			if (config_file_once(f, &sp->fmax_line, name) == 0)
+				config_forward_number(f, name, value,
+				    CONFIG_FWD_CONNS_MAX, "", &fwd->max_conns);
+		} else if (strcmp(name, "max-handshakes") == 0) {
+			if (config_file_once(f, &sp->fhs_line, name) == 0)
+				config_forward_number(f, name, value,
+				    CONFIG_FWD_CONNS_MAX, "",
+				    &fwd->max_handshakes);
+		} else if (strcmp(name, "handshake-timeout") == 0) {
+			if (config_file_once(f, &sp->ftimeout_line, name) == 0)
+				config_forward_number(f, name, value,
+				    CONFIG_FWD_TIMEOUT_MAX, " seconds",
+				    &fwd->handshake_timeout);
+		} else
+			config_file_unknown_key(f, name);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+config_server_end(struct config_file *f)
+{
+	struct config_server_parse *sp = (struct config_server_parse *)f;
+	struct config_user *u;
+
+	if (f->sec == CONFIG_SEC_FORWARD) {
+		config_server_forward_end(sp);
+		return;
+	}
+	if (f->sec != CONFIG_SEC_USER)
+		return;
+	u = &sp->cfg.users[sp->cfg.nusers - 1];
+	if (sp->key.line == 0)
+		config_file_error_at(f, f->secline, "user '%s' has no key: add "
+		    "\"key =\" or \"key-file =\"", u->name);
+	/* Whether it may open nothing is known at the end of the file,
+	 * when every [forward] has named its users. */
+}
+
+static const struct config_syntax config_server_syntax = {
+	config_server_section,
+	config_server_key,
+	config_server_end,
+	"[server], [nftables], [user NAME] or [forward NAME]"
+};
+
+/*
+ * config_server_load(path, out): parse the knockd config at path into
+ * *out (which the caller later frees with config_server_free). Returns 0,
+ * or -1 after reporting every problem as FILE:LINE.
+ */
+int
+config_server_load(const char *path, struct config_server *out)
+{
+	struct config_server_parse sp;
+	struct config_server *cfg = &sp.cfg;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.f.syn = &config_server_syntax;
+	cfg->port = PROTO_DEFAULT_PORT;
+	cfg->timeout = CONFIG_DEFAULT_ACCESS;
+	strcpy(cfg->family, "inet");
+	strcpy(cfg->table, "knock");
+	strcpy(cfg->set4, "allow4");
+	strcpy(cfg->set6, "allow6");
+
+	if (config_file_read(&sp.f, path, CONFIG_REQUIRED))
+		goto err0;
+	config_file_parse(&sp.f);
+	config_server_check_users(&sp);
+	if (sp.nusersec == 0)
+		config_file_error_at(&sp.f, 0, "no [user NAME] section: nobody "
+		    "could knock");
+	if (strcmp(cfg->family, "inet") == 0 &&
+	    strcmp(cfg->set4, cfg->set6) == 0)
+		config_file_error_at(&sp.f, sp.set6_line != 0 ? sp.set6_line :
+		    sp.set4_line, "set4 and set6 are both '%s': an IPv4 and "
+		    "an IPv6 set cannot be one set", cfg->set4);
+	if (sp.f.nerrors > 0)
+		goto err1;
+	if (cfg->nlisten == 0) {
+		/* Both wildcards; listen.c binds :: IPv6-only. */
+		cfg->listen[0].family = AF_INET;
+		cfg->listen[1].family = AF_INET6;
+		cfg->nlisten = 2;
+	}
+	free(sp.fusers_lines);
+	config_file_free(&sp.f);
+	*out = *cfg;
+	return (0);
+
+err1:
+	free(sp.fusers_lines);
+	config_server_free(cfg);
+	config_file_free(&sp.f);
+err0:
+	return (-1);
+}
+
+/*
+ * config_server_free(cfg): wipe keys and free what config_server_load
+ * allocated. Safe on a zeroed struct.
+ */
+void
+config_server_free(struct config_server *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nusers; i++)
+		free(cfg->users[i].allow);
+	if (cfg->users != NULL) {
+		OPENSSL_cleanse(cfg->users, cfg->nusers * sizeof(*cfg->users));
+		free(cfg->users);
+	}
+	for (i = 0; i < cfg->nforwards; i++)
+		config_forward_free(&cfg->forwards[i]);
+	free(cfg->forwards);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/*
+ * config_allowed(user, svc, timeout): 1 if user may open svc, with
+ * *timeout set to the port's own timeout (0 if it has none); 0 if not.
+ */
+int
+config_allowed(const struct config_user *user, const struct service *svc,
+    uint32_t *timeout)
+{
+	size_t i;
+
+	for (i = 0; i < user->nallow; i++) {
+		if (user->allow[i].svc.ipproto == svc->ipproto &&
+		    user->allow[i].svc.port == svc->port) {
+			*timeout = user->allow[i].timeout;
+			return (1);
+		}
+	}
+	return (0);
+}
