@@ -98,13 +98,13 @@ $(B)/%.o: %.c $(wildcard src/common/*.h src/knockd/*.h src/knock/*.h) Makefile $
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/libcommon.a: $(COMMON_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@; $(AR) rcs $@ $^
 
 $(B)/libknockd.a: $(KNOCKD_LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@; $(AR) rcs $@ $^
 
 $(B)/libknock.a: $(KNOCK_LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@; $(AR) rcs $@ $^
 
 $(B)/knockd: $(B)/src/knockd/main.o $(B)/libknockd.a $(FW_OBJ) $(B)/libcommon.a
 	$(CC) $(CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS)
@@ -157,8 +157,10 @@ bench: all $(B)/flood $(B)/openload $(B)/benchlat $(B)/fwdbench
 	@tests/bench/forward.sh
 
 # Forward mode alone (root): 2 GiB through knock --forward and knockd,
-# socat, spiped and ssh -L; its own section of doc/benchmarks.md. About
-# two minutes; BYTES, RUNS and PINGS change it (tests/bench/forward.sh).
+# socat, spiped and ssh -L, then new connections per second through
+# each; its own section of doc/benchmarks.md. About three minutes;
+# BYTES, RUNS, PINGS, CONN_WORKERS, CONN_SECONDS and CONN_MAX change it
+# (tests/bench/forward.sh).
 bench-forward: all $(B)/fwdbench
 	@tests/bench/forward.sh
 
@@ -237,6 +239,17 @@ install: all
 	@set -e; f=$(ETC)/knock.conf; \
 	if [ -e $$f ]; then echo "keeping $$f"; \
 	else install -m 644 etc/knock.conf $$f; echo "installed $$f (0644)"; fi
+	@# The server's key pair, made once, as sshd's host keys are: a
+	@# reinstall never replaces it (clients hold its public key).
+	@set -e; f=$(ETC)/knockd.key; \
+	if [ -e $$f ]; then echo "keeping $$f"; \
+	else (umask 077; $(B)/knock --genkey >$$f.new); \
+		if getent group knockd >/dev/null 2>&1 && \
+		    chgrp knockd $$f.new 2>/dev/null; then chmod 640 $$f.new; fi; \
+		mv $$f.new $$f; \
+		echo "made the server's key pair in $$f ($$(stat -c %G:%a $$f)); its" \
+		    "public key, for the clients' server-key: $$($(B)/knock --pubkey <$$f)"; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/knock $(DESTDIR)$(SBINDIR)/knockd \
@@ -252,6 +265,8 @@ uninstall:
 		$(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/protocol.md \
 		$(DESTDIR)$(DOCDIR)/forward.conf
 	@rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	@# The server's key is never removed: clients trust its public key.
+	@[ ! -e $(ETC)/knockd.key ] || echo "keeping $(ETC)/knockd.key"
 	@for f in knockd.conf knock.conf; do \
 		if cmp -s etc/$$f $(ETC)/$$f; then rm -f $(ETC)/$$f; \
 		elif [ -e $(ETC)/$$f ]; then echo "keeping $(ETC)/$$f: edited"; fi; \

@@ -34,6 +34,7 @@
 #                           is HOST:PORT, completed as -W's argument
 #   -N, --forward-name      nothing: the name is in the server's config
 #   --genkey                then only -u, the one option it takes
+#   --pubkey                nothing: it reads a private key on stdin
 #
 # Config files that hold keys may be readable by their owner only, and
 # the -c FILE on the line may not exist yet: nothing here ever prints an
@@ -245,7 +246,7 @@ _knock()
 		--proxy=*) proxy=1 ;;
 		--forward=*) forward=1 ;;
 		--genkey) genkey=1 ;;
-		--help | --version) return 0 ;;
+		--help | --version | --pubkey) return 0 ;;
 		--*) ;;
 		*)
 			# Bundled short options: the first that takes an
@@ -330,7 +331,7 @@ _knock()
 		_knock_add "$cur" -c -u -p -4 -6 -w -W -F -k -I -N -q -v -V \
 			-h --config --user --port --ipv4 --ipv6 --wait --proxy \
 			--forward --knock --integrity --forward-name --quiet \
-			--verbose --close --genkey --version --help
+			--verbose --close --genkey --pubkey --version --help
 		return 0
 	fi
 	# "knock -W HOST:PORT" has HOST and SERVICE in -W's argument.

@@ -74,6 +74,21 @@ addr_mapped(const struct addr *a, uint8_t out[static 16])
 		memcpy(out, a->ip, 16);
 }
 
+void
+addr_from_mapped(const uint8_t in[static 16], uint16_t port, struct addr *a)
+{
+
+	memset(a, 0, sizeof(*a));
+	a->port = port;
+	if (memcmp(in, addr_v4mapped_prefix, 12) == 0) {
+		a->family = AF_INET;
+		memcpy(a->ip, in + 12, 4);
+	} else {
+		a->family = AF_INET6;
+		memcpy(a->ip, in, 16);
+	}
+}
+
 size_t
 addr_ip_len(const struct addr *a)
 {

@@ -40,6 +40,12 @@ socklen_t addr_to_sockaddr(const struct addr *a, struct sockaddr_storage *ss);
 void addr_mapped(const struct addr *a, uint8_t out[static 16]);
 
 /*
+ * addr_from_mapped(in, port, a): the inverse of addr_mapped, with port.
+ */
+void addr_from_mapped(const uint8_t in[static 16], uint16_t port,
+    struct addr *a);
+
+/*
  * addr_ip_len(a): 4 for IPv4, 16 for IPv6.
  */
 size_t addr_ip_len(const struct addr *a);

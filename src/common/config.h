@@ -34,6 +34,8 @@
 #define CONFIG_FWD_TIMEOUT	10	/* handshake-timeout by default, s */
 #define CONFIG_FWD_TIMEOUT_MAX	300
 #define CONFIG_CIPHER_AUTO	0	/* cipher = auto: no enum tunnel_suite */
+#define CONFIG_PUBLIC_MAX	16	/* public-address lines */
+#define CONFIG_USER_KEYS_MAX	16	/* public-key lines of one user */
 
 struct config_allow {
 	struct service svc;
@@ -42,7 +44,13 @@ struct config_allow {
 
 struct config_user {
 	char name[KEYS_USER_MAX + 1];	/* NUL-terminated */
-	uint8_t key[KEYS_KEY_LEN];	/* wiped by config_server_free() */
+	uint8_t key[KEYS_KEY_LEN];	/* a shared key (key, key-file);
+					 * wiped by config_server_free() */
+	int have_key;
+	uint8_t (*pubkeys)[KEYS_KEY_LEN];	/* public-key, in file order */
+	size_t npubkeys;
+	uint8_t psk[KEYS_KEY_LEN];	/* preshared-key, for the key pairs */
+	int have_psk;
 	struct config_allow *allow;
 	size_t nallow;
 	int line;			/* of [user NAME], for messages */
@@ -80,6 +88,14 @@ struct config_server {
 	char table[CONFIG_NAME_MAX + 1];	/* default "knock" */
 	char set4[CONFIG_NAME_MAX + 1];		/* default "allow4" */
 	char set6[CONFIG_NAME_MAX + 1];		/* default "allow6" */
+	uint8_t private_key[KEYS_KEY_LEN];	/* private-key-file's key,
+					 * wiped by config_server_free() */
+	int have_private_key;
+	struct addr public_addr[CONFIG_PUBLIC_MAX];	/* public-address:
+					 * where clients may also believe
+					 * they send to (1:1 NAT); port
+					 * field unused */
+	size_t npublic;
 	struct config_user *users;
 	size_t nusers;
 	struct config_forward *forwards;	/* in file order */
@@ -121,9 +137,15 @@ void config_forward_free(struct config_forward *fwd);
 
 struct config_client_user {
 	char name[KEYS_USER_MAX + 1];
-	uint8_t key[KEYS_KEY_LEN];	/* an inline key */
+	uint8_t key[KEYS_KEY_LEN];	/* an inline shared key */
 	char *key_file;			/* or this file's, read when used */
 	int have_key;
+	uint8_t private_key[KEYS_KEY_LEN];	/* an inline private key */
+	char *private_key_file;		/* or this file's, read when used */
+	int have_private_key;
+	uint8_t psk[KEYS_KEY_LEN];	/* preshared-key, inline */
+	char *psk_file;			/* or preshared-key-file */
+	int have_psk;
 };
 
 struct config_client_host {
@@ -132,6 +154,8 @@ struct config_client_host {
 	uint16_t port;			/* 0 = not set here */
 	int family;			/* AF_UNSPEC, AF_INET or AF_INET6 */
 	char *address;			/* NULL = resolve name */
+	uint8_t server_key[KEYS_KEY_LEN];	/* the server's public key */
+	int have_server_key;
 };
 
 struct config_client {
@@ -161,12 +185,26 @@ int config_client_load(const char *path, struct config_client *cfg,
     int need);
 
 /*
- * config_client_user_key(u, key): the key of user u: the inline one, or
- * the one in its key-file, read (and checked like any key file) only now,
- * so that knock reads no key but the one it uses. Returns 0, or -1 after
- * logging.
+ * config_client_user_key(u, key): the shared key of user u: the inline
+ * one, or the one in its key-file, read (and checked like any key file)
+ * only now, so that knock reads no key but the one it uses. Returns 0,
+ * or -1 after logging.
  */
 int config_client_user_key(const struct config_client_user *u,
+    uint8_t key[static KEYS_KEY_LEN]);
+
+/*
+ * config_client_user_private(u, key): user u's private key, likewise
+ * (private-key or private-key-file). Returns 0, or -1 after logging.
+ */
+int config_client_user_private(const struct config_client_user *u,
+    uint8_t key[static KEYS_KEY_LEN]);
+
+/*
+ * config_client_user_psk(u, key): user u's preshared key, likewise
+ * (preshared-key or preshared-key-file). Returns 0, or -1 after logging.
+ */
+int config_client_user_psk(const struct config_client_user *u,
     uint8_t key[static KEYS_KEY_LEN]);
 
 /*

@@ -29,7 +29,10 @@ struct config_client_parse {
 	int client_line;
 	int user_line, port_line, wait_line;
 	struct config_keyseen key;	/* for the last of l.users */
+	struct config_keyseen priv;	/* its private-key(-file) */
+	struct config_keyseen psk;	/* its preshared-key(-file) */
 	int huser_line, hport_line, hfamily_line, haddress_line;
+	int hserver_key_line;
 };
 
 static void
@@ -70,6 +73,8 @@ config_client_section(struct config_file *f, const char *name)
 		l->users = nu;
 		strcpy(l->users[l->nusers++].name, arg);
 		memset(&cp->key, 0, sizeof(cp->key));
+		memset(&cp->priv, 0, sizeof(cp->priv));
+		memset(&cp->psk, 0, sizeof(cp->psk));
 		f->sec = CONFIG_SEC_USER;
 	} else if (strncmp(name, "host ", 5) == 0) {
 		arg = name + 5;
@@ -95,6 +100,7 @@ config_client_section(struct config_file *f, const char *name)
 		nh->family = -1;	/* not set: AF_UNSPEC is "any" */
 		cp->huser_line = cp->hport_line = 0;
 		cp->hfamily_line = cp->haddress_line = 0;
+		cp->hserver_key_line = 0;
 		f->sec = CONFIG_SEC_HOST;
 	} else if (strcmp(name, "user") == 0 || strcmp(name, "host") == 0)
 		config_file_error(f, "[%s] needs a name: [%s NAME]", name,
@@ -167,6 +173,14 @@ config_client_key(struct config_file *f, const char *name, const char *value)
 		if (strcmp(name, "key") == 0 || strcmp(name, "key-file") == 0)
 			config_file_user_key(f, &cp->key, u->name, name, value,
 			    u->key, &u->key_file);
+		else if (strcmp(name, "private-key") == 0 ||
+		    strcmp(name, "private-key-file") == 0)
+			config_file_user_key(f, &cp->priv, u->name, name, value,
+			    u->private_key, &u->private_key_file);
+		else if (strcmp(name, "preshared-key") == 0 ||
+		    strcmp(name, "preshared-key-file") == 0)
+			config_file_user_key(f, &cp->psk, u->name, name, value,
+			    u->psk, &u->psk_file);
 		else
 			config_file_unknown_key(f, name);
 		break;
@@ -199,6 +213,17 @@ config_client_key(struct config_file *f, const char *name, const char *value)
 				    config_file_quote(value));
 			else if ((h->address = strdup(value)) == NULL)
 				config_file_error(f, "out of memory");
+		} else if (strcmp(name, "server-key") == 0) {
+			if (config_file_once(f, &cp->hserver_key_line, name))
+				break;
+			/* A public key: quoted if bad, no file mode asked. */
+			if (keys_decode(value, h->server_key))
+				config_file_error(f, "bad server-key: must be "
+				    "44 characters of base64, as knockd "
+				    "--pubkey prints it on the server: '%s'",
+				    config_file_quote(value));
+			else
+				h->have_server_key = 1;
 		} else
 			config_file_unknown_key(f, name);
 		break;
@@ -217,10 +242,19 @@ config_client_end(struct config_file *f)
 
 	if (f->sec == CONFIG_SEC_USER) {
 		u = &cp->l.users[cp->l.nusers - 1];
-		if (cp->key.line == 0)
+		if (cp->key.line == 0 && cp->priv.line == 0)
 			config_file_error_at(f, f->secline, "user '%s' has no "
-			    "key: add \"key =\" or \"key-file =\"", u->name);
-		u->have_key = 1;	/* or the whole file is refused */
+			    "key: add \"private-key-file =\" (knock --genkey "
+			    "makes one), or a shared \"key =\" or \"key-file "
+			    "=\"", u->name);
+		if (cp->psk.line != 0 && cp->priv.line == 0)
+			config_file_error_at(f, cp->psk.line, "user '%s' has a "
+			    "preshared key but no private-key: it is mixed "
+			    "into key pairs only", u->name);
+		/* If any is missing, the whole file is refused. */
+		u->have_key = cp->key.line != 0;
+		u->have_private_key = cp->priv.line != 0;
+		u->have_psk = cp->psk.line != 0;
 	} else if (f->sec == CONFIG_SEC_HOST) {
 		h = &cp->l.hosts[cp->l.nhosts - 1];
 		if (h->address != NULL && h->family > 0 &&
@@ -311,11 +345,23 @@ config_client_merge(struct config_client *cfg, struct config_client *l)
 			cfg->nusers++;
 			strcpy(cu->name, lu->name);
 		}
+		/* A later section of the user replaces all of its keys. */
 		memcpy(cu->key, lu->key, sizeof(cu->key));
 		free(cu->key_file);
 		cu->key_file = lu->key_file;	/* NULL for an inline key */
 		lu->key_file = NULL;
 		cu->have_key = lu->have_key;
+		memcpy(cu->private_key, lu->private_key,
+		    sizeof(cu->private_key));
+		free(cu->private_key_file);
+		cu->private_key_file = lu->private_key_file;
+		lu->private_key_file = NULL;
+		cu->have_private_key = lu->have_private_key;
+		memcpy(cu->psk, lu->psk, sizeof(cu->psk));
+		free(cu->psk_file);
+		cu->psk_file = lu->psk_file;
+		lu->psk_file = NULL;
+		cu->have_psk = lu->have_psk;
 	}
 	for (i = 0; i < l->nhosts; i++) {
 		lh = &l->hosts[i];
@@ -336,6 +382,11 @@ config_client_merge(struct config_client *cfg, struct config_client *l)
 			free(ch->address);
 			ch->address = lh->address;
 			lh->address = NULL;
+		}
+		if (lh->have_server_key) {
+			memcpy(ch->server_key, lh->server_key,
+			    sizeof(ch->server_key));
+			ch->have_server_key = 1;
 		}
 	}
 	return (0);
@@ -389,8 +440,11 @@ config_client_free(struct config_client *cfg)
 {
 	size_t i;
 
-	for (i = 0; i < cfg->nusers; i++)
+	for (i = 0; i < cfg->nusers; i++) {
 		free(cfg->users[i].key_file);
+		free(cfg->users[i].private_key_file);
+		free(cfg->users[i].psk_file);
+	}
 	if (cfg->users != NULL) {
 		OPENSSL_cleanse(cfg->users, cfg->nusers * sizeof(*cfg->users));
 		free(cfg->users);
@@ -427,23 +481,65 @@ config_client_user(const struct config_client *cfg, const char *name)
 }
 
 /*
- * config_client_user_key(u, key): the key of user u: the inline one, or
- * the one in its key-file, read (and checked like any key file) only now,
- * so that knock reads no key but the one it uses. Returns 0, or -1 after
+ * One of user u's secrets: the inline copy, or the file's, read (and
+ * checked like any key file) only now, so that knock reads no key but
+ * the one it uses. what names it for the message. Returns 0, or -1 after
  * logging.
+ */
+static int
+config_client_secret(const struct config_client_user *u, const char *what,
+    const uint8_t inl[static KEYS_KEY_LEN], const char *file,
+    uint8_t key[static KEYS_KEY_LEN])
+{
+
+	if (file == NULL) {
+		memcpy(key, inl, KEYS_KEY_LEN);
+		return (0);
+	}
+	if (keys_read_file(file, key)) {
+		log_err("cannot use the %s of user '%s'", what, u->name);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * config_client_user_key(u, key): the shared key of user u: the inline
+ * one, or the one in its key-file, read (and checked like any key file)
+ * only now, so that knock reads no key but the one it uses. Returns 0,
+ * or -1 after logging.
  */
 int
 config_client_user_key(const struct config_client_user *u,
     uint8_t key[static KEYS_KEY_LEN])
 {
 
-	if (u->key_file == NULL) {
-		memcpy(key, u->key, KEYS_KEY_LEN);
-		return (0);
-	}
-	if (keys_read_file(u->key_file, key)) {
-		log_err("cannot use the key-file of user '%s'", u->name);
-		return (-1);
-	}
-	return (0);
+	return (config_client_secret(u, "key-file", u->key, u->key_file,
+	    key));
+}
+
+/*
+ * config_client_user_private(u, key): user u's private key, likewise
+ * (private-key or private-key-file). Returns 0, or -1 after logging.
+ */
+int
+config_client_user_private(const struct config_client_user *u,
+    uint8_t key[static KEYS_KEY_LEN])
+{
+
+	return (config_client_secret(u, "private-key-file", u->private_key,
+	    u->private_key_file, key));
+}
+
+/*
+ * config_client_user_psk(u, key): user u's preshared key, likewise
+ * (preshared-key or preshared-key-file). Returns 0, or -1 after logging.
+ */
+int
+config_client_user_psk(const struct config_client_user *u,
+    uint8_t key[static KEYS_KEY_LEN])
+{
+
+	return (config_client_secret(u, "preshared-key-file", u->psk,
+	    u->psk_file, key));
 }

@@ -544,27 +544,32 @@ config_check_inline(struct config_file *f)
 }
 
 /*
- * config_file_user_key(f, ks, user, name, value, key, defer): a
- * "key = BASE64" or "key-file = PATH" line (name says which) in the
- * section of user: fill key. ks records which one was given, and where.
- * With defer non-NULL (the client), a key-file is not read now: its path
- * goes into *defer, a string the caller frees. Reports any problem.
+ * config_file_user_key(f, ks, user, name, value, key, defer): a secret
+ * of user's section, given inline ("NAME = BASE64": key, private-key,
+ * preshared-key) or by file ("NAME-file = PATH"): fill key. ks records
+ * which of the two forms was given, and where. With defer non-NULL (the
+ * client), a file is not read now: its path goes into *defer, a string
+ * the caller frees. Reports any problem.
  */
 void
 config_file_user_key(struct config_file *f, struct config_keyseen *ks,
     const char *user, const char *name, const char *value,
     uint8_t key[static KEYS_KEY_LEN], char **defer)
 {
-	char path[PATH_MAX];
-	int is_file = (strcmp(name, "key-file") == 0);
+	char path[PATH_MAX], base[32];
+	size_t len = strlen(name);
+	int is_file = len > 5 && strcmp(name + len - 5, "-file") == 0;
 
+	snprintf(base, sizeof(base), "%.*s", (int)(is_file ? len - 5 : len),
+	    name);
 	if (ks->line != 0) {
 		if (ks->is_file == is_file)
 			config_file_error(f, "'%s' is already set in this "
 			    "section, at line %d", name, ks->line);
 		else
-			config_file_error(f, "user '%s' has both key and "
-			    "key-file (line %d): keep one", user, ks->line);
+			config_file_error(f, "user '%s' has both %s and "
+			    "%s-file (line %d): keep one", user, base, base,
+			    ks->line);
 		return;
 	}
 	ks->line = f->lineno;
@@ -573,19 +578,20 @@ config_file_user_key(struct config_file *f, struct config_keyseen *ks,
 		config_check_inline(f);
 		/* Never quote it: even a bad key is mostly a key. */
 		if (keys_decode(value, key))
-			config_file_error(f, "bad key: must be 44 characters "
-			    "of base64 (32 bytes), see knock --genkey");
+			config_file_error(f, "bad %s: must be 44 characters "
+			    "of base64 (32 bytes), see knock --genkey", base);
 		return;
 	}
 	if (keys_decode(value, key) == 0) {
 		OPENSSL_cleanse(key, KEYS_KEY_LEN);
-		config_file_error(f, "key-file must name a file, and this is a "
-		    "key (not shown): write \"key =\", or put it in a file");
+		config_file_error(f, "%s must name a file, and this is a "
+		    "key (not shown): write \"%s =\", or put it in a file",
+		    name, base);
 		return;
 	}
 	if (value[0] == '\0') {
-		config_file_error(f, "key-file is empty: name the file that "
-		    "holds the key");
+		config_file_error(f, "%s is empty: name the file that "
+		    "holds the key", name);
 		return;
 	}
 	if (config_key_path(f, value, path))
@@ -601,6 +607,6 @@ config_file_user_key(struct config_file *f, struct config_keyseen *ks,
 		return;
 	}
 	if (keys_read_file(path, key))
-		config_file_error(f, "cannot use the key-file of user '%s': "
-		    "'%s'", user, config_file_quote(value));
+		config_file_error(f, "cannot use the %s of user '%s': "
+		    "'%s'", name, user, config_file_quote(value));
 }

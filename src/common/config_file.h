@@ -154,11 +154,12 @@ void config_file_unknown_key(struct config_file *f, const char *name);
 int config_file_once(struct config_file *f, int *line, const char *name);
 
 /*
- * config_file_user_key(f, ks, user, name, value, key, defer): a
- * "key = BASE64" or "key-file = PATH" line (name says which) in the
- * section of user: fill key. ks records which one was given, and where.
- * With defer non-NULL (the client), a key-file is not read now: its path
- * goes into *defer, a string the caller frees. Reports any problem.
+ * config_file_user_key(f, ks, user, name, value, key, defer): a secret
+ * of user's section, given inline ("NAME = BASE64": key, private-key,
+ * preshared-key) or by file ("NAME-file = PATH"): fill key. ks records
+ * which of the two forms was given, and where. With defer non-NULL (the
+ * client), a file is not read now: its path goes into *defer, a string
+ * the caller frees. Reports any problem.
  */
 void config_file_user_key(struct config_file *f, struct config_keyseen *ks,
     const char *user, const char *name, const char *value,

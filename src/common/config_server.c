@@ -9,6 +9,7 @@
  * file, what needs every section known (users a forward names, users
  * who may open nothing).
  */
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,10 @@ struct config_server_parse {
 	int family_line, table_line, set4_line, set6_line;
 	int nusersec;			/* [user] sections, good or bad */
 	struct config_keyseen key;	/* for the last of cfg.users */
+	struct config_keyseen psk;	/* preshared-key, likewise */
+	int pubkey_line;		/* its first public-key line */
 	int allow_line;
+	int private_key_line;		/* [server] private-key-file */
 	/* For the last of cfg.forwards: where each key was set. */
 	int flisten_line, fconnect_line, fusers_line, fmode_line;
 	int fcipher_line, fmax_line, fhs_line, ftimeout_line;
@@ -289,6 +293,15 @@ config_server_check_users(struct config_server_parse *sp)
 	}
 	for (k = 0; k < cfg->nusers; k++) {
 		u = &cfg->users[k];
+		if (u->npubkeys > 0 && !cfg->have_private_key &&
+		    sp->private_key_line == 0)
+			config_file_error_at(&sp->f, u->line, "user '%s' has a "
+			    "public-key, but [server] names no "
+			    "private-key-file: make the server's key pair "
+			    "with: umask 077; knock --genkey > "
+			    "%s/knock/knockd.key, "
+			    "and add 'private-key-file = %s/knock/knockd.key' "
+			    "to [server]", u->name, SYSCONFDIR, SYSCONFDIR);
 		if (u->nallow > 0)
 			continue;
 		for (i = 0; i < cfg->nforwards; i++)
@@ -352,6 +365,8 @@ config_server_section(struct config_file *f, const char *name)
 		cfg->users[cfg->nusers].line = f->lineno;
 		strcpy(cfg->users[cfg->nusers++].name, uname);
 		memset(&sp->key, 0, sizeof(sp->key));
+		memset(&sp->psk, 0, sizeof(sp->psk));
+		sp->pubkey_line = 0;
 		sp->allow_line = 0;
 		f->sec = CONFIG_SEC_USER;
 	} else if (strcmp(name, "user") == 0) {
@@ -364,6 +379,108 @@ config_server_section(struct config_file *f, const char *name)
 	else
 		config_file_error(f, "unknown section '[%s]' (known: %s)",
 		    config_file_quote(name), f->syn->sections);
+}
+
+/*
+ * [server] public-address = ADDR, [IPv6]:PORT or IPv4:PORT: an address
+ * clients may send to that is not the one the datagrams arrive at (1:1
+ * NAT, a cloud VM's public address); without a port, knockd's own.
+ */
+static void
+config_server_public(struct config_server_parse *sp, const char *value)
+{
+	struct config_file *f = &sp->f;
+	struct config_server *cfg = &sp->cfg;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(value, ':');
+	struct addr a;
+	uint16_t port = 0;
+	size_t n;
+
+	memset(&a, 0, sizeof(a));
+	if (addr_parse_ip(value, &a) == 0)
+		;
+	else if (colon != NULL && (n = (size_t)(colon - value)) > 0 &&
+	    n < sizeof(host) && service_parse_port(colon + 1, &port) == 0) {
+		memcpy(host, value, n);
+		host[n] = '\0';
+		if (host[0] == '[' && host[n - 1] == ']') {
+			host[n - 1] = '\0';
+			if (addr_parse_ip(host + 1, &a) || a.family != AF_INET6)
+				a.family = 0;
+		} else if (addr_parse_ip(host, &a) || a.family != AF_INET)
+			a.family = 0;
+	}
+	if (a.family == 0) {
+		config_file_error(f, "bad public-address (a numeric address, "
+		    "IPv4:PORT or [IPv6]:PORT): '%s'",
+		    config_file_quote(value));
+		return;
+	}
+	if (cfg->npublic == CONFIG_PUBLIC_MAX) {
+		config_file_error(f, "too many public-address lines (at most "
+		    "%d)", CONFIG_PUBLIC_MAX);
+		return;
+	}
+	a.port = port;
+	cfg->public_addr[cfg->npublic++] = a;
+}
+
+/* [server] private-key-file = PATH: the server's own key pair. */
+static void
+config_server_private_key(struct config_server_parse *sp, const char *name,
+    const char *value)
+{
+	struct config_file *f = &sp->f;
+	struct config_keyseen ks = { 0, 0 };
+	int before = f->nerrors;
+
+	if (config_file_once(f, &sp->private_key_line, name))
+		return;
+	/* The same rules as a user's key-file: a path, a private file. */
+	config_file_user_key(f, &ks, "knockd", name, value,
+	    sp->cfg.private_key, NULL);
+	sp->cfg.have_private_key = f->nerrors == before;
+}
+
+/* [user NAME] public-key = BASE64, as often as the user has keys. */
+static void
+config_server_pubkey(struct config_server_parse *sp, struct config_user *u,
+    const char *value)
+{
+	struct config_file *f = &sp->f;
+	uint8_t key[KEYS_KEY_LEN];
+	void *nk;
+	size_t i;
+
+	/* Not secret: quoting it helps, and no file mode is asked for. */
+	if (keys_decode(value, key)) {
+		config_file_error(f, "bad public-key: must be 44 characters of "
+		    "base64 (32 bytes), see knock --pubkey: '%s'",
+		    config_file_quote(value));
+		return;
+	}
+	for (i = 0; i < u->npubkeys; i++) {
+		if (memcmp(u->pubkeys[i], key, sizeof(key)) == 0) {
+			config_file_error(f, "user '%s' has this public-key "
+			    "twice: '%s'", u->name, config_file_quote(value));
+			return;
+		}
+	}
+	if (u->npubkeys == CONFIG_USER_KEYS_MAX) {
+		config_file_error(f, "user '%s' has too many public-key lines "
+		    "(at most %d)", u->name, CONFIG_USER_KEYS_MAX);
+		return;
+	}
+	if ((nk = config_file_grow(u->pubkeys, u->npubkeys, u->npubkeys + 1,
+	    KEYS_KEY_LEN)) == NULL) {
+		config_file_error(f, "out of memory");
+		return;
+	}
+	u->pubkeys = nk;
+	memcpy(u->pubkeys[u->npubkeys++], key, KEYS_KEY_LEN);
+	if (sp->pubkey_line == 0)
+		sp->pubkey_line = f->lineno;
 }
 
 static void
@@ -394,7 +511,11 @@ config_server_key(struct config_file *f, const char *name, const char *value)
 				    config_file_quote(value));
 			else
 				cfg->timeout = v;
-		} else
+		} else if (strcmp(name, "private-key-file") == 0)
+			config_server_private_key(sp, name, value);
+		else if (strcmp(name, "public-address") == 0)
+			config_server_public(sp, value);
+		else
 			config_file_unknown_key(f, name);
 		break;
 	case CONFIG_SEC_NFTABLES:
@@ -422,10 +543,18 @@ config_server_key(struct config_file *f, const char *name, const char *value)
 		break;
 	case CONFIG_SEC_USER:
 		u = &cfg->users[cfg->nusers - 1];
-		if (strcmp(name, "key") == 0 || strcmp(name, "key-file") == 0)
+		if (strcmp(name, "key") == 0 || strcmp(name, "key-file") == 0) {
 			config_file_user_key(f, &sp->key, u->name, name, value,
 			    u->key, NULL);
-		else if (strcmp(name, "allow") == 0) {
+			u->have_key = 1;
+		} else if (strcmp(name, "public-key") == 0)
+			config_server_pubkey(sp, u, value);
+		else if (strcmp(name, "preshared-key") == 0 ||
+		    strcmp(name, "preshared-key-file") == 0) {
+			config_file_user_key(f, &sp->psk, u->name, name, value,
+			    u->psk, NULL);
+			u->have_psk = 1;
+		} else if (strcmp(name, "allow") == 0) {
 			sp->allow_line = f->lineno;
 			config_server_allow(sp, value);
 		} else
@@ -485,9 +614,15 @@ config_server_end(struct config_file *f)
 	if (f->sec != CONFIG_SEC_USER)
 		return;
 	u = &sp->cfg.users[sp->cfg.nusers - 1];
-	if (sp->key.line == 0)
+	if (sp->key.line == 0 && u->npubkeys == 0)
 		config_file_error_at(f, f->secline, "user '%s' has no key: add "
-		    "\"key =\" or \"key-file =\"", u->name);
+		    "\"public-key =\" (the output of knock --pubkey on the "
+		    "user's side), or a shared \"key =\" or \"key-file =\"",
+		    u->name);
+	if (sp->psk.line != 0 && u->npubkeys == 0)
+		config_file_error_at(f, sp->psk.line, "user '%s' has a "
+		    "preshared key but no public-key: it is mixed into key "
+		    "pairs only", u->name);
 	/* Whether it may open nothing is known at the end of the file,
 	 * when every [forward] has named its users. */
 }
@@ -542,6 +677,7 @@ config_server_load(const char *path, struct config_server *out)
 	free(sp.fusers_lines);
 	config_file_free(&sp.f);
 	*out = *cfg;
+	OPENSSL_cleanse(cfg->private_key, sizeof(cfg->private_key));
 	return (0);
 
 err1:
@@ -561,8 +697,10 @@ config_server_free(struct config_server *cfg)
 {
 	size_t i;
 
-	for (i = 0; i < cfg->nusers; i++)
+	for (i = 0; i < cfg->nusers; i++) {
 		free(cfg->users[i].allow);
+		free(cfg->users[i].pubkeys);
+	}
 	if (cfg->users != NULL) {
 		OPENSSL_cleanse(cfg->users, cfg->nusers * sizeof(*cfg->users));
 		free(cfg->users);
@@ -570,6 +708,7 @@ config_server_free(struct config_server *cfg)
 	for (i = 0; i < cfg->nforwards; i++)
 		config_forward_free(&cfg->forwards[i]);
 	free(cfg->forwards);
+	OPENSSL_cleanse(cfg->private_key, sizeof(cfg->private_key));
 	memset(cfg, 0, sizeof(*cfg));
 }
 

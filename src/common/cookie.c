@@ -10,7 +10,9 @@
 #include "cookie.h"
 
 /* version, epoch, address, port, user, action, ipproto, port, nonce */
-#define COOKIE_INPUT_LEN	(1 + 4 + 16 + 2 + PROTO_USER_MAX + 1 + 1 + 2 + \
+#define COOKIE_INPUT_LEN	(1 + 4 + 16 + 2 + PROTO_USER_MAX + \
+				 PROTO_KEY_ID_LEN + 1 + 1 + 2 + \
+				 PROTO_ADDR_LEN + 2 + PROTO_ADDR_LEN + \
 				 PROTO_NONCE_LEN)
 
 struct cookie_slot {
@@ -127,10 +129,18 @@ cookie_compute(struct cookie_slot *s, const struct proto_msg *m,
 	p += 2;
 	memcpy(p, m->user, strnlen(m->user, PROTO_USER_MAX));
 	p += PROTO_USER_MAX;
+	memcpy(p, m->key_id, PROTO_KEY_ID_LEN);
+	p += PROTO_KEY_ID_LEN;
 	*p++ = m->action;
 	*p++ = m->ipproto;
 	wire_put16(p, m->port);
 	p += 2;
+	memcpy(p, m->server, PROTO_ADDR_LEN);
+	p += PROTO_ADDR_LEN;
+	wire_put16(p, m->server_port);
+	p += 2;
+	memcpy(p, m->target, PROTO_ADDR_LEN);
+	p += PROTO_ADDR_LEN;
 	memcpy(p, m->nonce, PROTO_NONCE_LEN);
 	return (mac_compute(s->mac, in, sizeof(in), out));
 }

@@ -16,6 +16,7 @@
 
 #define MAC_KEY_LEN	32
 #define MAC_TAG_LEN	32
+#define MAC_HASH_LEN	32	/* HKDF's HashLen: SHA-256 */
 
 struct mac;
 
@@ -61,6 +62,16 @@ int mac_verify(struct mac *m, const uint8_t *data, size_t len,
  */
 int mac_derive(const uint8_t ikm[static MAC_KEY_LEN], const char *label,
     uint8_t out[static MAC_KEY_LEN]);
+
+/*
+ * mac_hkdf(ikm, ikmlen, salt, saltlen, info, infolen, out, outlen):
+ * HKDF-SHA256 (RFC 5869) in full: an empty salt (saltlen 0) is HashLen
+ * zero bytes, as the RFC says; outlen at most 255 * MAC_HASH_LEN.
+ * Returns 0, or -1 with out wiped.
+ */
+int mac_hkdf(const uint8_t *ikm, size_t ikmlen, const uint8_t *salt,
+    size_t saltlen, const uint8_t *info, size_t infolen, uint8_t *out,
+    size_t outlen);
 
 /*
  * mac_random(buf, len): fill buf from the kernel's CSPRNG (getrandom(2)),

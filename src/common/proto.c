@@ -31,7 +31,7 @@ proto_fields_valid(const struct proto_msg *m, const uint8_t *cookie_raw)
 		return (0);
 	if (m->ipproto != IPPROTO_TCP && m->ipproto != IPPROTO_UDP)
 		return (0);
-	if (m->port == 0)
+	if (m->port == 0 || m->server_port == 0)
 		return (0);
 	switch (m->type) {
 	case PROTO_KNOCK:
@@ -83,6 +83,12 @@ proto_parse(const uint8_t *buf, size_t len, unsigned accept,
 	if (!keys_user_valid(msg->user))
 		return (-1);
 
+	if (!proto_all_zero(buf + PROTO_OFF_RESERVED, PROTO_RESERVED_LEN))
+		return (-1);
+	memcpy(msg->key_id, buf + PROTO_OFF_KEY_ID, PROTO_KEY_ID_LEN);
+	msg->server_port = wire_get16(buf + PROTO_OFF_SERVER_PORT);
+	memcpy(msg->server, buf + PROTO_OFF_SERVER, PROTO_ADDR_LEN);
+	memcpy(msg->target, buf + PROTO_OFF_TARGET, PROTO_ADDR_LEN);
 	memcpy(msg->nonce, buf + PROTO_OFF_NONCE, PROTO_NONCE_LEN);
 	memcpy(msg->cookie, buf + PROTO_OFF_COOKIE, PROTO_COOKIE_LEN);
 	if (!proto_fields_valid(msg, buf + PROTO_OFF_COOKIE))
@@ -115,12 +121,23 @@ proto_seal(const struct proto_msg *msg, struct mac *key,
 	wire_put32(buf + PROTO_OFF_EPOCH, msg->epoch);
 	wire_put32(buf + PROTO_OFF_DURATION, msg->duration);
 	memcpy(buf + PROTO_OFF_USER, msg->user, ulen);
+	memcpy(buf + PROTO_OFF_KEY_ID, msg->key_id, PROTO_KEY_ID_LEN);
+	wire_put16(buf + PROTO_OFF_SERVER_PORT, msg->server_port);
+	memcpy(buf + PROTO_OFF_SERVER, msg->server, PROTO_ADDR_LEN);
+	memcpy(buf + PROTO_OFF_TARGET, msg->target, PROTO_ADDR_LEN);
 	memcpy(buf + PROTO_OFF_NONCE, msg->nonce, PROTO_NONCE_LEN);
 	if (msg->type != PROTO_KNOCK)
 		memcpy(buf + PROTO_OFF_COOKIE, msg->cookie, PROTO_COOKIE_LEN);
 	if (!proto_fields_valid(msg, buf + PROTO_OFF_COOKIE))
 		return (-1);
 	return (mac_compute(key, buf, PROTO_OFF_MAC, buf + PROTO_OFF_MAC));
+}
+
+int
+proto_target_is_self(const struct proto_msg *msg)
+{
+
+	return (proto_all_zero(msg->target, sizeof(msg->target)));
 }
 
 const char *
@@ -135,6 +152,9 @@ proto_reason_str(uint16_t code)
 		    "(see the server's log)");
 	case PROTO_REASON_BUSY:
 		return ("the server is too busy, try again shortly");
+	case PROTO_REASON_MISDIRECTED:
+		return ("the server was reached through another address: a "
+		    "relay, or public-address missing on the server");
 	default:
 		return ("unknown reason");
 	}

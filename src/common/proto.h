@@ -13,10 +13,13 @@
 #include <stdint.h>
 
 #include "mac.h"
+#include "userkey.h"
 
-#define PROTO_VERSION		1
-#define PROTO_MSG_LEN		128
+#define PROTO_VERSION		2
+#define PROTO_MSG_LEN		176
 #define PROTO_USER_MAX		32
+#define PROTO_KEY_ID_LEN	USERKEY_ID_LEN
+#define PROTO_ADDR_LEN		16	/* IPv6, or IPv4 as ::ffff:a.b.c.d */
 #define PROTO_NONCE_LEN		16
 #define PROTO_COOKIE_LEN	32
 #define PROTO_MAC_LEN		MAC_TAG_LEN
@@ -32,13 +35,19 @@
 #define PROTO_OFF_EPOCH		8
 #define PROTO_OFF_DURATION	12
 #define PROTO_OFF_USER		16
-#define PROTO_OFF_NONCE		48
-#define PROTO_OFF_COOKIE	64
-#define PROTO_OFF_MAC		96
+#define PROTO_OFF_KEY_ID	48
+#define PROTO_OFF_SERVER_PORT	56
+#define PROTO_OFF_RESERVED	58	/* 6 bytes, zero */
+#define PROTO_OFF_SERVER	64
+#define PROTO_OFF_TARGET	80
+#define PROTO_OFF_NONCE		96
+#define PROTO_OFF_COOKIE	112
+#define PROTO_OFF_MAC		144
+#define PROTO_RESERVED_LEN	(PROTO_OFF_SERVER - PROTO_OFF_RESERVED)
 
 /* Labels for the per-direction keys derived from a user's key. */
-#define PROTO_LABEL_C2S		"knock v1 client to server"
-#define PROTO_LABEL_S2C		"knock v1 server to client"
+#define PROTO_LABEL_C2S		"knock v2 client to server"
+#define PROTO_LABEL_S2C		"knock v2 server to client"
 
 enum proto_type {
 	PROTO_KNOCK = 1,	/* client -> server */
@@ -61,7 +70,9 @@ enum proto_action {
 enum proto_reason {
 	PROTO_REASON_FORBIDDEN = 1,	/* user may not open this port */
 	PROTO_REASON_FIREWALL = 2,	/* the kernel refused the change */
-	PROTO_REASON_BUSY = 3		/* server out of replay-cache room */
+	PROTO_REASON_BUSY = 3,		/* server out of replay-cache room */
+	PROTO_REASON_MISDIRECTED = 4	/* reached at another address than
+					 * the client sent to: a relay */
 };
 
 struct proto_msg {
@@ -73,6 +84,10 @@ struct proto_msg {
 	uint32_t epoch;			/* cookie epoch; 0 in KNOCK */
 	uint32_t duration;		/* COMEIN of an open: seconds */
 	char user[PROTO_USER_MAX + 1];	/* NUL-terminated */
+	uint8_t key_id[PROTO_KEY_ID_LEN];	/* which of the user's keys */
+	uint8_t server[PROTO_ADDR_LEN];	/* the address the client sent to */
+	uint16_t server_port;		/* and the port */
+	uint8_t target[PROTO_ADDR_LEN];	/* zero: the server itself */
 	uint8_t nonce[PROTO_NONCE_LEN];
 	uint8_t cookie[PROTO_COOKIE_LEN];	/* zero in KNOCK */
 };
@@ -100,6 +115,12 @@ int proto_verify(const uint8_t buf[static PROTO_MSG_LEN], struct mac *key);
  */
 int proto_seal(const struct proto_msg *msg, struct mac *key,
     uint8_t buf[static PROTO_MSG_LEN]);
+
+/*
+ * proto_target_is_self(msg): 1 if msg's target is all zero, the server
+ * itself (the only target until gateway mode), else 0.
+ */
+int proto_target_is_self(const struct proto_msg *msg);
 
 /*
  * proto_reason_str(code): a sentence for a GOAWAY code, for the user.

@@ -67,6 +67,10 @@ exchange_new_knock(const struct exchange *ex, struct exchange_target *t,
 	t->msg.ipproto = ex->svc.ipproto;
 	t->msg.port = ex->svc.port;
 	strncpy(t->msg.user, ex->user, PROTO_USER_MAX);
+	memcpy(t->msg.key_id, ex->key_id, PROTO_KEY_ID_LEN);
+	/* Where we send it, under the MAC: a relay cannot pass it on. */
+	addr_mapped(&t->server, t->msg.server);
+	t->msg.server_port = t->server.port;
 	if (mac_random(t->msg.nonce, PROTO_NONCE_LEN) ||
 	    proto_seal(&t->msg, ex->c2s, t->out)) {
 		t->err = EINVAL;
@@ -117,11 +121,23 @@ exchange_matches(const struct exchange *ex, const struct exchange_target *t,
 	if (strcmp(r->user, m->user) != 0 || proto_verify(buf, ex->s2c))
 		return (0);
 	if (memcmp(r->nonce, m->nonce, PROTO_NONCE_LEN) != 0 ||
-	    r->action != m->action || r->ipproto != m->ipproto ||
-	    r->port != m->port)
+	    memcmp(r->key_id, m->key_id, PROTO_KEY_ID_LEN) != 0 ||
+	    memcmp(r->server, m->server, PROTO_ADDR_LEN) != 0 ||
+	    memcmp(r->target, m->target, PROTO_ADDR_LEN) != 0 ||
+	    r->server_port != m->server_port || r->action != m->action ||
+	    r->ipproto != m->ipproto || r->port != m->port)
 		return (0);
+	/*
+	 * A KNOCK earns a CHALLENGE, or a refusal that needs no cookie: the
+	 * server was reached at another address than ours (a relay), or
+	 * the target is not one it serves. Echoing our fresh nonce, it is
+	 * no replay.
+	 */
 	if (t->stage == STAGE_KNOCK)
-		return (r->type == PROTO_CHALLENGE);
+		return (r->type == PROTO_CHALLENGE ||
+		    (r->type == PROTO_GOAWAY && r->epoch == 0 &&
+		    (r->code == PROTO_REASON_MISDIRECTED ||
+		    r->code == PROTO_REASON_FORBIDDEN)));
 	/* The verdict must be for the very RESPONSE we sent. */
 	return (t->stage == STAGE_RESPONSE && r->type != PROTO_CHALLENGE &&
 	    r->epoch == m->epoch &&

@@ -8,6 +8,7 @@
  *   knock --forward [LADDR:]PORT|- [-kI] [-N NAME] [-c FILE] [-u USER]
  *         [-p PORT] [-4|-6] [-w SECONDS] [-q|-v] HOST:PORT
  *   knock --genkey [-u USER]
+ *   knock --pubkey < PRIVATE-KEY
  *
  * Quiet on success and one line on failure, so that it can sit in
  * ssh_config as  Match host X exec "knock %h 22", or, with -W, as
@@ -32,10 +33,12 @@
 #include "exchange.h"
 #include "forward.h"
 #include "keys.h"
+#include "kx.h"
 #include "log.h"
 #include "relay.h"
 #include "secure.h"
 #include "tunnel.h"
+#include "userkey.h"
 #include "genkey.h"
 
 /* Exit codes, documented in knock(1). */
@@ -60,6 +63,7 @@ struct knock_opts {
 	int verbose;
 	int close;
 	int genkey;
+	int pubkey;
 	int knock;		/* --forward -k */
 	int integrity;		/* --forward -I */
 	const char *forward_name; /* --forward -N NAME */
@@ -77,6 +81,7 @@ usage(FILE *f)
 	    "HOST:PORT\n"
 	    "       knock --forward - [-k] [-I] [-N NAME] [options] HOST:PORT\n"
 	    "       knock --genkey [-u USER]\n"
+	    "       knock --pubkey < PRIVATE-KEY-FILE\n"
 	    "\n"
 	    "SERVICE is 22, tcp/22 or udp/53. Exit status: 0 open (with -W:\n"
 	    "the relay ended; --forward: stopped, or the tunnel ended),\n"
@@ -112,7 +117,10 @@ usage(FILE *f)
 	    "  -N, --forward-name NAME\n"
 	    "                      --forward: refuse a forward not named NAME\n"
 	    "                      ([forward NAME] in knockd.conf)\n"
-	    "      --genkey        print a new random key and exit\n"
+	    "      --genkey        print a new random key (a private key,\n"
+	    "                      or a shared key) and exit\n"
+	    "      --pubkey        read a private key on stdin, print its\n"
+	    "                      public key (for the server's public-key)\n"
 	    "  -V, --version       print the version and exit\n"
 	    "  -h, --help          print this help and exit\n",
 	    CONFIG_CLIENT_PATH, PROTO_DEFAULT_PORT, KNOCK_WAIT_DEFAULT);
@@ -145,8 +153,65 @@ struct knock_host {
 	uint16_t port;		/* knockd's control port */
 	unsigned wait;		/* seconds */
 	int family;		/* AF_UNSPEC, AF_INET or AF_INET6 */
-	uint8_t key[KEYS_KEY_LEN];
+	uint8_t key[KEYS_KEY_LEN];	/* K (userkey.h) */
+	uint8_t key_id[USERKEY_ID_LEN];
+	int pair;		/* K is from a key pair */
 };
+
+/*
+ * K and its key ID for user uc knocking the host of section hc (NULL if
+ * none): from the user's key pair and the host's server-key, or, for a
+ * user who has a shared key only (or a host without server-key while the
+ * user has a shared key as well), from the shared key. Returns 0, or -1
+ * after logging.
+ */
+static int
+knock_user_key(const struct knock_opts *o, const char *host,
+    const struct config_client_user *uc,
+    const struct config_client_host *hc, struct knock_host *kh)
+{
+	uint8_t priv[KX_KEY_LEN], pub[KX_KEY_LEN], psk[KEYS_KEY_LEN];
+	struct userkey uk;
+	int rc = -1;
+
+	memset(&uk, 0, sizeof(uk));
+	if (!uc->have_private_key || hc == NULL || !hc->have_server_key) {
+		if (!uc->have_key) {
+			log_err("no server-key for %s: user '%s' knocks with a "
+			    "key pair, which needs the server's public key: "
+			    "run 'knockd --pubkey' on the server, and add "
+			    "'server-key = ...' to a [host %s] section of %s",
+			    host, uc->name, host, o->config != NULL ?
+			    o->config : "~/.config/knock/knock.conf");
+			return (-1);
+		}
+		if (config_client_user_key(uc, priv) == 0 &&
+		    userkey_shared(priv, &uk) == 0)
+			rc = 0;
+		goto out;
+	}
+	kh->pair = 1;
+	if (config_client_user_private(uc, priv) ||
+	    (uc->have_psk && config_client_user_psk(uc, psk)))
+		goto out;
+	if (kx_public(priv, pub) || userkey_pair(priv, hc->server_key,
+	    hc->server_key, pub, uc->have_psk ? psk : NULL, &uk)) {
+		log_err("cannot compute the key of user '%s' with the "
+		    "server-key of %s (is it a real public key?)", uc->name,
+		    host);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc == 0) {
+		memcpy(kh->key, uk.key, sizeof(kh->key));
+		memcpy(kh->key_id, uk.id, sizeof(kh->key_id));
+	}
+	OPENSSL_cleanse(priv, sizeof(priv));
+	OPENSSL_cleanse(psk, sizeof(psk));
+	OPENSSL_cleanse(&uk, sizeof(uk));
+	return (rc);
+}
 
 /* The first address of each family the name resolves to. */
 static size_t
@@ -243,15 +308,24 @@ knock_setup(const struct knock_opts *o, const char *host,
 	    hc->address != NULL ? hc->address : host);
 
 	if ((uc = config_client_user(&cfg, kh->user)) == NULL ||
-	    !uc->have_key) {
+	    (!uc->have_key && !uc->have_private_key)) {
 		log_err("no key for user '%s': add a [user %s] section with "
-		    "key or key-file to %s (knock --genkey -u %s makes one)",
-		    kh->user, kh->user, o->config != NULL ? o->config :
-		    "~/.config/knock/knock.conf", kh->user);
+		    "private-key-file (knock --genkey makes the key, knock "
+		    "--pubkey its public half for the server), or a shared "
+		    "key or key-file, to %s", kh->user, kh->user,
+		    o->config != NULL ? o->config :
+		    "~/.config/knock/knock.conf");
 		goto done;
 	}
-	if (config_client_user_key(uc, kh->key))
+	if (knock_user_key(o, host, uc, hc, kh))
 		goto done;
+	if (o->verbose) {
+		char id[USERKEY_ID_STRLEN];
+
+		log_info("user %s, key %s (%s)", kh->user,
+		    userkey_id_format(kh->key_id, id), kh->pair ?
+		    "key pair, with the host's server-key" : "shared key");
+	}
 	rc = 0;
 done:
 	config_client_free(&cfg);	/* wipes the raw keys now */
@@ -302,6 +376,7 @@ knock_main(const struct knock_opts *o, const char *host,
 		return (EXIT_USAGE);
 	ex.svc = *svc;
 	ex.user = kh.user;
+	memcpy(ex.key_id, kh.key_id, sizeof(ex.key_id));
 	ex.action = o->close ? PROTO_CLOSE : PROTO_OPEN;
 	ex.verbose = o->verbose;
 	if (knock_exchange_keys(kh.key, &ex))
@@ -427,6 +502,7 @@ knock_forward(const struct knock_opts *o, const char *target)
 	}
 	if (o->knock) {
 		ex.user = kh.user;
+		memcpy(ex.key_id, kh.key_id, sizeof(ex.key_id));
 		ex.action = PROTO_OPEN;
 		ex.svc.ipproto = IPPROTO_TCP;
 		ex.svc.port = fc.port;
@@ -488,7 +564,7 @@ out:
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_CLOSE = 256, OPT_GENKEY };
+	enum { OPT_CLOSE = 256, OPT_GENKEY, OPT_PUBKEY };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "user", required_argument, NULL, 'u' },
@@ -505,6 +581,7 @@ main(int argc, char *argv[])
 		{ "forward-name", required_argument, NULL, 'N' },
 		{ "close", no_argument, NULL, OPT_CLOSE },
 		{ "genkey", no_argument, NULL, OPT_GENKEY },
+		{ "pubkey", no_argument, NULL, OPT_PUBKEY },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -588,6 +665,9 @@ main(int argc, char *argv[])
 		case OPT_GENKEY:
 			o.genkey = 1;
 			break;
+		case OPT_PUBKEY:
+			o.pubkey = 1;
+			break;
 		case 'V':
 			printf("knock %s\n", VERSION);
 			return (EXIT_OPEN);
@@ -638,6 +718,15 @@ main(int argc, char *argv[])
 			return (EXIT_USAGE);
 		}
 		return (knock_proxy(&o));
+	}
+	if (o.pubkey) {
+		if (o.genkey || o.close || optind != argc) {
+			log_err("--pubkey takes no %s: knock --pubkey < "
+			    "PRIVATE-KEY-FILE", o.genkey ? "--genkey" :
+			    o.close ? "--close" : "HOST or SERVICE");
+			return (EXIT_USAGE);
+		}
+		return (pubkey_main() ? EXIT_USAGE : EXIT_OPEN);
 	}
 	if (o.genkey) {
 		if (optind != argc) {

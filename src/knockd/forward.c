@@ -684,6 +684,7 @@ fwd_hello(struct fwd_conn *c)
 	struct tunnel_hello h;
 	struct tunnel_accept a;
 	const struct user *u;
+	const struct user_key *k;
 	char who[160];
 	int bad;
 
@@ -701,7 +702,9 @@ fwd_hello(struct fwd_conn *c)
 		fwd_drop(c, &f->st.unknown_user, "unknown user", 0);
 		return;
 	}
-	bad = tunnel_hello_verify(c->hello, &u->fwd);
+	/* A v1 HELLO names no key: the user's first (v2 names it). */
+	k = u->nkeys > 0 ? &u->keys[0] : users_decoy(fw->users);
+	bad = tunnel_hello_verify(c->hello, &k->fwd);
 	if (!config_forward_allows(&f->cfg, h.user)) {
 		fwd_drop(c, &f->st.not_allowed, "user not allowed", 0);
 		return;
@@ -711,7 +714,7 @@ fwd_hello(struct fwd_conn *c)
 		return;
 	}
 	memcpy(c->user, h.user, sizeof(c->user));
-	memcpy(c->key_id, u->fwd_id, sizeof(c->key_id));
+	memcpy(c->key_id, k->fwd_id, sizeof(c->key_id));
 
 	memset(&a, 0, sizeof(a));
 	if (f->cfg.integrity)
@@ -729,7 +732,7 @@ fwd_hello(struct fwd_conn *c)
 	memcpy(c->backend, f->cfg.backend, sizeof(c->backend));
 	c->nbackend = f->cfg.nbackend;
 	if (mac_random(a.nonce, sizeof(a.nonce)) != 0 ||
-	    tunnel_server_accept(c->hello, &a, &u->fwd, c->msg, &c->sec) != 0) {
+	    tunnel_server_accept(c->hello, &a, &k->fwd, c->msg, &c->sec) != 0) {
 		log_err("%s: cannot make the ACCEPT", fwd_who(c, who,
 		    sizeof(who)));
 		fwd_conn_close(c, 0);
@@ -1406,13 +1409,18 @@ fwd_cut_why(const struct forwards *fw, const struct forward *f,
     const struct fwd_conn *c)
 {
 	const struct user *u;
+	size_t i;
 
 	if (c->state == FWD_HELLO || c->state == FWD_DEAD)
 		return (FWD_CUT_NONE);
 	if ((u = users_find(fw->users, c->user)) == NULL)
 		return (FWD_CUT_REMOVED);
 	/* The table is new: compare the keys, not the entries. */
-	if (CRYPTO_memcmp(u->fwd_id, c->key_id, sizeof(c->key_id)) != 0)
+	for (i = 0; i < u->nkeys; i++)
+		if (CRYPTO_memcmp(u->keys[i].fwd_id, c->key_id,
+		    sizeof(c->key_id)) == 0)
+			break;
+	if (i == u->nkeys)
 		return (FWD_CUT_KEY);
 	if (!config_forward_allows(&f->cfg, c->user))
 		return (FWD_CUT_NOT_ALLOWED);

@@ -28,38 +28,50 @@ handler_log_allowed(struct handler *h, uint64_t now)
 	return (h->log_lines++ < HANDLER_LOG_PER_SECOND);
 }
 
+/*
+ * The key ID goes with the user in every line about a message, so that
+ * "wrong key" can be told from "old key" at both ends (knock -v prints
+ * it too).
+ */
 static enum handler_verdict
 handler_drop(struct handler *h, uint64_t *counter, const struct addr *peer,
-    uint64_t now, const char *why, const char *user)
+    uint64_t now, const char *why, const struct proto_msg *m)
 {
-	char a[ADDR_STRLEN];
+	char a[ADDR_STRLEN], id[USERKEY_ID_STRLEN];
 
 	(*counter)++;
 	if (!log_enabled(LOG_DEBUG))
 		return (HANDLER_DROP);
-	if (handler_log_allowed(h, now))
-		log_debug("dropped a datagram from %s: %s%s%s%s",
-		    addr_format(peer, a, 1), why, user ? " '" : "",
-		    user ? user : "", user ? "'" : "");
+	if (handler_log_allowed(h, now)) {
+		if (m != NULL)
+			log_debug("dropped a datagram from %s: %s '%s' key %s",
+			    addr_format(peer, a, 1), why, m->user,
+			    userkey_id_format(m->key_id, id));
+		else
+			log_debug("dropped a datagram from %s: %s",
+			    addr_format(peer, a, 1), why);
+	}
 	return (HANDLER_DROP);
 }
 
 /* Seal a reply to msg of the given type; out is left for the caller. */
 static int
-handler_seal(const struct user *u, const struct proto_msg *req, uint8_t type,
-    uint16_t code, uint32_t duration, uint8_t out[static PROTO_MSG_LEN])
+handler_seal(const struct user_key *k, const struct proto_msg *req,
+    uint8_t type, uint16_t code, uint32_t duration,
+    uint8_t out[static PROTO_MSG_LEN])
 {
 	struct proto_msg rep = *req;
 
 	rep.type = type;
 	rep.code = code;
 	rep.duration = duration;
-	return (proto_seal(&rep, u->s2c, out));
+	return (proto_seal(&rep, k->s2c, out));
 }
 
 /* The verdict for a reply: send it if it could be sealed. */
 static enum handler_verdict
-handler_reply(const struct user *u, const struct proto_msg *req, uint8_t type,
+handler_reply(const struct user_key *u, const struct proto_msg *req,
+    uint8_t type,
     uint16_t code, uint32_t duration, uint8_t out[static PROTO_MSG_LEN])
 {
 
@@ -69,7 +81,7 @@ handler_reply(const struct user *u, const struct proto_msg *req, uint8_t type,
 }
 
 static enum handler_verdict
-handler_knock(struct handler *h, struct user *u, struct proto_msg *m,
+handler_knock(struct handler *h, const struct user_key *u, struct proto_msg *m,
     const struct addr *peer, uint64_t now, uint8_t out[static PROTO_MSG_LEN])
 {
 
@@ -102,7 +114,7 @@ handler_quota_take(struct handler *h, struct user *u, uint32_t epoch)
 }
 
 static enum handler_verdict
-handler_response(struct handler *h, struct user *u,
+handler_response(struct handler *h, struct user *u, const struct user_key *k,
     const struct proto_msg *m, const struct addr *peer, uint64_t now,
     uint8_t out[static PROTO_MSG_LEN], struct handler_job *job)
 {
@@ -113,7 +125,7 @@ handler_response(struct handler *h, struct user *u,
 	if (cookie_check(h->jar, now, m, peer))
 		return (handler_drop(h, &h->stats.bad_cookie, peer, now,
 		    "a RESPONSE with a forged, stale or misdirected cookie, "
-		    "from user", m->user));
+		    "from user", m));
 	/*
 	 * The cookie binds the peer's address and port, so only the client
 	 * itself (or someone spoofing it, who cannot read the reply) can get
@@ -123,7 +135,7 @@ handler_response(struct handler *h, struct user *u,
 		h->stats.replayed++;
 		if (ans.type == 0)	/* first copy still in this batch */
 			return (HANDLER_DROP);
-		return (handler_reply(u, m, ans.type, ans.code, ans.duration,
+		return (handler_reply(k, m, ans.type, ans.code, ans.duration,
 		    out));
 	}
 
@@ -139,12 +151,15 @@ handler_response(struct handler *h, struct user *u,
 		if (handler_log_allowed(h, now)) {
 			char a[ADDR_STRLEN], s[SERVICE_STRLEN];
 
-			log_notice("refused to %s %s for %s: user '%s' may "
-			    "not open it", m->action == PROTO_OPEN ? "open" :
-			    "close", service_format(&svc, s),
-			    addr_format(peer, a, 0), u->name);
+			char id[USERKEY_ID_STRLEN];
+
+			log_notice("refused to %s %s for %s: user '%s' (key "
+			    "%s) may not open it", m->action == PROTO_OPEN ?
+			    "open" : "close", service_format(&svc, s),
+			    addr_format(peer, a, 0), u->name,
+			    userkey_id_format(k->id, id));
 		}
-		return (handler_reply(u, m, PROTO_GOAWAY,
+		return (handler_reply(k, m, PROTO_GOAWAY,
 		    PROTO_REASON_FORBIDDEN, 0, out));
 	}
 
@@ -154,11 +169,12 @@ handler_response(struct handler *h, struct user *u,
 	if (handler_quota_take(h, u, m->epoch) ||
 	    replay_insert(h->replay, m->epoch, m->cookie, &ans)) {
 		h->stats.busy++;
-		return (handler_reply(u, m, PROTO_GOAWAY, PROTO_REASON_BUSY, 0,
+		return (handler_reply(k, m, PROTO_GOAWAY, PROTO_REASON_BUSY, 0,
 		    out));
 	}
 
 	job->user = u;
+	job->key = k;
 	job->msg = *m;
 	memset(&job->change, 0, sizeof(job->change));
 	job->change.op = m->action == PROTO_OPEN ? FW_OPEN : FW_CLOSE;
@@ -169,31 +185,116 @@ handler_response(struct handler *h, struct user *u,
 	return (HANDLER_FIREWALL);
 }
 
+/*
+ * Did the client send to this server? The address and port it put under
+ * the MAC must be where the datagram arrived, or a public address the
+ * admin declared (1:1 NAT): otherwise a host the client was misled to
+ * (a spoofed DNS answer) relays the exchange and gets the port opened
+ * for itself.
+ */
+static int
+handler_destination_ok(const struct handler *h, const struct proto_msg *m,
+    const struct addr *local)
+{
+	uint8_t ip[PROTO_ADDR_LEN];
+	size_t i;
+
+	if (local->family == 0)
+		return (0);
+	addr_mapped(local, ip);
+	if (m->server_port == local->port &&
+	    memcmp(m->server, ip, sizeof(ip)) == 0)
+		return (1);
+	for (i = 0; i < h->npublic; i++) {
+		addr_mapped(&h->public_addr[i], ip);
+		if (memcmp(m->server, ip, sizeof(ip)) == 0 &&
+		    m->server_port == (h->public_addr[i].port != 0 ?
+		    h->public_addr[i].port : local->port))
+			return (1);
+	}
+	return (0);
+}
+
+/* Refuse, with its own code, a knock that went through a relay. */
+static enum handler_verdict
+handler_misdirected(struct handler *h, const struct user_key *k,
+    const struct proto_msg *m, const struct addr *peer,
+    const struct addr *local, uint64_t now, uint8_t out[static PROTO_MSG_LEN])
+{
+	char a[ADDR_STRLEN], b[ADDR_STRLEN], c[ADDR_STRLEN];
+	struct addr meant;
+
+	h->stats.misdirected++;
+	if (handler_log_allowed(h, now)) {
+		addr_from_mapped(m->server, m->server_port, &meant);
+		log_notice("refused user '%s' from %s: the client sent to %s, "
+		    "but this reached %s: a relay, or, if this server is "
+		    "behind NAT and clients use %s, add 'public-address = "
+		    "%s' to [server]", m->user, addr_format(peer, a, 1),
+		    addr_format(&meant, b, 1), local->family != 0 ?
+		    addr_format(local, c, 1) : "an unknown address",
+		    addr_format(&meant, b, 1), addr_format(&meant, b, 0));
+	}
+	return (handler_reply(k, m, PROTO_GOAWAY, PROTO_REASON_MISDIRECTED, 0,
+	    out));
+}
+
 enum handler_verdict
 handler_packet(struct handler *h, const uint8_t *in, size_t len,
-    const struct addr *peer, uint64_t now, uint8_t out[static PROTO_MSG_LEN],
-    struct handler_job *job)
+    const struct addr *peer, const struct addr *local, uint64_t now,
+    uint8_t out[static PROTO_MSG_LEN], struct handler_job *job)
 {
 	struct proto_msg m;
 	struct user *u;
+	const struct user_key *k;
 
 	h->stats.received++;
 	if (proto_parse(in, len, PROTO_FROM_CLIENT, &m))
 		return (handler_drop(h, &h->stats.malformed, peer, now,
 		    "not a well-formed KNOCK or RESPONSE", NULL));
-	/* The name picks the one key to try: never a search over keys. */
+	/*
+	 * The name and the key ID pick the one key to try: never a search
+	 * over keys. Whatever is unknown, the same MAC is computed, against
+	 * a key no one holds, so timing names no user and no key.
+	 */
 	if ((u = users_find(h->users, m.user)) == NULL) {
-		/* The same MAC a known user costs: timing names no one. */
 		(void)proto_verify(in, users_decoy(h->users)->c2s);
 		return (handler_drop(h, &h->stats.unknown_user, peer, now,
-		    "unknown user", m.user));
+		    "unknown user", &m));
 	}
-	if (proto_verify(in, u->c2s))
-		return (handler_drop(h, &h->stats.bad_mac, peer, now,
-		    "bad MAC (not the key knockd has) for user", u->name));
+	if ((k = users_key(u, m.key_id)) == NULL) {
+		(void)proto_verify(in, users_decoy(h->users)->c2s);
+		return (handler_drop(h, &h->stats.unknown_key, peer, now,
+		    "a key knockd does not have for user", &m));
+	}
+	if (proto_verify(in, k->c2s))
+		return (handler_drop(h, &h->stats.bad_mac, peer, now, k->pair ?
+		    "bad MAC (another server key, or another preshared key, "
+		    "than knockd's) for user" : "bad MAC (not the key knockd "
+		    "has) for user", &m));
+	if (!handler_destination_ok(h, &m, local))
+		return (handler_misdirected(h, k, &m, peer, local, now, out));
+	/* Hosts behind this one are for gateway mode; none here. */
+	if (!proto_target_is_self(&m)) {
+		h->stats.forbidden++;
+		return (handler_reply(k, &m, PROTO_GOAWAY,
+		    PROTO_REASON_FORBIDDEN, 0, out));
+	}
 	if (m.type == PROTO_KNOCK)
-		return (handler_knock(h, u, &m, peer, now, out));
-	return (handler_response(h, u, &m, peer, now, out, job));
+		return (handler_knock(h, k, &m, peer, now, out));
+	return (handler_response(h, u, k, &m, peer, now, out, job));
+}
+
+/*
+ * handler_set_public(h, cfg): take cfg's public addresses (at start and
+ * at each reload).
+ */
+void
+handler_set_public(struct handler *h, const struct config_server *cfg)
+{
+
+	memcpy(h->public_addr, cfg->public_addr, sizeof(h->public_addr));
+	h->npublic = cfg->npublic;
 }
 
 int
@@ -202,7 +303,7 @@ handler_finish(struct handler *h, struct handler_job *job,
 {
 	struct replay_answer ans;
 	struct fw_change *c = &job->change;
-	char a[ADDR_STRLEN], s[SERVICE_STRLEN];
+	char a[ADDR_STRLEN], s[SERVICE_STRLEN], id[USERKEY_ID_STRLEN];
 	struct service svc = { c->ipproto, c->port };
 
 	memset(&ans, 0, sizeof(ans));
@@ -215,17 +316,19 @@ handler_finish(struct handler *h, struct handler_job *job,
 		ans.type = PROTO_COMEIN;
 		ans.duration = c->timeout;
 		h->stats.opened++;
-		log_info("opened %s for %s for %u s (user %s)",
+		log_info("opened %s for %s for %u s (user %s, key %s)",
 		    service_format(&svc, s), addr_format(&c->addr, a, 0),
-		    c->timeout, job->user->name);
+		    c->timeout, job->user->name,
+		    userkey_id_format(job->key->id, id));
 	} else {
 		ans.type = PROTO_COMEIN;
 		h->stats.closed++;
-		log_info("closed %s for %s (user %s)", service_format(&svc, s),
-		    addr_format(&c->addr, a, 0), job->user->name);
+		log_info("closed %s for %s (user %s, key %s)",
+		    service_format(&svc, s), addr_format(&c->addr, a, 0),
+		    job->user->name, userkey_id_format(job->key->id, id));
 	}
 	/* The slot exists (inserted as pending), so this cannot fail. */
 	(void)replay_insert(h->replay, job->msg.epoch, job->msg.cookie, &ans);
-	return (handler_seal(job->user, &job->msg, ans.type, ans.code,
+	return (handler_seal(job->key, &job->msg, ans.type, ans.code,
 	    ans.duration, out));
 }

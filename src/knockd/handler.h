@@ -32,6 +32,8 @@ struct handler_stats {
 	uint64_t closed;
 	uint64_t forbidden;
 	uint64_t fw_failed;
+	uint64_t misdirected;	/* sent to another address: a relay */
+	uint64_t unknown_key;	/* a key ID the user does not have */
 };
 
 struct handler {
@@ -39,6 +41,9 @@ struct handler {
 	struct cookie_jar *jar;
 	struct replay *replay;
 	uint32_t default_timeout;
+	struct addr public_addr[CONFIG_PUBLIC_MAX];	/* [server]
+					 * public-address; port 0: any */
+	size_t npublic;
 	struct handler_stats stats;
 	uint64_t log_second;	/* rate limit of per-packet log lines */
 	unsigned log_lines;
@@ -61,21 +66,30 @@ enum handler_verdict {
 
 struct handler_job {
 	struct user *user;
+	const struct user_key *key;	/* the key the RESPONSE was made with */
 	struct proto_msg msg;	/* the RESPONSE */
 	struct fw_change change;
 };
 
 /*
- * handler_packet(h, in, len, peer, now, out, job): handle one datagram of
- * len bytes from peer at monotonic time now (seconds). Returns
+ * handler_packet(h, in, len, peer, local, now, out, job): handle one
+ * datagram of len bytes from peer, received at local (its destination
+ * address, from IP_PKTINFO, and port; family 0 if unknown) at monotonic
+ * time now (seconds). Returns
  * HANDLER_REPLY with a PROTO_MSG_LEN-byte reply in out, HANDLER_DROP, or
  * HANDLER_FIREWALL with job filled: the caller applies job->change (with
  * others, in one batch) and then calls handler_finish. The user pointer in
  * a job stays valid until the users table is replaced.
  */
 enum handler_verdict handler_packet(struct handler *h, const uint8_t *in,
-    size_t len, const struct addr *peer, uint64_t now,
-    uint8_t out[static PROTO_MSG_LEN], struct handler_job *job);
+    size_t len, const struct addr *peer, const struct addr *local,
+    uint64_t now, uint8_t out[static PROTO_MSG_LEN], struct handler_job *job);
+
+/*
+ * handler_set_public(h, cfg): take cfg's public addresses (at start and
+ * at each reload).
+ */
+void handler_set_public(struct handler *h, const struct config_server *cfg);
 
 /*
  * handler_finish(h, job, out): once job->change.err is known, record the

@@ -43,6 +43,7 @@ union loop_cmsg {
 struct loop_udp {
 	enum loop_tag tag;		/* LOOP_UDP */
 	int fd;
+	uint16_t port;			/* bound to: the destination port */
 };
 
 struct loop {
@@ -116,8 +117,18 @@ loop_new(struct handler *h, struct fw *fw, const int *fds, size_t nfds,
 	l->fw = fw;
 	l->fwd = fwd;
 	for (i = 0; i < nfds; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct addr a;
+
 		l->udp[i].tag = LOOP_UDP;
 		l->udp[i].fd = fds[i];
+		if (getsockname(fds[i], (struct sockaddr *)&ss, &sl) == -1 ||
+		    addr_from_sockaddr((struct sockaddr *)&ss, sl, &a)) {
+			log_err("getsockname: %s", strerror(errno));
+			goto err1;
+		}
+		l->udp[i].port = a.port;
 	}
 	l->sigtag = LOOP_SIGNAL;
 	l->nfds = nfds;
@@ -187,18 +198,21 @@ loop_log_stats(const char *what, const struct handler_stats *now,
 {
 
 	log_notice("%s: %llu datagrams; dropped %llu malformed, %llu unknown "
-	    "user, %llu bad MAC, %llu bad or stale cookie; %llu challenges, "
-	    "%llu opened, %llu closed, %llu refused, %llu firewall errors, "
-	    "%llu repeated answers, %llu busy", what,
+	    "user, %llu unknown key, %llu bad MAC, %llu bad or stale cookie; "
+	    "%llu challenges, %llu opened, %llu closed, %llu refused, %llu "
+	    "misdirected, %llu firewall errors, %llu repeated answers, %llu "
+	    "busy", what,
 	    (unsigned long long)(now->received - then->received),
 	    (unsigned long long)(now->malformed - then->malformed),
 	    (unsigned long long)(now->unknown_user - then->unknown_user),
+	    (unsigned long long)(now->unknown_key - then->unknown_key),
 	    (unsigned long long)(now->bad_mac - then->bad_mac),
 	    (unsigned long long)(now->bad_cookie - then->bad_cookie),
 	    (unsigned long long)(now->challenges - then->challenges),
 	    (unsigned long long)(now->opened - then->opened),
 	    (unsigned long long)(now->closed - then->closed),
 	    (unsigned long long)(now->forbidden - then->forbidden),
+	    (unsigned long long)(now->misdirected - then->misdirected),
 	    (unsigned long long)(now->fw_failed - then->fw_failed),
 	    (unsigned long long)(now->replayed - then->replayed),
 	    (unsigned long long)(now->busy - then->busy));
@@ -216,13 +230,52 @@ loop_summary(struct loop *l, uint64_t now)
 
 	if (now - l->summary_at < LOOP_SUMMARY)
 		return;
-	dropped = s->malformed + s->unknown_user + s->bad_mac + s->bad_cookie;
-	before = p->malformed + p->unknown_user + p->bad_mac + p->bad_cookie;
+	dropped = s->malformed + s->unknown_user + s->unknown_key +
+	    s->bad_mac + s->bad_cookie + s->misdirected;
+	before = p->malformed + p->unknown_user + p->unknown_key +
+	    p->bad_mac + p->bad_cookie + p->misdirected;
 	if (dropped != before)
 		loop_log_stats("in the last minute or more", s, p);
 	l->summary_at = now;
 	l->summary = *s;
 	forwards_summary(l->fwd, now);
+}
+
+/*
+ * Where a datagram arrived: its destination address (IP_PKTINFO or
+ * IPV6_PKTINFO, which listen.c asks for on every knock socket, and which
+ * gives an IPv4 datagram on a dual-stack socket as ::ffff:a.b.c.d) and
+ * the socket's port. family stays 0 if the kernel said nothing, and
+ * handler.c then treats the datagram as sent elsewhere.
+ */
+static void
+loop_local(struct msghdr *rx, uint16_t port, struct addr *local)
+{
+	struct cmsghdr *c;
+
+	memset(local, 0, sizeof(*local));
+	for (c = CMSG_FIRSTHDR(rx); c != NULL; c = CMSG_NXTHDR(rx, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			local->family = AF_INET;
+			memcpy(local->ip, &pi.ipi_addr, 4);
+			break;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			addr_from_mapped(pi.ipi6_addr.s6_addr, port, local);
+			break;
+		}
+	}
+	if (local->family != 0)
+		local->port = port;
 }
 
 /* Reply from the local address the request was sent to. */
@@ -288,10 +341,11 @@ loop_send(int fd, struct mmsghdr *tx, unsigned n)
 
 /* Receive and answer one batch; returns how many datagrams it held. */
 static int
-loop_batch(struct loop *l, int fd, uint64_t now)
+loop_batch(struct loop *l, const struct loop_udp *u, uint64_t now)
 {
 	unsigned i, ntx = 0, njob = 0;
-	struct addr peer;
+	struct addr peer, local;
+	int fd = u->fd;
 	int n;
 
 	for (i = 0; i < LOOP_BATCH; i++) {
@@ -323,7 +377,8 @@ loop_batch(struct loop *l, int fd, uint64_t now)
 			len = LOOP_RXBUF + 1;
 		if (addr_from_sockaddr(h->msg_name, h->msg_namelen, &peer))
 			continue;
-		v = handler_packet(l->h, l->rxbuf[i], len, &peer, now,
+		loop_local(h, u->port, &local);
+		v = handler_packet(l->h, l->rxbuf[i], len, &peer, &local, now,
 		    l->txbuf[i], &l->job[njob]);
 		if (v == HANDLER_REPLY)
 			l->reply[i] = 1;
@@ -398,6 +453,7 @@ loop_reload(struct loop *l)
 	users_free(l->h->users);
 	l->h->users = u;
 	l->h->default_timeout = cfg.timeout;
+	handler_set_public(l->h, &cfg);
 	log_notice("reloaded %s: %zu user%s (listen addresses, forwards' "
 	    "listen and nftables names change only on restart)",
 	    l->config_path, users_count(u), users_count(u) == 1 ? "" : "s");
@@ -494,7 +550,7 @@ loop_run(struct loop *l)
 				/* Bounded, so one busy socket cannot starve
 				 * the others. */
 				for (r = 0; r < LOOP_ROUNDS; r++)
-					if (loop_batch(l, u->fd, now) <
+					if (loop_batch(l, u, now) <
 					    LOOP_BATCH)
 						break;
 				loop_summary(l, now);

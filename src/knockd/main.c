@@ -21,6 +21,8 @@
 #include "forward.h"
 #include "fw.h"
 #include "handler.h"
+#include "keys.h"
+#include "kx.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
@@ -28,6 +30,7 @@
 #include "secure.h"
 #include "systemd.h"
 #include "trust.h"
+#include "userkey.h"
 #include "users.h"
 
 static void
@@ -37,11 +40,14 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: knockd [-c FILE] [-t|--check] [-d|--debug] [-V|--version] "
 	    "[-h|--help]\n"
+	    "       knockd --pubkey [-c FILE]\n"
 	    "\n"
 	    "  -c, --config FILE  configuration file (default %s)\n"
 	    "  -t, --check        check the configuration (resolving the\n"
 	    "                     forwards' backends) and the nftables\n"
 	    "                     table and sets, then exit 0 (good) or 1\n"
+	    "      --pubkey       print the server's public key (of [server]\n"
+	    "                     private-key-file), for clients' server-key\n"
 	    "  -d, --debug        also log debug messages\n"
 	    "  -V, --version      print the version and exit\n"
 	    "  -h, --help         print this help and exit\n",
@@ -90,6 +96,59 @@ take_passed(int n, int *udp, size_t *nudp, int *nl)
 	return (0);
 }
 
+/* For --check: each user's keys, by key ID, as knock -v shows them. */
+static void
+check_users(const struct users *us)
+{
+	const struct user *u;
+	char id[USERKEY_ID_STRLEN];
+	size_t i, j;
+
+	for (i = 0; i < users_count(us); i++) {
+		u = users_at(us, i);
+		printf("user %s:", u->name);
+		for (j = 0; j < u->nkeys; j++)
+			printf("%s key %s (%s)", j > 0 ? "," : "",
+			    userkey_id_format(u->keys[j].id, id),
+			    u->keys[j].pair ? "key pair" : "shared");
+		printf("\n");
+	}
+}
+
+/*
+ * knockd --pubkey: the public key of the server's key pair, for the
+ * clients' server-key lines. Only the config is read.
+ */
+static int
+print_pubkey(const char *path)
+{
+	struct config_server cfg;
+	uint8_t pub[KX_KEY_LEN];
+	char b64[KEYS_B64_LEN + 1];
+	int rc = 1;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (config_server_load(path, &cfg))
+		goto done;
+	if (!cfg.have_private_key) {
+		log_err("%s names no private-key-file in [server]: make one "
+		    "with: umask 077; knock --genkey > %s/knock/knockd.key, "
+		    "and add 'private-key-file = %s/knock/knockd.key' to "
+		    "[server]", path, SYSCONFDIR, SYSCONFDIR);
+		goto done;
+	}
+	if (kx_public(cfg.private_key, pub)) {
+		log_err("cannot compute the public key");
+		goto done;
+	}
+	keys_encode(pub, b64);
+	printf("%s\n", b64);
+	rc = fflush(stdout) == 0 ? 0 : 1;
+done:
+	config_server_free(&cfg);
+	return (rc);
+}
+
 /* For --check: what each forward will do, its backend resolved. */
 static void
 check_forwards(const struct config_server *cfg)
@@ -121,6 +180,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 't' },
+		{ "pubkey", no_argument, NULL, 'P' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -136,6 +196,7 @@ main(int argc, char *argv[])
 	size_t nfds = 0, nfwd, i;
 	char fwds[32] = "";
 	int ch, check = 0, debug = 0, rc = 1, npassed, nlfd = -1, nl_passed;
+	int pubkey = 0;
 
 	while ((ch = getopt_long(argc, argv, "c:tdVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -144,6 +205,9 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			check = 1;
+			break;
+		case 'P':
+			pubkey = 1;
 			break;
 		case 'd':
 			debug = 1;
@@ -167,8 +231,11 @@ main(int argc, char *argv[])
 	 * Priority prefixes are for journald (which sets JOURNAL_STREAM) or
 	 * any other log collector; a person at a terminal gets plain lines.
 	 */
-	log_init("knockd", !check && (getenv("JOURNAL_STREAM") != NULL ||
-	    !isatty(STDERR_FILENO)), debug);
+	log_init("knockd", !check && !pubkey &&
+	    (getenv("JOURNAL_STREAM") != NULL || !isatty(STDERR_FILENO)),
+	    debug);
+	if (pubkey)
+		return (secure_nodump() ? 1 : print_pubkey(path));
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&h, 0, sizeof(h));
@@ -186,6 +253,7 @@ main(int argc, char *argv[])
 	if (config_server_load(path, &cfg))
 		goto done;
 	h.default_timeout = cfg.timeout;
+	handler_set_public(&h, &cfg);
 	if ((h.users = users_new(&cfg)) == NULL)
 		goto done;
 	if ((fw = fw_open(cfg.family, cfg.table, cfg.set4, cfg.set6,
@@ -201,6 +269,7 @@ main(int argc, char *argv[])
 		goto done;
 	}
 	if (check) {
+		check_users(h.users);
 		check_forwards(&cfg);
 		printf("%s: configuration and nftables %s %s are good\n", path,
 		    cfg.family, cfg.table);

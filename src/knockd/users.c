@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "log.h"
+#include "kx.h"
 #include "proto.h"
 #include "users.h"
 
@@ -16,7 +17,7 @@ struct users {
 	size_t n;
 	struct config_user *cfg;	/* the allow lists point in here */
 	size_t ncfg;
-	struct user decoy;		/* see users_decoy() */
+	struct user_key decoy;		/* see users_decoy() */
 };
 
 static int
@@ -25,6 +26,14 @@ users_cmp(const void *a, const void *b)
 
 	return (strcmp(((const struct user *)a)->name,
 	    ((const struct user *)b)->name));
+}
+
+static int
+users_key_cmp(const void *a, const void *b)
+{
+
+	return (memcmp(((const struct user_key *)a)->id,
+	    ((const struct user_key *)b)->id, USERKEY_ID_LEN));
 }
 
 static struct mac *
@@ -40,51 +49,113 @@ users_direction_key(const uint8_t key[static KEYS_KEY_LEN], const char *label)
 }
 
 /*
- * The fingerprint of u's K_fwd (users.h: fwd_id). A hash, not the key:
- * connections keep it as long as they live. Returns 0 or -1.
+ * Everything a user key K gives: the exchange's two MAC keys, forward
+ * mode's keys and the fingerprint of K_fwd (a hash, not the key:
+ * connections keep it as long as they live). Returns 0 or -1.
  */
 static int
-users_fwd_id(struct user *u)
+users_key_init(struct user_key *k, const struct userkey *uk, int pair)
 {
 	unsigned int len = 0;
 
-	if (!EVP_Digest(u->fwd.master, sizeof(u->fwd.master), u->fwd_id, &len,
-	    EVP_sha256(), NULL) || len != sizeof(u->fwd_id))
+	memcpy(k->id, uk->id, sizeof(k->id));
+	k->pair = pair;
+	k->c2s = users_direction_key(uk->key, PROTO_LABEL_C2S);
+	k->s2c = users_direction_key(uk->key, PROTO_LABEL_S2C);
+	if (k->c2s == NULL || k->s2c == NULL ||
+	    tunnel_user_derive(uk->key, &k->fwd) != 0)
+		return (-1);
+	if (!EVP_Digest(k->fwd.master, sizeof(k->fwd.master), k->fwd_id, &len,
+	    EVP_sha256(), NULL) || len != sizeof(k->fwd_id))
 		return (-1);
 	return (0);
 }
 
+static void
+users_key_free(struct user_key *k)
+{
+
+	mac_free(k->c2s);
+	mac_free(k->s2c);
+	OPENSSL_cleanse(k, sizeof(*k));
+}
+
 /* The decoy's keys, derived like a user's from a random key. */
 static int
-users_decoy_new(struct user *d)
+users_decoy_new(struct user_key *d)
 {
+	struct userkey uk;
 	uint8_t key[KEYS_KEY_LEN];
 	int rc = -1;
 
-	if (mac_random(key, sizeof(key)) != 0)
-		goto out;
-	d->c2s = users_direction_key(key, PROTO_LABEL_C2S);
-	d->s2c = users_direction_key(key, PROTO_LABEL_S2C);
-	if (d->c2s != NULL && d->s2c != NULL &&
-	    tunnel_user_derive(key, &d->fwd) == 0)
-		rc = 0;
-out:
+	if (mac_random(key, sizeof(key)) == 0 && userkey_shared(key, &uk) == 0)
+		rc = users_key_init(d, &uk, 0);
 	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(&uk, sizeof(uk));
 	return (rc);
 }
 
 /*
- * users_new(cfg): derive each user's direction keys and forward keys from
- * cfg and take ownership of cfg's users (cfg->users is set to NULL); the
- * raw keys are wiped as soon as the derived keys exist. Returns NULL on
- * failure.
+ * The keys of user p, from its config c: its shared key, then one per
+ * public key (X25519 with the server's key pair, spriv and spub).
+ * Returns 0, or -1 after logging.
+ */
+static int
+users_keys_new(struct user *p, const struct config_user *c,
+    const uint8_t *spriv, const uint8_t *spub)
+{
+	struct userkey uk;
+	char id[USERKEY_ID_STRLEN];
+	size_t i, n = (c->have_key ? 1 : 0) + c->npubkeys;
+	int rc = -1;
+
+	if ((p->keys = calloc(n, sizeof(*p->keys))) == NULL) {
+		log_err("out of memory");
+		return (-1);
+	}
+	if (c->have_key) {
+		if (userkey_shared(c->key, &uk) ||
+		    users_key_init(&p->keys[p->nkeys++], &uk, 0))
+			goto fail;
+	}
+	for (i = 0; i < c->npubkeys; i++) {
+		/* config.c refuses public keys without a server key. */
+		if (spriv == NULL || userkey_pair(spriv, c->pubkeys[i], spub,
+		    c->pubkeys[i], c->have_psk ? c->psk : NULL, &uk) ||
+		    users_key_init(&p->keys[p->nkeys++], &uk, 1))
+			goto fail;
+	}
+	qsort(p->keys, p->nkeys, sizeof(*p->keys), users_key_cmp);
+	for (i = 1; i < p->nkeys; i++) {
+		if (memcmp(p->keys[i - 1].id, p->keys[i].id,
+		    USERKEY_ID_LEN) == 0) {
+			log_err("user '%s': two keys with key ID %s", p->name,
+			    userkey_id_format(p->keys[i].id, id));
+			goto out;
+		}
+	}
+	rc = 0;
+	goto out;
+fail:
+	log_err("cannot set up the keys of user '%s'", p->name);
+out:
+	OPENSSL_cleanse(&uk, sizeof(uk));
+	return (rc);
+}
+
+/*
+ * users_new(cfg): derive the direction keys and forward keys of each key
+ * of each user from cfg (a key pair's through X25519 with the server's
+ * private key, computed here once so that a datagram costs one MAC), and
+ * take ownership of cfg's users (cfg->users is set to NULL); the raw keys
+ * are wiped as soon as the derived keys exist. Returns NULL after logging.
  */
 struct users *
 users_new(struct config_server *cfg)
 {
 	struct users *u;
+	uint8_t spub[KX_KEY_LEN];
 	size_t i;
-	int rc;
 
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		goto err0;
@@ -97,27 +168,28 @@ users_new(struct config_server *cfg)
 	/*
 	 * Sorted while the entries hold names only: qsort may copy elements
 	 * through memory it frees without wiping, so no key may be in them.
+	 * (The keys themselves live in arrays of their own.)
 	 */
 	for (i = 0; i < u->ncfg; i++) {
 		memcpy(u->v[i].name, u->cfg[i].name, sizeof(u->v[i].name));
 		u->v[i].cfg = &u->cfg[i];
 	}
 	qsort(u->v, u->ncfg, sizeof(*u->v), users_cmp);
-	for (i = 0; i < u->ncfg; i++) {
-		struct user *p = &u->v[i];
-		struct config_user *c = p->cfg;
+	u->n = u->ncfg;
+	if (cfg->have_private_key && kx_public(cfg->private_key, spub)) {
+		log_err("cannot compute the server's public key");
+		goto err2;
+	}
+	for (i = 0; i < u->n; i++) {
+		struct config_user *c = u->v[i].cfg;
+		int rc;
 
-		p->c2s = users_direction_key(c->key, PROTO_LABEL_C2S);
-		p->s2c = users_direction_key(c->key, PROTO_LABEL_S2C);
-		rc = tunnel_user_derive(c->key, &p->fwd);
-		if (rc == 0)
-			rc = users_fwd_id(p);
+		rc = users_keys_new(&u->v[i], c, cfg->have_private_key ?
+		    cfg->private_key : NULL, spub);
 		OPENSSL_cleanse(c->key, sizeof(c->key));
-		u->n++;
-		if (p->c2s == NULL || p->s2c == NULL || rc != 0) {
-			log_err("cannot set up the keys of user '%s'", p->name);
+		OPENSSL_cleanse(c->psk, sizeof(c->psk));
+		if (rc != 0)
 			goto err2;
-		}
 	}
 	if (users_decoy_new(&u->decoy) != 0) {
 		log_err("cannot set up the keys of the decoy user");
@@ -142,20 +214,16 @@ void
 users_free(struct users *u)
 {
 	struct config_server tmp;
-	size_t i;
+	size_t i, j;
 
 	if (u == NULL)
 		return;
-	for (i = 0; i < u->n; i++) {
-		mac_free(u->v[i].c2s);
-		mac_free(u->v[i].s2c);
+	for (i = 0; u->v != NULL && i < u->n; i++) {
+		for (j = 0; j < u->v[i].nkeys; j++)
+			users_key_free(&u->v[i].keys[j]);
+		free(u->v[i].keys);
 	}
-	mac_free(u->decoy.c2s);
-	mac_free(u->decoy.s2c);
-	OPENSSL_cleanse(&u->decoy, sizeof(u->decoy));
-	/* The forward keys are in the table itself. */
-	if (u->v != NULL)
-		OPENSSL_cleanse(u->v, u->ncfg * sizeof(*u->v));
+	users_key_free(&u->decoy);
 	free(u->v);
 	/* Hand the config users back to their owner's free routine. */
 	memset(&tmp, 0, sizeof(tmp));
@@ -180,16 +248,40 @@ users_find(const struct users *u, const char *name)
 }
 
 /*
- * users_decoy(u): a user no one holds the key of (random, made with the
- * table). A message from an unknown user is checked against it, so that
- * the drop costs the same MAC as a known user's wrong key and the time
- * it takes does not tell which user names exist.
+ * users_key(u, id): user u's key with key ID id, or NULL.
  */
-const struct user *
+const struct user_key *
+users_key(const struct user *u, const uint8_t id[static USERKEY_ID_LEN])
+{
+	struct user_key key;
+
+	memcpy(key.id, id, sizeof(key.id));
+	return (bsearch(&key, u->keys, u->nkeys, sizeof(*u->keys),
+	    users_key_cmp));
+}
+
+/*
+ * users_decoy(u): a key no one holds, random, made with the table and
+ * never found. Check a message from an unknown user, or naming a key its
+ * user does not have, against it: the drop then costs the same MAC as a
+ * wrong key does, and its timing does not tell which users and keys
+ * exist.
+ */
+const struct user_key *
 users_decoy(const struct users *u)
 {
 
 	return (&u->decoy);
+}
+
+/*
+ * users_at(u, i): the i-th user in name order, i < users_count(u).
+ */
+const struct user *
+users_at(const struct users *u, size_t i)
+{
+
+	return (&u->v[i]);
 }
 
 /*

@@ -11,19 +11,28 @@
 #include "config.h"
 #include "mac.h"
 #include "tunnel.h"
+#include "userkey.h"
 
 #define USERS_FWD_ID_LEN	32
 
-struct user {
-	char name[KEYS_USER_MAX + 1];
+/* One key of a user: a shared key, or one of the user's public keys. */
+struct user_key {
+	uint8_t id[USERKEY_ID_LEN];	/* the key ID on the wire */
+	int pair;			/* from a key pair (else shared) */
 	struct mac *c2s;		/* verifies KNOCK and RESPONSE */
 	struct mac *s2c;		/* seals CHALLENGE, COMEIN, GOAWAY */
-	struct config_user *cfg;	/* allow list, owned by users */
 	struct tunnel_user fwd;		/* forward mode: K_hello, K_fwd */
 	uint8_t fwd_id[USERS_FWD_ID_LEN];	/* SHA-256 of K_fwd: what a
 					 * forwarded connection keeps to
 					 * tell, at a reload, whether its
-					 * user's key changed */
+					 * key is still there */
+};
+
+struct user {
+	char name[KEYS_USER_MAX + 1];
+	struct user_key *keys;		/* sorted by id; owned by users */
+	size_t nkeys;
+	struct config_user *cfg;	/* allow list, owned by users */
 
 	/* Replay-cache entries this user holds, per live epoch (& 1). */
 	uint32_t quota_epoch[2];
@@ -33,10 +42,11 @@ struct user {
 struct users;
 
 /*
- * users_new(cfg): derive each user's direction keys and forward keys from
- * cfg and take ownership of cfg's users (cfg->users is set to NULL); the
- * raw keys are wiped as soon as the derived keys exist. Returns NULL on
- * failure.
+ * users_new(cfg): derive the direction keys and forward keys of each key
+ * of each user from cfg (a key pair's through X25519 with the server's
+ * private key, computed here once so that a datagram costs one MAC), and
+ * take ownership of cfg's users (cfg->users is set to NULL); the raw keys
+ * are wiped as soon as the derived keys exist. Returns NULL after logging.
  */
 struct users *users_new(struct config_server *cfg);
 
@@ -52,12 +62,24 @@ void users_free(struct users *u);
 struct user *users_find(const struct users *u, const char *name);
 
 /*
- * users_decoy(u): a user with a random key no one holds, made with the
- * table and never found by name. Check a message from an unknown user
- * against it: the drop then costs the same MAC as a wrong key does, and
- * its timing does not tell which user names exist.
+ * users_key(u, id): user u's key with key ID id, or NULL.
  */
-const struct user *users_decoy(const struct users *u);
+const struct user_key *users_key(const struct user *u,
+    const uint8_t id[static USERKEY_ID_LEN]);
+
+/*
+ * users_decoy(u): a key no one holds, random, made with the table and
+ * never found. Check a message from an unknown user, or naming a key its
+ * user does not have, against it: the drop then costs the same MAC as a
+ * wrong key does, and its timing does not tell which users and keys
+ * exist.
+ */
+const struct user_key *users_decoy(const struct users *u);
+
+/*
+ * users_at(u, i): the i-th user in name order, i < users_count(u).
+ */
+const struct user *users_at(const struct users *u, size_t i);
 
 /*
  * users_count(u): how many users there are.

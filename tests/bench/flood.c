@@ -5,7 +5,7 @@
  *   flood ADDR PORT SECONDS random|badmac [USER]
  *   flood ADDR PORT SECONDS template FILE
  *
- * random: 128 random bytes (dropped at the first check). badmac: a
+ * random: PROTO_MSG_LEN random bytes (dropped at the first check). badmac: a
  * well-formed KNOCK for USER (a real user) with a random MAC, the worst
  * case: the server parses it, finds the user and computes one MAC.
  * template: the datagram in FILE (another daemon's worst case, e.g. an
@@ -181,6 +181,9 @@ main(int argc, char *argv[])
 			buf[i][PROTO_OFF_ACTION] = PROTO_OPEN;
 			buf[i][PROTO_OFF_IPPROTO] = IPPROTO_TCP;
 			wire_put16(buf[i] + PROTO_OFF_PORT, 22);
+			/* The port it goes to: a real destination. */
+			wire_put16(buf[i] + PROTO_OFF_SERVER_PORT,
+			    (uint16_t)atoi(argv[2]));
 			strncpy((char *)buf[i] + PROTO_OFF_USER, argv[5],
 			    PROTO_USER_MAX);
 			memset(buf[i] + PROTO_OFF_COOKIE, 0, PROTO_COOKIE_LEN);

@@ -20,19 +20,30 @@
 # of RUNS, 3), the forwarders' CPU time per GB (every process of both
 # forwarders, their children included, from /proc), and the round-trip
 # time of 64-byte messages (PINGS of them, 20000: median and p99), from
-# which the latency each forwarder adds: (through - direct) / 2.
+# which the latency each forwarder adds: (through - direct) / 2. Then
+# the connection set-up rate: CONN_WORKERS (4) processes each open a
+# connection through the forwarders, send one byte, read it back from
+# the far end and close, one after another, for CONN_SECONDS (5) or
+# CONN_MAX (200000) connections in all: connections per second, the
+# set-up time of each (median and p99) and the forwarders' CPU time per
+# 1000 connections. Per connection that is knock's whole handshake and
+# knockd's backend connect, spiped's handshake, but for ssh -L only a
+# channel open in the session already up.
 # fwdbench (C) is both ends, from and to memory, so it is never the
-# bottleneck. Then tests/bench/forward_report.py prints the table with
+# bottleneck. Then tests/bench/forward_report.py prints the tables with
 # the ratios and the issue's targets (PASS or FAIL), and writes it into
 # doc/benchmarks.md (its own section) and doc/benchmarks.json. A
-# benchmark, not a test: it fails only if it cannot measure. About two
-# minutes with the defaults.
+# benchmark, not a test: it fails only if it cannot measure. About
+# three minutes with the defaults.
 # shellcheck source-path=SCRIPTDIR source=../integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
 
 BYTES=${BYTES:-2147483648}
 RUNS=${RUNS:-3}
 PINGS=${PINGS:-20000}
+CONN_WORKERS=${CONN_WORKERS:-4}
+CONN_SECONDS=${CONN_SECONDS:-5}
+CONN_MAX=${CONN_MAX:-200000}
 BENCH=$ROOT/tests/bench
 FWDBENCH=$ROOT/build/fwdbench
 SINK=9000			# fwdbench serve: the sink and echo
@@ -66,8 +77,38 @@ ticks() {	# PID...: CPU ticks of their process trees, "USER SYS"
 	"$PY" "$BENCH/cputree.py" "$@"
 }
 
+# conns NAME PORT [FORWARDER-PID...]: the set-up rate through
+# 127.0.0.1:PORT (fwdbench conn), and the forwarders' CPU time for it.
+conns() {
+	local name=$1 port=$2 c0 c1 hz
+	shift 2
+	hz=$(getconf CLK_TCK)
+	c0=$(ticks "$@")
+	ip netns exec "$NS_SRV" "$FWDBENCH" conn 127.0.0.1 "$port" \
+	    "$CONN_WORKERS" "$CONN_SECONDS" "$CONN_MAX" >"$T/conn.$name" 2>&1 ||
+	    fail "$name: the connection set-ups failed: $(cat "$T/conn.$name")"
+	c1=$(ticks "$@")
+	# "conn DONE SECONDS CONN/S P50_US P99_US FAILED", after the first
+	# error message of each worker that had one
+	tail -n 1 "$T/conn.$name" | awk -v k="fwd.$name" -v a="$c0" \
+	    -v b="$c1" -v hz="$hz" '{ split(a, x, " "); split(b, y, " ");
+	    printf "%s.conn_done %d\n%s.conn_seconds %s\n", k, $2, k, $3;
+	    printf "%s.conn_rate %s\n%s.conn_p50 %s\n", k, $4, k, $5;
+	    printf "%s.conn_p99 %s\n%s.conn_failed %d\n", k, $6, k, $7;
+	    u = (y[1] - x[1]) / hz * 1000 / $2;
+	    s = (y[2] - x[2]) / hz * 1000 / $2;
+	    printf "%s.conn_cpu_user %.4f\n%s.conn_cpu_sys %.4f\n", k, u, k, s;
+	    printf "%s.conn_cpu_per_1000 %.4f\n", k, u + s }' >>"$R"
+	printf '  %-10s %8.0f connections/s  set-up p50 %s us p99 %s us  %s CPU-s/1000  %s failed\n' \
+	    "$name" "$(sed -n "s/^fwd.$name.conn_rate //p" "$R")" \
+	    "$(sed -n "s/^fwd.$name.conn_p50 //p" "$R")" \
+	    "$(sed -n "s/^fwd.$name.conn_p99 //p" "$R")" \
+	    "$(sed -n "s/^fwd.$name.conn_cpu_per_1000 //p" "$R")" \
+	    "$(sed -n "s/^fwd.$name.conn_failed //p" "$R")"
+}
+
 # measure NAME PORT [FORWARDER-PID...]: RUNS transfers of BYTES, then
-# PINGS round trips, through 127.0.0.1:PORT.
+# PINGS round trips, then the set-up rate, through 127.0.0.1:PORT.
 measure() {
 	local name=$1 port=$2 c0 c1 i best=0 mbps hz
 	shift 2
@@ -100,6 +141,7 @@ measure() {
 	    "$name" "$best" "$(sed -n "s/^fwd.$name.runs //p" "$R")" \
 	    "$(sed -n "s/^fwd.$name.cpu_per_gb //p" "$R")" \
 	    "$(awk '{ print $3 }' "$T/ping.$name")"
+	conns "$name" "$port" "$@"
 }
 
 # What the comparison needs from Debian, without starting or enabling
@@ -118,7 +160,17 @@ R=$T/results
 NS_SRV=$NS_PREFIX-bench
 ns_add "$NS_SRV"
 fw_load
-echo "forward bench: $((BYTES / 1048576)) MiB x $RUNS runs, $PINGS round trips;" \
+# The set-up rate leaves tens of thousands of connections in TIME-WAIT
+# on the namespace's loopback: more ephemeral ports than the default
+# 28,000 (the bench's own ports are all below 10000), and the kernel's
+# own reuse of them on loopback (tcp_tw_reuse = 2) does the rest.
+# The same for conntrack (the example ruleset loads it): its entries
+# for closed connections would stay 120 s and could fill the table.
+ip netns exec "$NS_SRV" sysctl -q -w net.ipv4.ip_local_port_range="10000 65535" \
+    net.netfilter.nf_conntrack_tcp_timeout_time_wait=1 ||
+    fail "cannot set the namespace's ephemeral ports or conntrack timeout"
+echo "forward bench: $((BYTES / 1048576)) MiB x $RUNS runs, $PINGS round trips," \
+    "$CONN_WORKERS x ${CONN_SECONDS}s of connection set-ups;" \
     "knock $(git -C "$ROOT" describe --always --dirty 2>/dev/null)," \
     "$(socat -V 2>/dev/null | awk '/socat version/ { print "socat " $3; exit }')," \
     "$(spiped -v 2>&1 | head -n 1), $(ssh -V 2>&1 | cut -d, -f1)," \
@@ -131,6 +183,9 @@ put meta.date "$(date -u +%Y-%m-%dT%H:%MZ)"
 put meta.bytes "$BYTES"
 put meta.runs "$RUNS"
 put meta.pings "$PINGS"
+put meta.conn_workers "$CONN_WORKERS"
+put meta.conn_seconds "$CONN_SECONDS"
+put meta.conn_max "$CONN_MAX"
 put meta.socat "$(socat -V 2>/dev/null | awk '/socat version/ { print $3; exit }')"
 put meta.spiped "$(spiped -v 2>&1 | awk '{ print $2; exit }')"
 put meta.ssh "$(ssh -V 2>&1 | cut -d, -f1)"

@@ -5,8 +5,9 @@ doc/benchmarks.md and its part of doc/benchmarks.json.
     forward_report.py RESULTS DOCDIR
 
 RESULTS holds "key value" lines (fwd.NAME.mbps, .cpu_per_gb, .rtt_p50,
-.rtt_p99; meta.*). Prints the table and the issue's targets, each PASS
-or FAIL. In benchmarks.md the section sits between two marker comments
+.rtt_p99, .conn_rate, .conn_p50, .conn_p99, .conn_cpu_per_1000,
+.conn_failed; meta.*). Prints the tables and the issue's targets, each
+PASS or FAIL. In benchmarks.md the section sits between two marker comments
 and replaces the previous one (report.py, which rewrites the rest of the
 file, keeps it); in benchmarks.json it is the key "forward", whose
 previous figures are shown beside the new ones.
@@ -31,6 +32,19 @@ PATHS = (
     ("encrypt", "knock forward, encrypt (AES-256-GCM)"),
     ("chacha", "knock forward, encrypt (ChaCha20-Poly1305)"),
 )
+
+
+# In the set-up table, what one connection costs each path.
+SETUP = {
+    "direct": "direct, no forwarder (baseline)",
+    "relay": "minimal C relay, two hops (two forks per hop)",
+    "socat": "socat, two hops (a fork per hop)",
+    "spiped": "spiped -e / -d (its handshake)",
+    "ssh": "ssh -L (a channel open; the session is already up)",
+    "integrity": "knock forward, integrity (handshake + backend connect)",
+    "encrypt": "knock forward, encrypt AES-256-GCM (the same)",
+    "chacha": "knock forward, encrypt ChaCha20-Poly1305 (the same)",
+}
 
 
 def fmt(x, digits=1):
@@ -84,6 +98,7 @@ def main():
             fmt(prev.get(name + ".mbps"))
             if prev.get(name + ".mbps") is not None else ""))
     table = "\n".join(lines)
+    setup, conn_out = setup_table(r, prev, fig)
 
     integ, enc = num(r, "fwd.integrity.mbps"), num(r, "fwd.encrypt.mbps")
     targets = [       # (what, measured ratio, wanted at least)
@@ -113,13 +128,19 @@ def main():
                                       fmt(hop)))
     print(table)
     print()
+    print(setup)
+    print()
     print("\n".join(out))
 
     meta = {k[5:]: v for k, v in r.items() if k.startswith("meta.")}
     runs = ["%s %s" % (name, r["fwd.%s.runs" % name]) for name, _ in PATHS
             if "fwd.%s.runs" % name in r]
     section = SECTION.format(
-        table=table, targets="\n".join(tl),
+        table=table, targets="\n".join(tl), setup=setup,
+        conn_detail=conn_out,
+        conn_workers=meta.get("conn_workers", "?"),
+        conn_seconds=meta.get("conn_seconds", "?"),
+        conn_max=meta.get("conn_max", "?"),
         gib="%g" % (int(meta.get("bytes", "0")) / 2**30),
         runs_detail="; ".join(runs), direct=fmt(direct),
         **{k: meta.get(k, "?") for k in
@@ -146,6 +167,46 @@ def main():
         f.write("\n")
     for path in (md, jpath):
         os.chmod(path, 0o644)   # the bench runs under umask 077
+
+
+def setup_table(r, prev, fig):
+    """The connection set-up table, and what it rests on (connections
+    and seconds of each path) for the notes under it; adds its figures
+    to fig."""
+    ssh, spiped = num(r, "fwd.ssh.conn_rate"), num(r, "fwd.spiped.conn_rate")
+    lines = [
+        "| path | connections/s | vs ssh -L | vs spiped | set-up p50 (µs) "
+        "| set-up p99 (µs) | forwarders' CPU-s per 1000 connections "
+        "(user + system) | failed | previous connections/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    detail = []
+    for name, _ in PATHS:
+        k = "fwd.%s." % name
+        rate = num(r, k + "conn_rate")
+        if rate is None:
+            continue
+        cpu = num(r, k + "conn_cpu_per_1000")
+        cu, cs = num(r, k + "conn_cpu_user"), num(r, k + "conn_cpu_sys")
+        p50, p99 = num(r, k + "conn_p50"), num(r, k + "conn_p99")
+        failed = num(r, k + "conn_failed")
+        fig.update({name + ".conn_rate": rate,
+                    name + ".conn_p50": p50, name + ".conn_p99": p99,
+                    name + ".conn_cpu_per_1000": cpu,
+                    name + ".conn_failed": failed})
+        vs_ssh = ratio(rate, ssh) if name not in ("direct", "ssh") else None
+        vs_sp = ratio(rate, spiped) if name not in ("direct", "spiped") \
+            else None
+        was = prev.get(name + ".conn_rate")
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            SETUP[name], fmt(rate, 0), "%.2fx" % vs_ssh if vs_ssh else "",
+            "%.2fx" % vs_sp if vs_sp else "", fmt(p50), fmt(p99),
+            "%s (%s + %s)" % (fmt(cpu, 2), fmt(cu, 2), fmt(cs, 2))
+            if name != "direct" and cpu is not None else "",
+            "%d" % failed if failed is not None else "n/a",
+            fmt(was, 0) if was is not None else ""))
+        detail.append("%s %s in %s s" % (name, r.get(k + "conn_done", "?"),
+                                         r.get(k + "conn_seconds", "?")))
+    return "\n".join(lines), "; ".join(detail)
 
 
 SECTION = """## Forward mode: throughput, CPU and latency
@@ -186,6 +247,45 @@ at a time.
 - The machine has {cpus} CPUs for the sender, both forwarders and the
   receiver at once, so a forwarder that uses less CPU also leaves more
   to the others.
+
+### Connection set-up rate
+
+How many new connections per second a program can open through each
+pair of forwarders: {conn_workers} processes (`fwdbench conn`) each
+connect to the client-side forwarder, send one byte, read it back from
+the far end (fwdbench's server answers it in its own event loop, without
+a fork) and close, one connection after another, for {conn_seconds} s
+or {conn_max} connections in all, after 20 unmeasured ones.
+
+{setup}
+
+- **What a connection costs**: for knock, the whole forward handshake
+  (HELLO, ACCEPT, FINISH, the keys derived for the connection) and
+  knockd's connect to the backend; for spiped, its handshake (by
+  default with a Diffie-Hellman exchange per connection); for `ssh -L`,
+  **only a channel open**: the SSH transport, its key exchange and the
+  user's authentication happened once, before the measure, and every
+  connection rides that one session. That is the comparison asked for:
+  a new connection through knock beside a new channel in an SSH session
+  already up. knockd's figures include its log of each connection (a
+  line when it is connected, one when it closes; to a file here).
+  socat and the minimal relay fork a process per
+  connection on each hop (the relay one more per direction), so their
+  figures are mostly this machine's fork, exit and wait.
+- **connections/s**: connections whose byte came back, over the wall
+  time from the start to the last worker's end. Every path:
+  {conn_detail}.
+- **Set-up p50 / p99**: from before connect() to the byte read back,
+  with {conn_workers} connections under way at once on {cpus} CPUs, so
+  it includes the wait for a CPU: a latency under load, not the least a
+  connection can take.
+- **CPU-s per 1000 connections**: as for the throughput, every process
+  of both forwarders from /proc, over the measure, per 1000 connections
+  answered; the kernel's work for the TCP set-ups is in the system time
+  of whichever process it ran for.
+- **failed**: connections refused, reset, cut before the byte came back,
+  or stuck for more than 5 s at one step; the measure goes on without
+  them.
 """
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@
 #include "proto.h"
 #include "secure.h"
 #include "service.h"
+#include "userkey.h"
 
 #define OL_MAX_SOCKETS	65536
 #define OL_EVENTS	256
@@ -72,6 +73,7 @@ struct ol_user {
 	char name[KEYS_USER_MAX + 1];
 	struct mac *c2s;		/* seals KNOCK and RESPONSE */
 	struct mac *s2c;		/* verifies the server's replies */
+	uint8_t key_id[PROTO_KEY_ID_LEN];	/* of the user's shared key */
 };
 
 /* One source address and its exchange in progress. */
@@ -104,6 +106,7 @@ struct ol {
 	struct ol_user user[OL_MAX_USERS];
 	size_t nusers;
 	struct service svc;
+	struct addr server;		/* where the KNOCKs go, under the MAC */
 	struct ol_counts c;
 };
 
@@ -163,6 +166,9 @@ ol_knock(struct ol *o, uint32_t i, uint64_t now)
 	s->msg.ipproto = o->svc.ipproto;
 	s->msg.port = o->svc.port;
 	memcpy(s->msg.user, s->user->name, sizeof(s->msg.user));
+	memcpy(s->msg.key_id, s->user->key_id, sizeof(s->msg.key_id));
+	addr_mapped(&o->server, s->msg.server);
+	s->msg.server_port = o->server.port;
 	if (mac_random(s->msg.nonce, PROTO_NONCE_LEN) ||
 	    proto_seal(&s->msg, s->user->c2s, s->out)) {
 		log_err("cannot make a KNOCK");
@@ -327,6 +333,7 @@ ol_keys(struct ol *o, const char *path, char *const names[], size_t n,
 	const struct config_client_user *uc;
 	struct ol_user *u;
 	uint8_t key[KEYS_KEY_LEN], k[MAC_KEY_LEN];
+	struct userkey uk;
 	int rc = -1;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -348,8 +355,10 @@ ol_keys(struct ol *o, const char *path, char *const names[], size_t n,
 			log_err("no key for user '%s' in %s", u->name, path);
 			goto done;
 		}
-		if (config_client_user_key(uc, key))
+		if (config_client_user_key(uc, key) ||
+		    userkey_shared(key, &uk))
 			goto done;
+		memcpy(u->key_id, uk.id, sizeof(u->key_id));
 		if (mac_derive(key, PROTO_LABEL_C2S, k) ||
 		    (u->c2s = mac_new(k)) == NULL ||
 		    mac_derive(key, PROTO_LABEL_S2C, k) ||
@@ -363,6 +372,7 @@ ol_keys(struct ol *o, const char *path, char *const names[], size_t n,
 done:
 	OPENSSL_cleanse(k, sizeof(k));
 	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(&uk, sizeof(uk));
 	config_client_free(&cfg);
 	return (rc);
 }
@@ -522,6 +532,7 @@ main(int argc, char *argv[])
 	if (secure_nodump() || ol_keys(&o, config, users, nusers, &port))
 		goto done;
 	server.port = port;
+	o.server = server;
 
 	/* A socket per source: raise the descriptor limit to fit. */
 	o.n = (uint32_t)(argc - optind - 2) * count;

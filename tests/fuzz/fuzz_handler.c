@@ -29,6 +29,7 @@ fuzz_init(void)
 	cfg.nusers = 1;
 	strcpy(u->name, "alice");
 	memset(u->key, 0x11, sizeof(u->key));
+	u->have_key = 1;
 	u->allow = calloc(1, sizeof(*u->allow));
 	u->nallow = 1;
 	u->allow[0].svc.ipproto = IPPROTO_TCP;
@@ -46,7 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t out[PROTO_MSG_LEN];
 	struct handler_job job;
-	struct addr peer;
+	struct addr peer, local;
 
 	if (h.users == NULL)
 		fuzz_init();
@@ -56,7 +57,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	peer.ip[2] = 2;
 	peer.ip[3] = size > 0 ? data[0] & 3 : 2;
 	peer.port = 40000;
-	if (handler_packet(&h, data, size, &peer, 1000 + (size > 1 ?
+	memset(&local, 0, sizeof(local));
+	local.family = AF_INET;
+	local.ip[0] = 192;
+	local.ip[2] = 2;
+	local.ip[3] = 1;
+	local.port = 5800;
+	if (handler_packet(&h, data, size, &peer, &local, 1000 + (size > 1 ?
 	    data[1] % 40 : 0), out, &job) == HANDLER_FIREWALL) {
 		job.change.err = size > 2 ? data[2] & 1 : 0;
 		(void)handler_finish(&h, &job, out);

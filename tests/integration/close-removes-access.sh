@@ -22,9 +22,9 @@ ok "the client's element is gone"
 assert_closed "$NS_CLI" "$SRV4" 22 "client is refused at once"
 assert_element allow4 "$OTH4" tcp 22 "the other host's element stays"
 assert_open "$NS_OTH" "$SRV4" 22 "other host still reaches tcp/22"
-grep -q "closed tcp/22 for $CLI4 (user alice)" "$KNOCKD_LOG" ||
+grep -q "closed tcp/22 for $CLI4 (user alice, key " "$KNOCKD_LOG" ||
     fail "knockd did not log the close"
-ok "knockd logged: closed tcp/22 for $CLI4 (user alice)"
+ok "knockd logged: closed tcp/22 for $CLI4 (user alice, key "
 
 # Closing what is not open is not an error: the goal (no access) holds.
 knock_as alice --close "$SRV4" 22

@@ -24,6 +24,7 @@ knockd_counters
 assert_counter datagrams "$(g sent)"
 assert_counter malformed "$(g malformed)"
 assert_counter "unknown user" "$(g unknown_user)"
+assert_counter "unknown key" "$(g unknown_key)"
 assert_counter "bad MAC" "$(g bad_MAC)"
 assert_counter "bad or stale cookie" "$(g bad_or_stale_cookie)"
 assert_counter challenges 0

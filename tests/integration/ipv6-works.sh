@@ -14,7 +14,7 @@ assert_set_empty allow4 "allow4 stays empty"
 assert_open "$NS_CLI" "$SRV6" 22 "client reaches [$SRV6]:22"
 assert_closed "$NS_OTH" "$SRV6" 22 "other host is refused over IPv6"
 assert_closed "$NS_CLI" "$SRV4" 22 "client is refused over IPv4 (it knocked over IPv6)"
-grep -q "opened tcp/22 for $CLI6 for 30 s (user alice)" "$KNOCKD_LOG" ||
+grep -q "opened tcp/22 for $CLI6 for 30 s (user alice, key " "$KNOCKD_LOG" ||
     fail "knockd did not log the opening for $CLI6"
 ok "knockd logged: opened tcp/22 for $CLI6"
 

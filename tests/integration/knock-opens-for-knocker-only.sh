@@ -28,9 +28,9 @@ chain_after=$(ip netns exec "$NS_SRV" nft list chain inet knock input)
 [ "$chain_before" = "$chain_after" ] ||
     fail "the input chain changed: before: $chain_before after: $chain_after"
 ok "the input chain's rules are unchanged"
-grep -q "opened tcp/22 for $CLI4 for 30 s (user alice)" "$KNOCKD_LOG" ||
+grep -q "opened tcp/22 for $CLI4 for 30 s (user alice, key " "$KNOCKD_LOG" ||
     fail "knockd did not log the opening"
-ok "knockd logged: opened tcp/22 for $CLI4 for 30 s (user alice)"
+ok "knockd logged: opened tcp/22 for $CLI4 for 30 s (user alice, key "
 knockd_counters
 assert_counter opened 1
 assert_counter challenges 1

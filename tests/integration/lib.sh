@@ -54,6 +54,7 @@ KNOCKD_STARTS=0
 KNOCK_RC=""
 KNOCK_OUT=""
 COUNTERS=""
+SERVER_EXTRA=""		# more [server] lines for server_conf
 
 # ---------------------------------------------------------------- outcome
 
@@ -298,13 +299,25 @@ genkey() {	# VAR: a fresh key from knock --genkey, into VAR
 	printf -v "$1" '%s' "$k"
 }
 
-# knockd.conf: [server] and [nftables] from the variables above, then the
-# user sections read from stdin.
+# A key pair: the private key in $T/NAME.key (0600, from knock --genkey),
+# its public key (knock --pubkey) into VAR.
+keypair() {	# NAME VAR
+	local pub
+	(umask 077 && "$KNOCK" --genkey >"$T/$1.key") ||
+	    fail "knock --genkey failed"
+	pub=$("$KNOCK" --pubkey <"$T/$1.key") || fail "knock --pubkey failed"
+	[ "${#pub}" = 44 ] || fail "knock --pubkey printed '$pub'"
+	printf -v "$2" '%s' "$pub"
+}
+
+# knockd.conf: [server] and [nftables] from the variables above (and
+# SERVER_EXTRA, more [server] lines), then the user sections from stdin.
 server_conf() {
 	{
 		printf '[server]\nlisten = 0.0.0.0, ::\nport = %s\n' \
 		    "$KNOCK_PORT"
-		printf 'timeout = %s\n\n' "$ACCESS_TIMEOUT"
+		printf 'timeout = %s\n' "$ACCESS_TIMEOUT"
+		printf '%s\n\n' "$SERVER_EXTRA"
 		printf '[nftables]\nfamily = inet\ntable = knock\n'
 		printf 'set4 = allow4\nset6 = allow6\n\n'
 		cat
@@ -315,6 +328,19 @@ server_conf() {
 client_conf() {	# NAME USER KEY: writes $T/NAME.conf
 	printf '[client]\nuser = %s\nport = %s\nwait = 3\n\n[user %s]\nkey = %s\n' \
 	    "$2" "$KNOCK_PORT" "$2" "$3" >"$T/$1.conf"
+	chmod 600 "$T/$1.conf"
+}
+
+# A client config for a key-pair user: its private-key-file, and the
+# server's public key for both of the server's addresses.
+client_keypair_conf() {	# NAME USER KEYFILE SERVER-PUBLIC-KEY
+	{
+		printf '[client]\nuser = %s\nport = %s\nwait = 3\n\n' "$2" \
+		    "$KNOCK_PORT"
+		printf '[user %s]\nprivate-key-file = %s\n\n' "$2" "$3"
+		printf '[host %s]\nserver-key = %s\n\n' "$SRV4" "$4"
+		printf '[host %s]\nserver-key = %s\n' "$SRV6" "$4"
+	} >"$T/$1.conf"
 	chmod 600 "$T/$1.conf"
 }
 
@@ -334,6 +360,18 @@ knockd_start() {	# [knockd options]
 	done
 	grep -q 'knockd [0-9.]* ready' "$KNOCKD_LOG" ||
 	    fail "knockd did not log 'ready' within 5 s"
+}
+
+# SIGHUP, then wait for the log line that says how the reload went.
+knockd_reload() {	# LOG-LINE-PATTERN
+	local before i
+	before=$(grep -c "$1" "$KNOCKD_LOG")
+	kill -HUP "$KNOCKD_PID"
+	for i in $(seq 100); do
+		[ "$(grep -c "$1" "$KNOCKD_LOG")" -gt "$before" ] && return 0
+		sleep 0.05
+	done
+	fail "knockd logged no '$1' after SIGHUP"
 }
 
 knockd_stop() {

@@ -15,6 +15,8 @@ this model against real traffic before it relies on it to forge.
   fake-server --port P --log FILE --ready FILE [--key B64 --user U]
               [--honest] [--replay HEX]... [--seconds S]
   verify --key B64 --dir c2s|s2c HEX
+  udp-relay --port P --to HOST --to-port P --log FILE --ready FILE
+            [--seconds S]                      (a keyless relay)
   nft-elements                                  (nft list set on stdin)
 """
 
@@ -31,15 +33,18 @@ import struct
 import sys
 import time
 
-MSG_LEN = 128
+MSG_LEN = 176
+VERSION = 2
 OFF_VERSION, OFF_TYPE, OFF_ACTION, OFF_IPPROTO = 0, 1, 2, 3
 OFF_PORT, OFF_CODE, OFF_EPOCH, OFF_DURATION = 4, 6, 8, 12
-OFF_USER, OFF_NONCE, OFF_COOKIE, OFF_MAC = 16, 48, 64, 96
+OFF_USER, OFF_KEY_ID, OFF_SERVER_PORT = 16, 48, 56
+OFF_SERVER, OFF_TARGET = 64, 80
+OFF_NONCE, OFF_COOKIE, OFF_MAC = 96, 112, 144
 KNOCK, CHALLENGE, RESPONSE, COMEIN, GOAWAY = 1, 2, 3, 4, 5
 TYPE_NAMES = {KNOCK: "KNOCK", CHALLENGE: "CHALLENGE", RESPONSE: "RESPONSE",
               COMEIN: "COMEIN", GOAWAY: "GOAWAY"}
-LABEL_C2S = b"knock v1 client to server"
-LABEL_S2C = b"knock v1 server to client"
+LABEL_C2S = b"knock v2 client to server"
+LABEL_S2C = b"knock v2 server to client"
 
 # A hard ceiling for every command, whatever it is asked.
 MAX_SECONDS = 170
@@ -60,13 +65,28 @@ def dir_key(b64, direction):
     return hkdf(key, LABEL_C2S if direction == "c2s" else LABEL_S2C)
 
 
+def key_id(b64):
+    """The key ID of a shared key (userkey.h)."""
+    return hashlib.sha256(b"knock v2 shared key id" +
+                          base64.b64decode(b64)).digest()[:8]
+
+
 def mac(key, data):
     return hashlib.blake2s(data, key=key, digest_size=32).digest()
 
 
+def mapped(host):
+    """The 16-byte form of an address: IPv4 as ::ffff:a.b.c.d."""
+    if ":" in host:
+        return socket.inet_pton(socket.AF_INET6, host)
+    return bytes(10) + b"\xff\xff" + socket.inet_pton(socket.AF_INET, host)
+
+
 def body(mtype, action=1, ipproto=6, port=22, code=0, epoch=0, duration=0,
-         user=b"alice", nonce=None, cookie=None, version=1):
-    """The 96 bytes the MAC covers."""
+         user=b"alice", nonce=None, cookie=None, version=VERSION, kid=None,
+         server=None, server_port=5800):
+    """The bytes the MAC covers. kid: random unless given; server: the
+    address the datagram goes to (16 bytes), zero unless given."""
     b = bytearray(OFF_MAC)
     b[OFF_VERSION] = version
     b[OFF_TYPE] = mtype
@@ -74,6 +94,10 @@ def body(mtype, action=1, ipproto=6, port=22, code=0, epoch=0, duration=0,
     b[OFF_IPPROTO] = ipproto
     struct.pack_into(">HHII", b, OFF_PORT, port, code, epoch, duration)
     b[OFF_USER:OFF_USER + len(user)] = user
+    b[OFF_KEY_ID:OFF_KEY_ID + 8] = kid if kid is not None else os.urandom(8)
+    struct.pack_into(">H", b, OFF_SERVER_PORT, server_port)
+    if server is not None:
+        b[OFF_SERVER:OFF_SERVER + 16] = server
     b[OFF_NONCE:OFF_NONCE + 16] = nonce if nonce is not None else os.urandom(16)
     if cookie is not None:
         b[OFF_COOKIE:OFF_COOKIE + 32] = cookie
@@ -231,24 +255,29 @@ def cmd_send(a):
     return 0
 
 
-def garbage_set(b64, user):
+def garbage_set(b64, user, host):
     """Datagrams by the counter that must count them."""
     rnd = os.urandom
-    g = {"malformed": [], "unknown user": [], "bad MAC": [],
-         "bad or stale cookie": []}
+    g = {"malformed": [], "unknown user": [], "unknown key": [],
+         "bad MAC": [], "bad or stale cookie": []}
+    kid = key_id(b64) if b64 else None
+    srv = mapped(host)
     m = g["malformed"]
-    # Wrong sizes, from empty to more than the daemon's receive buffer.
-    for n in (0, 1, 2, 64, 95, 96, 127, 129, 200, 255, 256, 257, 512, 1400,
-              1500):
+    # Wrong sizes, from empty to more than the daemon's receive buffer;
+    # 128 is a v1 message's.
+    for n in (0, 1, 2, 64, 95, 96, 127, 128, 129, 175, 177, 200, 255, 256,
+              257, 352, 353, 512, 1400, 1500):
         m += [rnd(n) for _ in range(40)]
-    # The right size, random: a version byte other than 1 ...
+    # The right size, random: a version byte other than 2 ...
     for _ in range(300):
         v = rnd(1)[0] % 255
-        m.append(bytes([v + 1 if v else 0]) + rnd(127))
-    # ... and version 1 with random fields (user padding cannot be right).
-    m += [b"\x01" + rnd(127) for _ in range(300)]
+        m.append(bytes([v if v != VERSION else 255]) + rnd(MSG_LEN - 1))
+    # ... and version 2 with random fields (user padding cannot be right).
+    m += [bytes([VERSION]) + rnd(MSG_LEN - 1) for _ in range(300)]
+    # A v1 KNOCK as a v1 client sends it: 128 bytes, version 1.
+    m += [bytes([1]) + body(KNOCK)[1:96] + rnd(32) for _ in range(40)]
     # Well formed but for one field.
-    for v in (0, 2, 255):
+    for v in (0, 1, 3, 255):
         m += [sealed(body(KNOCK, version=v), None) for _ in range(40)]
     for t in (0, CHALLENGE, COMEIN, GOAWAY, 6, 255):
         m += [sealed(body(t), None) for _ in range(30)]
@@ -263,21 +292,32 @@ def garbage_set(b64, user):
           (b"", b"bad user", b"al\x00ce", b"al/ice") for _ in range(20)]
     m += [sealed(body(RESPONSE, duration=5, cookie=rnd(32)), None)
           for _ in range(20)]
+    m += [sealed(body(KNOCK, server_port=0), None) for _ in range(20)]
+    reserved = bytearray(body(KNOCK))
+    reserved[OFF_SERVER_PORT + 3] = 1
+    m += [sealed(bytes(reserved), None) for _ in range(20)]
     # Well formed, for nobody the server knows.
     g["unknown user"] = [sealed(body(t, user=b"mallory",
                                      cookie=rnd(32) if t == RESPONSE
                                      else None), None)
                          for t in (KNOCK, RESPONSE) for _ in range(150)]
-    # Well formed, for the real user, without the key.
-    g["bad MAC"] = [sealed(body(t, user=user, cookie=rnd(32)
-                                if t == RESPONSE else None), None)
+    # The real user, and a key ID the user does not have.
+    g["unknown key"] = [sealed(body(t, user=user, cookie=rnd(32)
+                                    if t == RESPONSE else None), None)
+                        for t in (KNOCK, RESPONSE) for _ in range(100)]
+    if not b64:
+        return g
+    # Well formed, for the real user and key ID, without the key.
+    g["bad MAC"] = [sealed(body(t, user=user, kid=kid, server=srv,
+                                cookie=rnd(32) if t == RESPONSE else None),
+                           None)
                     for t in (KNOCK, RESPONSE) for _ in range(150)]
     # With the key, a RESPONSE whose cookie the server never made.
-    if b64:
-        k = dir_key(b64, "c2s")
-        g["bad or stale cookie"] = [
-            sealed(body(RESPONSE, user=user, epoch=struct.unpack(
-                ">I", rnd(4))[0], cookie=rnd(32)), k) for _ in range(200)]
+    k = dir_key(b64, "c2s")
+    g["bad or stale cookie"] = [
+        sealed(body(RESPONSE, user=user, kid=kid, server=srv,
+                    epoch=struct.unpack(">I", rnd(4))[0], cookie=rnd(32)),
+               k) for _ in range(200)]
     return g
 
 
@@ -285,7 +325,7 @@ def cmd_garbage(a):
     fam = family_of(a.host)
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.setblocking(False)
-    g = garbage_set(a.key, a.user.encode())
+    g = garbage_set(a.key, a.user.encode(), a.host)
     sent = replies = 0
     end = deadline_of(20)
     for name in g:
@@ -338,7 +378,7 @@ def fake_answers(req, a):
     out.append(sealed(retyped(b, COMEIN, duration=30), None))
     out.append(sealed(retyped(b, GOAWAY, code=1), None))
     out.append(req[:100])                               # truncated
-    out.append(req + b"\0" * 128)                       # too long
+    out.append(req + b"\0" * MSG_LEN)                   # too long
     if c2s is not None:
         # The client's own direction key: a reflection must not pass.
         out.append(sealed(chal, c2s))
@@ -392,6 +432,40 @@ def cmd_fake_server(a):
                 ans = fake_answers(data, a) if t == KNOCK else []
             for d in ans:
                 s.sendto(d, peer)
+    return 0
+
+
+def cmd_udp_relay(a):
+    """What a host a client was misled to can do without any key: pass
+    each datagram on to the real server from its own address, and the
+    answers back to the client."""
+    stop_on_term()
+    front = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    front.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    front.bind(("::", a.port))
+    back = socket.socket(family_of(a.to), socket.SOCK_DGRAM)
+    back.connect((a.to, a.to_port))
+    client = None
+    end = deadline_of(a.seconds)
+    n = 0
+    with open(a.log, "w") as log:
+        touch(a.ready)
+        while time.monotonic() < end and n < 1000:
+            r, _, _ = select.select([front, back], [], [], 0.2)
+            for s in r:
+                try:
+                    data, peer = s.recvfrom(4096)
+                except OSError:
+                    continue
+                n += 1
+                if s is front:
+                    client = peer
+                    back.send(data)
+                    log.write("relayed %d bytes to the server\n" % len(data))
+                elif client is not None:
+                    front.sendto(data, client)
+                    log.write("relayed %d bytes to the client\n" % len(data))
+                log.flush()
     return 0
 
 
@@ -488,12 +562,21 @@ def main():
     c.add_argument("--dir", choices=("c2s", "s2c"), required=True)
     c.add_argument("hex")
 
+    c = sub.add_parser("udp-relay")
+    c.add_argument("--port", type=int, required=True)
+    c.add_argument("--to", required=True)
+    c.add_argument("--to-port", type=int, required=True)
+    c.add_argument("--log", required=True)
+    c.add_argument("--ready", required=True)
+    c.add_argument("--seconds", type=float, default=MAX_SECONDS)
+
     sub.add_parser("nft-elements")
 
     a = p.parse_args()
     f = {"listen": cmd_listen, "connect": cmd_connect, "sniff": cmd_sniff,
          "send": cmd_send, "garbage": cmd_garbage,
          "fake-server": cmd_fake_server, "verify": cmd_verify,
+         "udp-relay": cmd_udp_relay,
          "nft-elements": cmd_nft_elements}[a.cmd]
     return f(a)
 

@@ -22,6 +22,6 @@ expect_knock 0 "alice knocks tcp/22"
 assert_contains "$KNOCK_OUT" "open for 30 s" "knock -v reports 30 s"
 assert_eq 30000 "$(element_timeout allow4 "$CLI4" tcp 22)" "tcp/22 element timeout (ms)"
 assert_eq 3 "$(element_count allow4)" "allow4 holds three elements"
-grep -q "opened udp/53 for $CLI4 for 7 s (user alice)" "$KNOCKD_LOG" ||
+grep -q "opened udp/53 for $CLI4 for 7 s (user alice, key " "$KNOCKD_LOG" ||
     fail "knockd did not log the 7 s opening"
-ok "knockd logged: opened udp/53 for $CLI4 for 7 s (user alice)"
+ok "knockd logged: opened udp/53 for $CLI4 for 7 s (user alice, key "

@@ -22,17 +22,6 @@ sockets() {
 sockets_before=$(sockets)
 [ -n "$sockets_before" ] || fail "knockd has no sockets"
 
-reload() {	# LOG-LINE-PATTERN
-	local before i
-	before=$(grep -c "$1" "$KNOCKD_LOG")
-	kill -HUP "$KNOCKD_PID"
-	for i in $(seq 50); do
-		[ "$(grep -c "$1" "$KNOCKD_LOG")" -gt "$before" ] && return 0
-		sleep 0.05
-	done
-	fail "knockd logged no '$1' after SIGHUP"
-}
-
 server_conf <<EOF2
 [user alice]
 key = $KEY_ALICE
@@ -42,7 +31,7 @@ allow = udp/53
 key = $KEY_CAROL
 allow = tcp/22
 EOF2
-reload "reloaded"
+knockd_reload "reloaded"
 ok "knockd reloaded"
 assert_eq "$sockets_before" "$(sockets)" "the reload kept every socket"
 assert_element allow4 "$CLI4" tcp 22 "alice's access from before the reload stays"
@@ -53,7 +42,7 @@ knock_as alice "$SRV4" 22
 expect_knock 1 "alice may no longer open tcp/22"
 
 printf '[server]\ntimeout = -5\n' >"$T/knockd.conf"
-reload "reload failed"
+knockd_reload "reload failed"
 ok "knockd rejected the broken file"
 assert_contains "$(cat "$KNOCKD_LOG")" "$T/knockd.conf:2: " "the error names file:line"
 assert_contains "$(cat "$KNOCKD_LOG")" "-5" "and the bad value"

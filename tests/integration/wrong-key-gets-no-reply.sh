@@ -11,9 +11,14 @@ client_conf wrong alice "$KEY_WRONG"
 client_conf mallory mallory "$KEY_WRONG"
 
 sniff_start
-knock_as wrong -w 1 "$SRV4" 22
+knock_as wrong -v -w 1 "$SRV4" 22
 expect_knock 3 "alice with the wrong key gets no answer"
 assert_contains "$KNOCK_OUT" "no answer" "knock says there was no answer"
+id=$(printf '%s\n' "$KNOCK_OUT" | sed -n 's/.*user alice, key \([0-9a-f]*\) .*/\1/p')
+[ ${#id} = 16 ] || fail "knock -v printed no key ID: $KNOCK_OUT"
+# Both ends name the key: the diagnosis of a "wrong key".
+assert_contains "$(cat "$KNOCKD_LOG")" "a key knockd does not have for user 'alice' key $id" \
+    "knockd -d names the key ID knock -v printed ($id)"
 knock_as mallory -w 1 "$SRV4" 22
 expect_knock 3 "an unknown user gets no answer"
 sniff_stop
@@ -24,7 +29,7 @@ replies=$(awk -v s="$SRV4" '$1 == s' "$SNIFF_OUT" | grep -c .)
 assert_eq 0 "$replies" "datagrams the server sent back"
 
 knockd_counters
-assert_ge "$(counter "bad MAC")" 1 "counter 'bad MAC'"
+assert_ge "$(counter "unknown key")" 1 "counter 'unknown key' (another key, another key ID)"
 assert_ge "$(counter "unknown user")" 1 "counter 'unknown user'"
 assert_counter challenges 0
 assert_counter opened 0

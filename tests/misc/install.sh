@@ -22,6 +22,7 @@ fi
 expect=$(sort <<EOF
 644 /etc/knock/knock.conf
 $conf_mode /etc/knock/knockd.conf
+$conf_mode /etc/knock/knockd.key
 644 /usr/lib/systemd/system/knockd.service
 644 /usr/lib/systemd/system/knockd.socket
 644 /usr/lib/sysusers.d/knockd.conf
@@ -54,6 +55,9 @@ grep -qx 'ExecStart=/usr/sbin/knockd' "$d/usr/lib/systemd/system/knockd.service"
     bad "knockd.service does not run /usr/sbin/knockd"
 cmp -s "$d/usr/bin/knock" build/knock && good "knock is the one just built" ||
     bad "installed knock differs from build/knock"
+pub=$(build/knock --pubkey <"$d/etc/knock/knockd.key") && [ ${#pub} = 44 ] &&
+    good "the server's key pair was made (public key $pub)" ||
+    bad "/etc/knock/knockd.key holds no private key"
 
 # A second install keeps a config the administrator edited.
 echo "# edited" >>"$d/etc/knock/knockd.conf"
@@ -62,15 +66,18 @@ out=$(make -s install DESTDIR="$d" PREFIX=/usr 2>&1) || bad "second make install
 tail -n 1 "$d/etc/knock/knockd.conf" | grep -qx '# edited' &&
     good "a second install keeps an edited knockd.conf" ||
     bad "make install overwrote an edited knockd.conf"
+[ "$(build/knock --pubkey <"$d/etc/knock/knockd.key")" = "$pub" ] &&
+    good "and keeps the server's key pair" ||
+    bad "a second make install replaced the server's key pair"
 case $out in *"keeping $d/etc/knock/knockd.conf"*) good "and says so" ;;
 *) bad "make install did not say it kept knockd.conf: $out" ;; esac
 
-# Uninstall: everything goes but the edited config.
+# Uninstall: everything goes but the edited config and the server's key.
 out=$(make -s uninstall DESTDIR="$d" PREFIX=/usr 2>&1) || bad "make uninstall failed: $out"
-left=$(cd "$d" && find . -type f -printf '/%P\n')
-[ "$left" = /etc/knock/knockd.conf ] &&
-    good "uninstall removed everything but the edited knockd.conf" ||
-    bad "after uninstall, left: $(echo "$left" | tr '\n' ' ')"
+left=$(cd "$d" && find . -type f -printf '/%P\n' | sort | tr '\n' ' ')
+[ "$left" = "/etc/knock/knockd.conf /etc/knock/knockd.key " ] &&
+    good "uninstall removed everything but the edited knockd.conf and the key" ||
+    bad "after uninstall, left: $left"
 
 # The default PREFIX: /usr/local, and the unit follows it.
 rm -rf "${d:?}"/*

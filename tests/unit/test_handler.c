@@ -14,9 +14,11 @@
 
 #include <cmocka.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "log.h"
+#include "kx.h"
 #include "handler.h"
 
 #define T0 6000000
@@ -25,7 +27,11 @@ struct ctx {
 	struct handler h;
 	struct mac *c2s, *s2c;	/* alice's keys, as her client has them */
 	struct addr peer, other;
+	struct addr local;	/* where the datagrams arrive: 192.0.2.1:5800 */
+	uint8_t key_id[PROTO_KEY_ID_LEN];	/* of alice's key */
 };
+
+static struct ctx *the_ctx;	/* for knock_msg */
 
 static struct config_user *
 user(const char *name, uint8_t keybyte)
@@ -34,6 +40,7 @@ user(const char *name, uint8_t keybyte)
 
 	strcpy(u->name, name);
 	memset(u->key, keybyte, sizeof(u->key));
+	u->have_key = 1;
 	u->allow = calloc(2, sizeof(*u->allow));
 	u->nallow = 2;
 	u->allow[0].svc.ipproto = IPPROTO_TCP;
@@ -51,6 +58,7 @@ setup(void **state)
 	struct config_server cfg;
 	struct config_user *a = user("alice", 0x11), *b = user("bob", 0x22);
 	uint8_t key[32], k[32];
+	struct userkey uk;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.users = calloc(2, sizeof(*cfg.users));
@@ -71,6 +79,11 @@ setup(void **state)
 	c->c2s = mac_new(k);
 	assert_int_equal(mac_derive(key, PROTO_LABEL_S2C, k), 0);
 	c->s2c = mac_new(k);
+	assert_int_equal(userkey_shared(key, &uk), 0);
+	memcpy(c->key_id, uk.id, sizeof(c->key_id));
+	assert_int_equal(addr_parse_ip("192.0.2.1", &c->local), 0);
+	c->local.port = 5800;
+	the_ctx = c;
 	assert_int_equal(addr_parse_ip("192.0.2.2", &c->peer), 0);
 	c->peer.port = 40000;
 	assert_int_equal(addr_parse_ip("192.0.2.3", &c->other), 0);
@@ -102,7 +115,20 @@ knock_msg(struct proto_msg *m, uint8_t action, uint8_t ipproto, uint16_t port)
 	m->ipproto = ipproto;
 	m->port = port;
 	strcpy(m->user, "alice");
+	memcpy(m->key_id, the_ctx->key_id, sizeof(m->key_id));
+	addr_mapped(&the_ctx->local, m->server);
+	m->server_port = the_ctx->local.port;
 	assert_int_equal(mac_random(m->nonce, sizeof(m->nonce)), 0);
+}
+
+/* m->key_id: that of the shared key key. */
+static void
+set_key_id(const uint8_t key[32], struct proto_msg *m)
+{
+	struct userkey uk;
+
+	assert_int_equal(userkey_shared(key, &uk), 0);
+	memcpy(m->key_id, uk.id, sizeof(m->key_id));
 }
 
 /* Send KNOCK from peer, check the CHALLENGE, return the RESPONSE. */
@@ -115,8 +141,8 @@ get_response(struct ctx *c, struct proto_msg *m, const struct addr *peer,
 	struct proto_msg ch;
 
 	assert_int_equal(proto_seal(m, c->c2s, in), 0);
-	assert_int_equal(handler_packet(&c->h, in, sizeof(in), peer, now, out,
-	    &job), HANDLER_REPLY);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), peer, &c->local,
+	    now, out, &job), HANDLER_REPLY);
 	/* The reply is authentic, for our nonce, and no bigger. */
 	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER, &ch),
 	    0);
@@ -154,7 +180,7 @@ test_open(void **state)
 	/* Stateless until now: the KNOCK left nothing behind. */
 	assert_int_equal(replay_count(c->h.replay, m.epoch), 0);
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
-	    T0, out, &job), HANDLER_FIREWALL);
+	    &c->local, T0, out, &job), HANDLER_FIREWALL);
 	assert_int_equal(job.change.op, FW_OPEN);
 	/* The address opened is where the packet came from. */
 	assert_memory_equal(&job.change.addr, &c->peer, sizeof(c->peer));
@@ -179,13 +205,13 @@ test_port_timeout_and_close(void **state)
 	knock_msg(&m, PROTO_OPEN, IPPROTO_UDP, 53);
 	get_response(c, &m, &c->peer, T0, resp);
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
-	    T0, out, &job), HANDLER_FIREWALL);
+	    &c->local, T0, out, &job), HANDLER_FIREWALL);
 	assert_int_equal(job.change.timeout, 600);
 
 	knock_msg(&m, PROTO_CLOSE, IPPROTO_TCP, 22);
 	get_response(c, &m, &c->peer, T0, resp);
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
-	    T0, out, &job), HANDLER_FIREWALL);
+	    &c->local, T0, out, &job), HANDLER_FIREWALL);
 	assert_int_equal(job.change.op, FW_CLOSE);
 	finish(c, &job, 0, &rep);
 	assert_int_equal(rep.type, PROTO_COMEIN);
@@ -206,15 +232,15 @@ test_retransmit_and_replay(void **state)
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
 	get_response(c, &m, &c->peer, T0, resp);
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
-	    T0, out, &job), HANDLER_FIREWALL);
+	    &c->local, T0, out, &job), HANDLER_FIREWALL);
 	/* A second copy in the same batch, before the kernel answered. */
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
-	    T0, out, &job), HANDLER_DROP);
+	    &c->local, T0, out, &job), HANDLER_DROP);
 	job.change.err = 0;
 	assert_int_equal(handler_finish(&c->h, &job, first), 0);
 
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
-	    T0 + 5, out, &job), HANDLER_REPLY);
+	    &c->local, T0 + 5, out, &job), HANDLER_REPLY);
 	assert_memory_equal(out, first, PROTO_MSG_LEN);
 	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER, &rep),
 	    0);
@@ -222,16 +248,16 @@ test_retransmit_and_replay(void **state)
 
 	/* From another host, or another port of the same host: nothing. */
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->other,
-	    T0 + 5, out, &job), HANDLER_DROP);
+	    &c->local, T0 + 5, out, &job), HANDLER_DROP);
 	p = c->peer;
 	p.port++;
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &p,
-	    T0 + 5, out, &job), HANDLER_DROP);
+	    &c->local, T0 + 5, out, &job), HANDLER_DROP);
 	/* Later, from the same address and port: nothing either. */
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
-	    T0 + 31, out, &job), HANDLER_DROP);
+	    &c->local, T0 + 31, out, &job), HANDLER_DROP);
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
-	    T0 + 3600, out, &job), HANDLER_DROP);
+	    &c->local, T0 + 3600, out, &job), HANDLER_DROP);
 	assert_true(c->h.stats.bad_cookie >= 4);
 }
 
@@ -243,7 +269,7 @@ static void
 test_decoy(void **state)
 {
 	struct ctx *c = *state;
-	const struct user *d = users_decoy(c->h.users);
+	const struct user_key *d = users_decoy(c->h.users);
 	uint8_t in[PROTO_MSG_LEN], out[PROTO_MSG_LEN], t1[32], t2[32];
 	struct config_server cfg;
 	struct handler_job job;
@@ -252,7 +278,6 @@ test_decoy(void **state)
 
 	assert_non_null(d->c2s);
 	assert_non_null(d->s2c);
-	assert_null(users_find(c->h.users, d->name));
 	assert_int_equal(users_count(c->h.users), 2);
 	/* alice's own message does not pass under the decoy's key. */
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
@@ -269,8 +294,8 @@ test_decoy(void **state)
 		assert_int_not_equal(proto_verify(in, d->c2s), 0);
 		mac_free(z);
 	}
-	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer, T0,
-	    out, &job), HANDLER_DROP);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer,
+	    &c->local, T0, out, &job), HANDLER_DROP);
 	assert_int_equal(c->h.stats.unknown_user, 1);
 	/* Another table, another decoy. */
 	memset(&cfg, 0, sizeof(cfg));
@@ -312,14 +337,241 @@ test_fwd_id(void **state)
 	assert_non_null(b0 = users_find(c->h.users, "bob"));
 	assert_non_null(a1 = users_find(other, "alice"));
 	assert_non_null(b1 = users_find(other, "bob"));
-	assert_memory_equal(a0->fwd_id, a1->fwd_id, USERS_FWD_ID_LEN);
-	assert_memory_not_equal(b0->fwd_id, b1->fwd_id, USERS_FWD_ID_LEN);
-	assert_memory_not_equal(a0->fwd_id, b0->fwd_id, USERS_FWD_ID_LEN);
-	assert_true(EVP_Digest(a0->fwd.master, sizeof(a0->fwd.master), want,
+	assert_memory_equal(a0->keys[0].fwd_id, a1->keys[0].fwd_id,
+	    USERS_FWD_ID_LEN);
+	assert_memory_not_equal(b0->keys[0].fwd_id, b1->keys[0].fwd_id,
+	    USERS_FWD_ID_LEN);
+	assert_memory_not_equal(a0->keys[0].fwd_id, b0->keys[0].fwd_id,
+	    USERS_FWD_ID_LEN);
+	assert_true(EVP_Digest(a0->keys[0].fwd.master,
+	    sizeof(a0->keys[0].fwd.master), want,
 	    &len, EVP_sha256(), NULL));
-	assert_memory_equal(a0->fwd_id, want, USERS_FWD_ID_LEN);
-	assert_memory_not_equal(a0->fwd_id, a0->fwd.master, USERS_FWD_ID_LEN);
+	assert_memory_equal(a0->keys[0].fwd_id, want, USERS_FWD_ID_LEN);
+	assert_memory_not_equal(a0->keys[0].fwd_id, a0->keys[0].fwd.master,
+	    USERS_FWD_ID_LEN);
 	users_free(other);
+}
+
+
+/*
+ * A knock relayed from another host: the address under the MAC is not
+ * where the datagram arrived. The KNOCK earns an authenticated refusal
+ * with its own code and no cookie; nothing is recorded or opened. The
+ * same for another port, for an unknown destination, and for a RESPONSE
+ * (a relay that passes the CHALLENGE on gets no further).
+ */
+static void
+test_misdirected(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t in[PROTO_MSG_LEN], out[PROTO_MSG_LEN], resp[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg m, rep;
+	struct addr relay, unknown;
+	int i;
+
+	assert_int_equal(addr_parse_ip("203.0.113.9", &relay), 0);
+	relay.port = 5800;
+	for (i = 0; i < 3; i++) {
+		knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+		if (i == 0)		/* the client sent to the relay */
+			addr_mapped(&relay, m.server);
+		else if (i == 1)	/* or to another port */
+			m.server_port = 5801;
+		assert_int_equal(proto_seal(&m, c->c2s, in), 0);
+		memset(&unknown, 0, sizeof(unknown));
+		assert_int_equal(handler_packet(&c->h, in, sizeof(in),
+		    &c->peer, i == 2 ? &unknown : &c->local, T0, out, &job),
+		    HANDLER_REPLY);
+		assert_int_equal(proto_parse(out, sizeof(out),
+		    PROTO_FROM_SERVER, &rep), 0);
+		assert_int_equal(proto_verify(out, c->s2c), 0);
+		assert_int_equal(rep.type, PROTO_GOAWAY);
+		assert_int_equal(rep.code, PROTO_REASON_MISDIRECTED);
+		assert_int_equal(rep.epoch, 0);
+		assert_memory_equal(rep.nonce, m.nonce, PROTO_NONCE_LEN);
+		assert_memory_equal(rep.server, m.server, PROTO_ADDR_LEN);
+	}
+	assert_int_equal(c->h.stats.misdirected, 3);
+	assert_int_equal(c->h.stats.challenges, 0);
+
+	/* A RESPONSE whose KNOCK passed (sent here), relayed elsewhere. */
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	get_response(c, &m, &c->peer, T0, resp);
+	memset(&unknown, 0, sizeof(unknown));
+	assert_int_equal(addr_parse_ip("192.0.2.7", &unknown), 0);
+	unknown.port = 5800;
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+	    &unknown, T0, out, &job), HANDLER_REPLY);
+	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER,
+	    &rep), 0);
+	assert_int_equal(rep.code, PROTO_REASON_MISDIRECTED);
+	assert_int_equal(replay_count(c->h.replay, m.epoch), 0);
+	assert_int_equal(c->h.stats.opened, 0);
+}
+
+/*
+ * Behind 1:1 NAT the server sees its private address while clients send
+ * to the public one: public-address makes that one count too, on the
+ * same port unless it names one.
+ */
+static void
+test_public_address(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t resp[PROTO_MSG_LEN], out[PROTO_MSG_LEN], in[PROTO_MSG_LEN];
+	struct config_server cfg;
+	struct handler_job job;
+	struct proto_msg m, rep;
+	struct addr pub;
+
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(addr_parse_ip("203.0.113.5", &cfg.public_addr[0]), 0);
+	assert_int_equal(addr_parse_ip("2001:db8::5", &cfg.public_addr[1]), 0);
+	assert_int_equal(addr_parse_ip("198.51.100.5", &cfg.public_addr[2]), 0);
+	cfg.public_addr[2].port = 15800;
+	cfg.npublic = 3;
+	handler_set_public(&c->h, &cfg);
+
+	pub = cfg.public_addr[0];
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	addr_mapped(&pub, m.server);
+	get_response(c, &m, &c->peer, T0, resp);
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
+	    &c->local, T0, out, &job), HANDLER_FIREWALL);
+	finish(c, &job, 0, &rep);
+	assert_int_equal(rep.type, PROTO_COMEIN);
+
+	/* A public address with a port of its own: that port only. */
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	addr_mapped(&cfg.public_addr[2], m.server);
+	m.server_port = 15800;
+	get_response(c, &m, &c->peer, T0, resp);
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	addr_mapped(&cfg.public_addr[2], m.server);	/* port 5800 */
+	assert_int_equal(proto_seal(&m, c->c2s, in), 0);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer,
+	    &c->local, T0, out, &job), HANDLER_REPLY);
+	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER,
+	    &rep), 0);
+	assert_int_equal(rep.code, PROTO_REASON_MISDIRECTED);
+	/* The IPv6 one is accepted as well. */
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	addr_mapped(&cfg.public_addr[1], m.server);
+	get_response(c, &m, &c->peer, T0, resp);
+}
+
+/* A host behind the server: no such thing yet, so an authentic refusal. */
+static void
+test_target_refused(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t in[PROTO_MSG_LEN], out[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg m, rep;
+
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	m.target[15] = 5;
+	assert_int_equal(proto_seal(&m, c->c2s, in), 0);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer,
+	    &c->local, T0, out, &job), HANDLER_REPLY);
+	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER,
+	    &rep), 0);
+	assert_int_equal(rep.type, PROTO_GOAWAY);
+	assert_int_equal(rep.code, PROTO_REASON_FORBIDDEN);
+	assert_int_equal(c->h.stats.challenges, 0);
+}
+
+/*
+ * Key pairs: the server holds public keys only (and its own key pair).
+ * Two keys for one user both work (a rotation with overlap), each found
+ * by its key ID; a third, unknown key ID is dropped after one decoy MAC;
+ * the client's K, computed from its side, verifies at the server.
+ */
+static void
+test_key_pairs(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t spriv[32], spub[32], cpriv[2][32], cpub[2][32];
+	uint8_t in[PROTO_MSG_LEN], out[PROTO_MSG_LEN], k[32];
+	struct config_server cfg;
+	struct config_user *u;
+	struct handler_job job;
+	struct userkey uk;
+	struct users *us;
+	struct proto_msg m, rep;
+	struct mac *c2s, *s2c;
+	int i;
+
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(kx_keypair(spriv, spub), 0);
+	memcpy(cfg.private_key, spriv, 32);
+	cfg.have_private_key = 1;
+	cfg.users = u = calloc(1, sizeof(*u));
+	cfg.nusers = 1;
+	strcpy(u->name, "carol");
+	u->pubkeys = calloc(2, 32);
+	u->npubkeys = 2;
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(kx_keypair(cpriv[i], cpub[i]), 0);
+		memcpy(u->pubkeys[i], cpub[i], 32);
+	}
+	u->allow = calloc(1, sizeof(*u->allow));
+	u->nallow = 1;
+	u->allow[0].svc.ipproto = IPPROTO_TCP;
+	u->allow[0].svc.port = 22;
+	assert_non_null(us = users_new(&cfg));
+	users_free(c->h.users);
+	c->h.users = us;
+	assert_int_equal(users_find(us, "carol")->nkeys, 2);
+
+	for (i = 0; i < 3; i++) {
+		/* Key 2 is a key knockd does not have. */
+		if (i == 2)
+			assert_int_equal(kx_keypair(cpriv[0], cpub[0]), 0);
+		assert_int_equal(userkey_pair(cpriv[i % 2], spub, spub,
+		    cpub[i % 2], NULL, &uk), 0);
+		assert_int_equal(mac_derive(uk.key, PROTO_LABEL_C2S, k), 0);
+		assert_non_null(c2s = mac_new(k));
+		assert_int_equal(mac_derive(uk.key, PROTO_LABEL_S2C, k), 0);
+		assert_non_null(s2c = mac_new(k));
+		knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+		strcpy(m.user, "carol");
+		memcpy(m.key_id, uk.id, sizeof(m.key_id));
+		assert_int_equal(proto_seal(&m, c2s, in), 0);
+		if (i < 2) {
+			assert_int_equal(handler_packet(&c->h, in, sizeof(in),
+			    &c->peer, &c->local, T0, out, &job),
+			    HANDLER_REPLY);
+			assert_int_equal(proto_parse(out, sizeof(out),
+			    PROTO_FROM_SERVER, &rep), 0);
+			assert_int_equal(proto_verify(out, s2c), 0);
+			assert_int_equal(rep.type, PROTO_CHALLENGE);
+		} else {
+			assert_int_equal(handler_packet(&c->h, in, sizeof(in),
+			    &c->peer, &c->local, T0, out, &job),
+			    HANDLER_DROP);
+			assert_int_equal(c->h.stats.unknown_key, 1);
+		}
+		mac_free(c2s);
+		mac_free(s2c);
+	}
+	/* A client with the wrong server key: no answer at all. */
+	assert_int_equal(kx_keypair(k, spub), 0);
+	assert_int_equal(userkey_pair(cpriv[1], spub, spub, cpub[1], NULL,
+	    &uk), 0);
+	assert_int_equal(mac_derive(uk.key, PROTO_LABEL_C2S, k), 0);
+	assert_non_null(c2s = mac_new(k));
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	strcpy(m.user, "carol");
+	memcpy(m.key_id, uk.id, sizeof(m.key_id));
+	assert_int_equal(proto_seal(&m, c2s, in), 0);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer,
+	    &c->local, T0, out, &job), HANDLER_DROP);
+	assert_int_equal(c->h.stats.bad_mac, 1);
+	mac_free(c2s);
+	/* The config's raw keys were wiped once the table was made. */
+	OPENSSL_cleanse(&uk, sizeof(uk));
 }
 
 /* A replayed KNOCK gets a challenge, which is all it gets. */
@@ -334,7 +586,7 @@ test_replayed_knock(void **state)
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
 	assert_int_equal(proto_seal(&m, c->c2s, in), 0);
 	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->other,
-	    T0 + 100, out, &job), HANDLER_REPLY);
+	    &c->local, T0 + 100, out, &job), HANDLER_REPLY);
 	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER, &ch),
 	    0);
 	assert_int_equal(ch.type, PROTO_CHALLENGE);
@@ -346,7 +598,7 @@ test_replayed_knock(void **state)
 	out[PROTO_OFF_TYPE] = PROTO_RESPONSE;
 	memcpy(out + PROTO_OFF_EPOCH, in + PROTO_OFF_EPOCH, 4);
 	assert_int_equal(handler_packet(&c->h, out, sizeof(out), &c->other,
-	    T0 + 100, out, &job), HANDLER_DROP);
+	    &c->local, T0 + 100, out, &job), HANDLER_DROP);
 }
 
 static void
@@ -363,8 +615,8 @@ test_silent_drops(void **state)
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
 	strcpy(m.user, "mallory");
 	assert_int_equal(proto_seal(&m, c->c2s, in), 0);
-	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer, T0,
-	    out, &job), HANDLER_DROP);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer,
+	    &c->local, T0, out, &job), HANDLER_DROP);
 	assert_int_equal(c->h.stats.unknown_user, before.unknown_user + 1);
 
 	/* Wrong key for a real user. */
@@ -372,30 +624,33 @@ test_silent_drops(void **state)
 	wrong = mac_new(key);
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
 	assert_int_equal(proto_seal(&m, wrong, in), 0);
-	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer, T0,
-	    out, &job), HANDLER_DROP);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer,
+	    &c->local, T0, out, &job), HANDLER_DROP);
 	mac_free(wrong);
 
-	/* Bob's message with Alice's key. */
+	/* Bob's message with Alice's key (and its key ID: bob has none
+	 * such). */
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
 	strcpy(m.user, "bob");
 	assert_int_equal(proto_seal(&m, c->c2s, in), 0);
-	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer, T0,
-	    out, &job), HANDLER_DROP);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer,
+	    &c->local, T0, out, &job), HANDLER_DROP);
+	assert_int_equal(c->h.stats.unknown_key, before.unknown_key + 1);
 
 	/* The server-to-client key (a reflected reply) is not accepted. */
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
 	assert_int_equal(proto_seal(&m, c->s2c, in), 0);
-	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer, T0,
-	    out, &job), HANDLER_DROP);
-	assert_int_equal(c->h.stats.bad_mac, before.bad_mac + 3);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer,
+	    &c->local, T0, out, &job), HANDLER_DROP);
+	assert_int_equal(c->h.stats.bad_mac, before.bad_mac + 2);
 
 	/* Truncated and padded copies of a good KNOCK. */
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
 	assert_int_equal(proto_seal(&m, c->c2s, in), 0);
-	assert_int_equal(handler_packet(&c->h, in, sizeof(in) - 1, &c->peer, T0,
-	    out, &job), HANDLER_DROP);
-	assert_int_equal(handler_packet(&c->h, in, 0, &c->peer, T0, out, &job),
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in) - 1, &c->peer,
+	    &c->local, T0, out, &job), HANDLER_DROP);
+	assert_int_equal(handler_packet(&c->h, in, 0, &c->peer, &c->local, T0,
+	    out, &job),
 	    HANDLER_DROP);
 	assert_int_equal(c->h.stats.malformed, before.malformed + 2);
 	assert_int_equal(c->h.stats.challenges, before.challenges);
@@ -412,13 +667,15 @@ test_reflection(void **state)
 
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
 	assert_int_equal(proto_seal(&m, c->c2s, in), 0);
-	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer, T0,
-	    out, &job), HANDLER_REPLY);
-	assert_int_equal(handler_packet(&c->h, out, sizeof(out), &c->peer, T0,
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer,
+	    &c->local, T0, out, &job), HANDLER_REPLY);
+	assert_int_equal(handler_packet(&c->h, out, sizeof(out), &c->peer,
+	    &c->local, T0,
 	    back, &job), HANDLER_DROP);
 	/* Relabelled as a RESPONSE it fails the MAC (and the key). */
 	out[PROTO_OFF_TYPE] = PROTO_RESPONSE;
-	assert_int_equal(handler_packet(&c->h, out, sizeof(out), &c->peer, T0,
+	assert_int_equal(handler_packet(&c->h, out, sizeof(out), &c->peer,
+	    &c->local, T0,
 	    back, &job), HANDLER_DROP);
 }
 
@@ -433,7 +690,7 @@ test_forbidden(void **state)
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 23);
 	get_response(c, &m, &c->peer, T0, resp);
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
-	    T0, out, &job), HANDLER_REPLY);
+	    &c->local, T0, out, &job), HANDLER_REPLY);
 	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER, &rep),
 	    0);
 	assert_int_equal(proto_verify(out, c->s2c), 0);
@@ -443,7 +700,7 @@ test_forbidden(void **state)
 	knock_msg(&m, PROTO_OPEN, IPPROTO_UDP, 22);
 	get_response(c, &m, &c->peer, T0, resp);
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
-	    T0, again, &job), HANDLER_REPLY);
+	    &c->local, T0, again, &job), HANDLER_REPLY);
 	assert_int_equal(proto_parse(again, sizeof(again), PROTO_FROM_SERVER,
 	    &rep), 0);
 	assert_int_equal(rep.code, PROTO_REASON_FORBIDDEN);
@@ -451,7 +708,7 @@ test_forbidden(void **state)
 	knock_msg(&m, PROTO_CLOSE, IPPROTO_TCP, 23);
 	get_response(c, &m, &c->peer, T0, resp);
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
-	    T0, again, &job), HANDLER_REPLY);
+	    &c->local, T0, again, &job), HANDLER_REPLY);
 	assert_int_equal(proto_parse(again, sizeof(again), PROTO_FROM_SERVER,
 	    &rep), 0);
 	assert_int_equal(rep.type, PROTO_GOAWAY);
@@ -470,13 +727,13 @@ test_firewall_error(void **state)
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
 	get_response(c, &m, &c->peer, T0, resp);
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
-	    T0, out, &job), HANDLER_FIREWALL);
+	    &c->local, T0, out, &job), HANDLER_FIREWALL);
 	finish(c, &job, 2 /* ENOENT */, &rep);
 	assert_int_equal(rep.type, PROTO_GOAWAY);
 	assert_int_equal(rep.code, PROTO_REASON_FIREWALL);
 	/* The retransmission hears the same, and changes nothing. */
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
-	    T0, out, &job), HANDLER_REPLY);
+	    &c->local, T0, out, &job), HANDLER_REPLY);
 	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER, &rep),
 	    0);
 	assert_int_equal(rep.code, PROTO_REASON_FIREWALL);
@@ -501,7 +758,7 @@ test_busy(void **state)
 		knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
 		get_response(c, &m, &c->peer, T0 + 200, resp);
 		switch (handler_packet(&c->h, resp, sizeof(resp), &c->peer,
-		    T0 + 200, out, &job)) {
+		    &c->local, T0 + 200, out, &job)) {
 		case HANDLER_FIREWALL:
 			finish(c, &job, 0, &rep);
 			break;
@@ -528,9 +785,10 @@ test_busy(void **state)
 	c->c2s = bob_c2s;
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
 	strcpy(m.user, "bob");
+	set_key_id(key, &m);
 	get_response(c, &m, &c->other, T0 + 200, resp);
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->other,
-	    T0 + 200, out, &job), HANDLER_FIREWALL);
+	    &c->local, T0 + 200, out, &job), HANDLER_FIREWALL);
 	mac_free(c->c2s);
 	mac_free(c->s2c);
 	c->c2s = alice_c2s;
@@ -551,7 +809,7 @@ test_refusal_not_recorded(void **state)
 		knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 23);
 		get_response(c, &m, &c->peer, T0, resp);
 		assert_int_equal(handler_packet(&c->h, resp, sizeof(resp),
-		    &c->peer, T0, out, &job), HANDLER_REPLY);
+		    &c->peer, &c->local, T0, out, &job), HANDLER_REPLY);
 	}
 	assert_int_equal(replay_count(c->h.replay, m.epoch), 0);
 	assert_int_equal(c->h.stats.forbidden, 100);
@@ -577,9 +835,9 @@ test_debug_rate_limit(void **state)
 	assert_int_equal(proto_seal(&m, c->s2c, in), 0);	/* wrong key */
 	for (i = 0; i < 50; i++)
 		assert_int_equal(handler_packet(&c->h, in, sizeof(in),
-		    &c->peer, T0, out, &job), HANDLER_DROP);
+		    &c->peer, &c->local, T0, out, &job), HANDLER_DROP);
 	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer,
-	    T0 + 1, out, &job), HANDLER_DROP);
+	    &c->local, T0 + 1, out, &job), HANDLER_DROP);
 	log_set_output(NULL);
 	log_init("test", 0, 0);
 	rewind(f);
@@ -606,6 +864,14 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decoy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fwd_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_misdirected, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_public_address, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_target_refused, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_key_pairs, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_replayed_knock, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_silent_drops, setup,

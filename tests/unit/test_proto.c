@@ -15,17 +15,28 @@
 
 #include "hex.h"
 #include "mac.h"
+#include "kx.h"
 #include "proto.h"
+#include "userkey.h"
 
 #define V_KEY "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-#define V_C2S "7a5797523a759c19d7336b1407d5589ab54e6715342562052304ccefa5f5aa28"
-#define V_S2C "e4b9c297a32ea10c8a7c3f72835461b88a231758acf0121a9fec75cafe4b6131"
-#define V_COOKIE "829745a7a8d605476d5122777a53354c0dfdd6fbeb647788ae3692efa3d3adbf"
-#define V_KNOCK "01010106001600000000000000000000616c696365000000000000000000000000000000000000000000000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeaf00000000000000000000000000000000000000000000000000000000000000004bb133551d7328a01d5804416beee74602401e621bf395f375a6ba477d896e72"
-#define V_CHALLENGE "01020106001600000102030400000000616c696365000000000000000000000000000000000000000000000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeaf829745a7a8d605476d5122777a53354c0dfdd6fbeb647788ae3692efa3d3adbff86cce75517736866973d2119991aa1112de170e21a32ce1a8f8d9fa1377ea0e"
-#define V_RESPONSE "01030106001600000102030400000000616c696365000000000000000000000000000000000000000000000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeaf829745a7a8d605476d5122777a53354c0dfdd6fbeb647788ae3692efa3d3adbfba9122dd73b2201d6577fe75b4e16a87932e48361bc15898d29aae8dcafbab83"
-#define V_COMEIN "0104010600160000010203040000001e616c696365000000000000000000000000000000000000000000000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeaf829745a7a8d605476d5122777a53354c0dfdd6fbeb647788ae3692efa3d3adbf2d2f318ae546e8428b22139429d40b21879e4652d9620e0296e573a0245dc402"
-#define V_GOAWAY "01050106001600010102030400000000616c696365000000000000000000000000000000000000000000000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeaf829745a7a8d605476d5122777a53354c0dfdd6fbeb647788ae3692efa3d3adbf9500037b4f50aa656d6a5526d7679632616ed2005d5a5c8316100925681df8d8"
+#define V_C2S "d14c9fac2a1db2dab66729f7d389e195e88d9c0ad22a556100ce0f8fbc64170c"
+#define V_S2C "01f0d8cb089c974519b13bc2069d3be9aa4492aa8813c7879a5f644549dc7ddf"
+#define V_KEY_ID "eb76c65d862fd4bf"
+#define V_COOKIE "224aa86c050bb19718d80fa4797988ffdd51f91692918002edcd7cfed86c5d7c"
+#define V_KNOCK "02010106001600000000000000000000616c696365000000000000000000000000000000000000000000000000000000eb76c65d862fd4bf16a800000000000000000000000000000000ffffc000020100000000000000000000000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeaf00000000000000000000000000000000000000000000000000000000000000006ff89d686461e48601d361af22799672dc669220a87e1fd3cf8ef2b25808fb9c"
+#define V_CHALLENGE "02020106001600000102030400000000616c696365000000000000000000000000000000000000000000000000000000eb76c65d862fd4bf16a800000000000000000000000000000000ffffc000020100000000000000000000000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeaf224aa86c050bb19718d80fa4797988ffdd51f91692918002edcd7cfed86c5d7c7fb5cc5ed3125b2f538016f98bbe287f5382978ec0b7ca0720078b7d42ca93d9"
+#define V_RESPONSE "02030106001600000102030400000000616c696365000000000000000000000000000000000000000000000000000000eb76c65d862fd4bf16a800000000000000000000000000000000ffffc000020100000000000000000000000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeaf224aa86c050bb19718d80fa4797988ffdd51f91692918002edcd7cfed86c5d7c542f5183a0bca49870cbba292eeeabc5abba9241f947ad9c7fb1248a0135976a"
+#define V_COMEIN "0204010600160000010203040000001e616c696365000000000000000000000000000000000000000000000000000000eb76c65d862fd4bf16a800000000000000000000000000000000ffffc000020100000000000000000000000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeaf224aa86c050bb19718d80fa4797988ffdd51f91692918002edcd7cfed86c5d7cb12f9e89ed28140dfecbe1edfd5aa005362a6db5c7c41683feedb88b9cf2027f"
+#define V_GOAWAY "02050106001600010102030400000000616c696365000000000000000000000000000000000000000000000000000000eb76c65d862fd4bf16a800000000000000000000000000000000ffffc000020100000000000000000000000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeaf224aa86c050bb19718d80fa4797988ffdd51f91692918002edcd7cfed86c5d7c71178400b67407ad08a1cc45e327ba4617c0c530dc5dadb940fbf01cda48e96e"
+/* Key pairs: server private 0x60..0x7f, client 0x80..0x9f, PSK 0xe0..0xff. */
+#define V_SERVER_PUB "675dd574ed7789310b3d2e7681f3790b466c773b1521fecf36577958371ea52f"
+#define V_CLIENT_PUB "493e82fc74464a59268817623d2053c5eb8e2cc4a988b4fee179ec6b010d531d"
+#define V_CLIENT_KEY_ID "7be8e3cdc1944e53"
+#define V_PAIR_KEY "a87f282183d727fb789247c361343bab950559cfdcd98541596d49d4e75ef651"
+#define V_PAIR_KEY_PSK "04f8a72a79e272a43dcaa51ec5455858b70a8b8f2c61cf1f3d74a88daa5ddd4d"
+#define V_PAIR_C2S "4aca8abd044d913186d8f0c71769c48559c26e7b928df97e51a7ed51ef8d10e8"
+#define V_PAIR_KNOCK "02010106001600000000000000000000616c6963650000000000000000000000000000000000000000000000000000007be8e3cdc1944e5316a800000000000000000000000000000000ffffc000020100000000000000000000000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeaf0000000000000000000000000000000000000000000000000000000000000000c99de18771778b4981158fae414a7b52ea829bf19160771b9b5331b6185d90d9"
 
 struct keys {
 	struct mac *c2s;
@@ -112,6 +123,9 @@ fill(struct proto_msg *m, uint8_t type)
 	m->ipproto = IPPROTO_TCP;
 	m->port = 22;
 	strcpy(m->user, "alice");
+	hex_decode(V_KEY_ID, m->key_id, sizeof(m->key_id));
+	hex_decode("00000000000000000000ffffc0000201", m->server, 16);
+	m->server_port = 5800;
 	hex_decode("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", m->nonce, 16);
 	if (type != PROTO_KNOCK) {
 		m->epoch = 0x01020304;
@@ -148,6 +162,10 @@ check_vector(struct keys *ks, uint8_t type, const char *hex)
 	assert_int_equal(back.epoch, m.epoch);
 	assert_int_equal(back.duration, m.duration);
 	assert_string_equal(back.user, m.user);
+	assert_memory_equal(back.key_id, m.key_id, PROTO_KEY_ID_LEN);
+	assert_memory_equal(back.server, m.server, PROTO_ADDR_LEN);
+	assert_int_equal(back.server_port, m.server_port);
+	assert_true(proto_target_is_self(&back));
 	assert_memory_equal(back.nonce, m.nonce, 16);
 	assert_memory_equal(back.cookie, m.cookie, 32);
 	/* The other direction's key never verifies it. */
@@ -248,7 +266,8 @@ test_noncanonical(void **state)
 	struct proto_msg m;
 	static const size_t off[] = {
 		PROTO_OFF_CODE, PROTO_OFF_CODE + 1, PROTO_OFF_EPOCH + 3,
-		PROTO_OFF_DURATION + 3, PROTO_OFF_COOKIE, PROTO_OFF_COOKIE + 31
+		PROTO_OFF_DURATION + 3, PROTO_OFF_COOKIE, PROTO_OFF_COOKIE + 31,
+		PROTO_OFF_RESERVED, PROTO_OFF_RESERVED + PROTO_RESERVED_LEN - 1
 	};
 	size_t i;
 
@@ -259,6 +278,119 @@ test_noncanonical(void **state)
 		assert_int_equal(proto_parse(b, sizeof(b), PROTO_FROM_CLIENT,
 		    &m), -1);
 	}
+	/* A server port of 0 is no destination. */
+	memcpy(b, buf, sizeof(b));
+	b[PROTO_OFF_SERVER_PORT] = b[PROTO_OFF_SERVER_PORT + 1] = 0;
+	assert_int_equal(proto_parse(b, sizeof(b), PROTO_FROM_CLIENT, &m), -1);
+	/* A target is parsed (the server answers it), and is not "self". */
+	memcpy(b, buf, sizeof(b));
+	b[PROTO_OFF_TARGET + 15] = 5;
+	assert_int_equal(proto_parse(b, sizeof(b), PROTO_FROM_CLIENT, &m), 0);
+	assert_false(proto_target_is_self(&m));
+}
+
+/* A v1 datagram (128 bytes, version 1) is dropped, as is version 1 at
+ * v2's length. */
+static void
+test_v1_refused(void **state)
+{
+	uint8_t b[PROTO_MSG_LEN];
+	struct proto_msg m;
+
+	(void)state;
+	/* The v1 KNOCK vector of protocol version 1 (doc history). */
+	assert_int_equal(hex_decode("01010106001600000000000000000000616c696365"
+	    "000000000000000000000000000000000000000000000000000000a0a1a2a3a4a5"
+	    "a6a7a8a9aaabacadaeaf0000000000000000000000000000000000000000000000"
+	    "0000000000000000004bb133551d7328a01d5804416beee74602401e621bf395f3"
+	    "75a6ba477d896e72", b, sizeof(b)), 128);
+	assert_int_equal(proto_parse(b, 128, PROTO_FROM_CLIENT, &m), -1);
+	/* Even padded to the v2 length, version 1 is not v2. */
+	memset(b + 128, 0, sizeof(b) - 128);
+	assert_int_equal(proto_parse(b, sizeof(b), PROTO_FROM_CLIENT, &m), -1);
+}
+
+/* Key IDs and key-pair derivation, against python3-cryptography's X25519. */
+static void
+test_userkey_vectors(void **state)
+{
+	uint8_t spriv[32], cpriv[32], psk[32], pub[32], want[32], id[8];
+	uint8_t spub[32], cpub[32], key[32], k[32];
+	struct userkey uk, other;
+	char idstr[USERKEY_ID_STRLEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 32; i++) {
+		spriv[i] = (uint8_t)(0x60 + i);
+		cpriv[i] = (uint8_t)(0x80 + i);
+		psk[i] = (uint8_t)(0xe0 + i);
+	}
+	hex_decode(V_SERVER_PUB, spub, 32);
+	hex_decode(V_CLIENT_PUB, cpub, 32);
+	assert_int_equal(kx_public(spriv, pub), 0);
+	assert_memory_equal(pub, spub, 32);
+	assert_int_equal(kx_public(cpriv, pub), 0);
+	assert_memory_equal(pub, cpub, 32);
+
+	/* Shared key: K is the key, the ID a hash of it. */
+	hex_decode(V_KEY, key, 32);
+	assert_int_equal(userkey_shared(key, &uk), 0);
+	assert_memory_equal(uk.key, key, 32);
+	hex_decode(V_KEY_ID, id, 8);
+	assert_memory_equal(uk.id, id, 8);
+	assert_string_equal(userkey_id_format(uk.id, idstr), V_KEY_ID);
+
+	/* Key pair: the same K at both ends, with and without the PSK. */
+	assert_int_equal(userkey_pair(spriv, cpub, spub, cpub, NULL, &uk), 0);
+	assert_int_equal(userkey_pair(cpriv, spub, spub, cpub, NULL, &other),
+	    0);
+	hex_decode(V_PAIR_KEY, want, 32);
+	assert_memory_equal(uk.key, want, 32);
+	assert_memory_equal(other.key, want, 32);
+	hex_decode(V_CLIENT_KEY_ID, id, 8);
+	assert_memory_equal(uk.id, id, 8);
+	assert_memory_equal(other.id, id, 8);
+	assert_int_equal(userkey_pair(cpriv, spub, spub, cpub, psk, &other),
+	    0);
+	hex_decode(V_PAIR_KEY_PSK, want, 32);
+	assert_memory_equal(other.key, want, 32);
+	assert_int_equal(mac_derive(uk.key, PROTO_LABEL_C2S, k), 0);
+	hex_decode(V_PAIR_C2S, want, 32);
+	assert_memory_equal(k, want, 32);
+
+	/* A wrong server key gives another K: the MAC will fail. */
+	pub[0] ^= 1;
+	assert_int_equal(userkey_pair(cpriv, pub, pub, cpub, NULL, &other),
+	    0);
+	assert_memory_not_equal(other.key, uk.key, 32);
+	/* Small-order points are refused, not turned into a zero key. */
+	memset(pub, 0, 32);
+	assert_int_equal(userkey_pair(cpriv, pub, pub, cpub, NULL, &other),
+	    -1);
+	hex_decode("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f"
+	    "49b800", pub, 32);	/* a point of order 8 */
+	assert_int_equal(userkey_pair(cpriv, pub, pub, cpub, NULL, &other),
+	    -1);
+}
+
+/* The KNOCK of a key-pair user, sealed under the derived c2s key. */
+static void
+test_pair_knock_vector(void **state)
+{
+	uint8_t k[32], buf[PROTO_MSG_LEN], want[PROTO_MSG_LEN];
+	struct proto_msg m;
+	struct mac *c2s;
+
+	(void)state;
+	hex_decode(V_PAIR_C2S, k, 32);
+	assert_non_null(c2s = mac_new(k));
+	fill(&m, PROTO_KNOCK);
+	hex_decode(V_CLIENT_KEY_ID, m.key_id, 8);
+	assert_int_equal(proto_seal(&m, c2s, buf), 0);
+	hex_decode(V_PAIR_KNOCK, want, sizeof(want));
+	assert_memory_equal(buf, want, PROTO_MSG_LEN);
+	mac_free(c2s);
 }
 
 static void
@@ -349,6 +481,9 @@ main(void)
 		cmocka_unit_test(test_wrong_size),
 		cmocka_unit_test(test_bad_header),
 		cmocka_unit_test(test_noncanonical),
+		cmocka_unit_test(test_v1_refused),
+		cmocka_unit_test(test_userkey_vectors),
+		cmocka_unit_test(test_pair_knock_vector),
 		cmocka_unit_test(test_bad_user),
 		cmocka_unit_test(test_tampered),
 		cmocka_unit_test(test_wrong_key),
