@@ -1,6 +1,6 @@
 /*
  * mac.h: the message authentication code and key derivation knock uses,
- * all through OpenSSL's libcrypto.
+ * through OpenSSL's libcrypto, and the randomness of its nonces.
  *
  * The MAC is keyed BLAKE2s-256 (RFC 7693), OpenSSL's "BLAKE2SMAC": a
  * 32-byte key and a 32-byte tag. We chose it over HMAC-SHA256 because it
@@ -16,8 +16,16 @@
 
 #define MAC_KEY_LEN	32
 #define MAC_TAG_LEN	32
+#define MAC_HASH_LEN	32	/* HKDF's HashLen: SHA-256 */
 
 struct mac;
+
+/*
+ * mac_init(): set libcrypto up, before its first use, for a program that
+ * runs for a moment (knock): no openssl.cnf, no error strings, no legacy
+ * name tables, no clean-up at exit. Returns 0 or -1.
+ */
+int mac_init(void);
 
 /*
  * mac_new(key): a MAC context keyed with key (copied into OpenSSL's
@@ -58,14 +66,16 @@ int mac_derive(const uint8_t ikm[static MAC_KEY_LEN], const char *label,
 /*
  * mac_hkdf(ikm, ikmlen, salt, saltlen, info, infolen, out, outlen):
  * HKDF-SHA256 (RFC 5869) in full: an empty salt (saltlen 0) is HashLen
- * zero bytes, as the RFC says. Returns 0 or -1.
+ * zero bytes, as the RFC says; outlen at most 255 * MAC_HASH_LEN.
+ * Returns 0, or -1 with out wiped.
  */
 int mac_hkdf(const uint8_t *ikm, size_t ikmlen, const uint8_t *salt,
     size_t saltlen, const uint8_t *info, size_t infolen, uint8_t *out,
     size_t outlen);
 
 /*
- * mac_random(buf, len): fill buf from the OpenSSL CSPRNG. Returns 0 or -1.
+ * mac_random(buf, len): fill buf from the kernel's CSPRNG (getrandom(2)),
+ * for nonces and short-lived secrets. Returns 0 or -1.
  */
 int mac_random(uint8_t *buf, size_t len);
 

@@ -597,6 +597,10 @@ main(int argc, char *argv[])
 	memset(&o, 0, sizeof(o));
 	o.family = AF_UNSPEC;
 	log_init("knock", 0, 0);
+	if (mac_init()) {
+		log_err("cannot initialise libcrypto");
+		return (EXIT_USAGE);
+	}
 	while ((ch = getopt_long(argc, argv, "c:u:p:46w:W:F:kIN:qvVh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {

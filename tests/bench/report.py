@@ -322,16 +322,27 @@ cycle counters here), with `/tmp`-built probes and `valgrind
 - **End-to-end latency** is almost all process start-up, which no
   daemon can change. Starting a process and waiting for it (posix_spawn
   from C, 200 runs, p50): an empty static binary 1.45 ms, `/bin/true`
-  2.07 ms, `knock --version` 4.73 ms (loading libcrypto and its
-  relocations: 3,574 symbol and 16,958 relative). OpenSSL 3's first
-  use costs about 2.8 ms more: fetching BLAKE2SMAC 1.6-2.0 ms (it builds
-  the provider's name map), seeding the DRBG 0.9 ms, HKDF 0.2 ms. The
-  exchange itself, from the first KNOCK sent to COMEIN received, is
-  0.33 ms p50. So a 1.5 ms end-to-end p50 is out of reach for any
-  program linked with OpenSSL 3 on this machine. fwknop's client exits
-  sooner (the "client exits" row), but after sending its one datagram,
-  where knock's exits after the whole exchange. knock's advantage is on
-  the server side and under load.
+  2.07 ms. Before the client-perf work, `knock --version` took 4.73 ms
+  (loading libcrypto and its relocations: 3,574 symbol and 16,958
+  relative) and OpenSSL 3's first use about 2.8 ms more; a knock
+  executed 13.0 M instructions (callgrind). What each change saved,
+  in instructions per knock (load-independent; tests/bench/startup.sh
+  and firstuse.c, which also time A/B in interleaved blocks): nonces
+  from getrandom(2) instead of OpenSSL's DRBG, 3.8 M (the cipher table
+  and CTR-DRBG seeding); OPENSSL_init_crypto flags in mac_init(), 5.4 M
+  together (openssl.cnf 0.8 M, error strings 1.1 M, the legacy name
+  tables copied into the provider name map 3.3 M, OPENSSL_cleanup at
+  exit 0.8 M); HKDF as two HMACs through EVP_MAC instead of EVP_KDF,
+  0.16 M (no KDF table); libcrypto and inih linked statically, 2.3 M
+  (knock --version 1.3 ms sooner; the binary is 3.9 MB). A knock now
+  executes 1.4 M instructions: 0.45 M loading, 0.9 M building the
+  digest and MAC tables for HMAC-SHA256 and BLAKE2s. A key-pair
+  user's X25519 (protocol v2) adds 1.44 M (0.57 M of it deriving the
+  public key EVP_PKEY computes on importing the private one), about
+  0.3 ms. The exchange itself, from the first KNOCK sent to COMEIN
+  received, is 0.33 ms p50. fwknop's client exits sooner (the "client
+  exits" row), but after sending its one datagram, where knock's exits
+  after the whole exchange.
 - **Server-side latency** (0.3 ms target): knock's figure includes the
   client's own leg between CHALLENGE and RESPONSE, fwknop's one datagram
   has none. observe.py also splits each
