@@ -69,15 +69,33 @@ int
 kx_shared(const uint8_t priv[static KX_KEY_LEN],
     const uint8_t peer[static KX_KEY_LEN], uint8_t out[static KX_KEY_LEN])
 {
+
+	return (kx_agree(priv, peer, NULL, out));
+}
+
+/*
+ * kx_agree(priv, peer, pub, out): kx_shared(), and, if pub is not NULL,
+ * priv's public key into pub, from the one import of priv: OpenSSL
+ * computes the public key when it imports a private one, so asking for
+ * it separately (kx_public) would cost a second scalar multiplication.
+ */
+int
+kx_agree(const uint8_t priv[static KX_KEY_LEN],
+    const uint8_t peer[static KX_KEY_LEN], uint8_t *pub,
+    uint8_t out[static KX_KEY_LEN])
+{
 	EVP_PKEY *mine, *theirs = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
-	size_t len = KX_KEY_LEN;
+	size_t len = KX_KEY_LEN, plen = KX_KEY_LEN;
 	uint8_t acc = 0;
 	int rc = -1;
 
 	mine = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv,
 	    KX_KEY_LEN);
 	if (mine == NULL)
+		goto out;
+	if (pub != NULL && (EVP_PKEY_get_raw_public_key(mine, pub, &plen) != 1
+	    || plen != KX_KEY_LEN))
 		goto out;
 	theirs = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer,
 	    KX_KEY_LEN);

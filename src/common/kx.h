@@ -31,4 +31,14 @@ int kx_public(const uint8_t priv[static KX_KEY_LEN],
 int kx_shared(const uint8_t priv[static KX_KEY_LEN],
     const uint8_t peer[static KX_KEY_LEN], uint8_t out[static KX_KEY_LEN]);
 
+/*
+ * kx_agree(priv, peer, pub, out): kx_shared(), and, if pub is not NULL,
+ * priv's public key into pub, from the one import of priv: OpenSSL
+ * computes the public key when it imports a private one, so asking for
+ * it separately (kx_public) would cost a second scalar multiplication.
+ */
+int kx_agree(const uint8_t priv[static KX_KEY_LEN],
+    const uint8_t peer[static KX_KEY_LEN], uint8_t *pub,
+    uint8_t out[static KX_KEY_LEN]);
+
 #endif

@@ -10,6 +10,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/params.h>
 
 #include "mac.h"
@@ -19,7 +20,7 @@ struct mac {
 };
 
 /* Fetched once: EVP_MAC_fetch walks the provider tables every call. */
-static EVP_MAC *mac_algo, *mac_hmac;
+static EVP_MAC *mac_algo;
 
 /*
  * mac_init(): set libcrypto up, before its first use, for a program that
@@ -127,62 +128,46 @@ done:
 }
 
 /*
- * HKDF-SHA256 as RFC 5869 (section 2) defines it, on OpenSSL's HMAC
- * through EVP_MAC: extract, PRK = HMAC(salt, IKM), a salt not provided
- * being HashLen zeros; expand, T(i) = HMAC(PRK, T(i-1) | info | i), and
- * OKM the first L bytes of T(1) | T(2) | ... EVP_MAC's table is built
- * for BLAKE2s anyway, where EVP_KDF's first use built the KDF table
- * besides: 0.16 M instructions of the client's start-up. RFC 5869's
- * SHA-256 test cases (tests/unit/test_mac.c) hold this to the RFC.
+ * HKDF is OpenSSL's (EVP_KDF), not one assembled here from HMAC: our rule
+ * is no cryptography of our own, and the difference was 0.16 M
+ * instructions of knock's start-up (measured with callgrind), about
+ * 0.1 ms. The KDF is fetched once, as the MAC is.
  */
+static EVP_KDF *mac_kdf;
+
 int
 mac_hkdf(const uint8_t *ikm, size_t ikmlen, const uint8_t *salt,
     size_t saltlen, const uint8_t *info, size_t infolen, uint8_t *out,
     size_t outlen)
 {
-	static const uint8_t zeros[MAC_HASH_LEN];
-	EVP_MAC_CTX *ctx;
-	OSSL_PARAM params[2];
-	uint8_t prk[MAC_HASH_LEN], t[MAC_HASH_LEN], i;
-	size_t len, n, done;
+	EVP_KDF_CTX *kctx;
+	OSSL_PARAM params[5], *p = params;
 	int rc = -1;
 
 	if (outlen > 255 * MAC_HASH_LEN)
 		return (-1);
-	if (mac_hmac == NULL &&
-	    (mac_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+	if (mac_kdf == NULL &&
+	    (mac_kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL)
 		return (-1);
-	if ((ctx = EVP_MAC_CTX_new(mac_hmac)) == NULL)
+	if ((kctx = EVP_KDF_CTX_new(mac_kdf)) == NULL)
 		return (-1);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
 	    (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (saltlen == 0) {
-		salt = zeros;
-		saltlen = sizeof(zeros);
-	}
-	if (!EVP_MAC_init(ctx, salt, saltlen, params) ||
-	    !EVP_MAC_update(ctx, ikm, ikmlen) ||
-	    !EVP_MAC_final(ctx, prk, &len, sizeof(prk)) || len != sizeof(prk))
-		goto out;
-	for (i = 1, done = 0; done < outlen; i++) {
-		if (!EVP_MAC_init(ctx, prk, sizeof(prk), NULL) ||
-		    (i > 1 && !EVP_MAC_update(ctx, t, sizeof(t))) ||
-		    !EVP_MAC_update(ctx, info, infolen) ||
-		    !EVP_MAC_update(ctx, &i, 1) ||
-		    !EVP_MAC_final(ctx, t, &len, sizeof(t)) || len != sizeof(t))
-			goto out;
-		n = outlen - done < sizeof(t) ? outlen - done : sizeof(t);
-		memcpy(out + done, t, n);
-		done += n;
-	}
-	rc = 0;
-out:
-	if (rc != 0)
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+	    (void *)(uintptr_t)ikm, ikmlen);
+	/* RFC 5869: no salt is a salt of HashLen zeros. */
+	if (saltlen > 0)
+		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+		    (void *)(uintptr_t)salt, saltlen);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+	    (void *)(uintptr_t)info, infolen);
+	*p = OSSL_PARAM_construct_end();
+	if (EVP_KDF_derive(kctx, out, outlen, params) == 1)
+		rc = 0;
+	else
 		OPENSSL_cleanse(out, outlen);
-	OPENSSL_cleanse(prk, sizeof(prk));
-	OPENSSL_cleanse(t, sizeof(t));
-	EVP_MAC_CTX_free(ctx);
+	/* OpenSSL cleanses its HKDF context's key material when freeing. */
+	EVP_KDF_CTX_free(kctx);
 	return (rc);
 }
 

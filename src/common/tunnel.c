@@ -21,7 +21,6 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 #include <openssl/params.h>
 
 #include "keys.h"
@@ -73,7 +72,6 @@ struct tunnel_dir {
  * tunnel_dir_new runs per connection. Never freed, like mac.c's.
  */
 static EVP_CIPHER *tunnel_gcm, *tunnel_chacha;
-static EVP_KDF *tunnel_hkdf_algo;
 static EVP_MD *tunnel_sha256;
 
 static int
@@ -302,39 +300,6 @@ tunnel_hello_dst_is(const struct tunnel_hello *h,
 	return (h->dst_port == port && memcmp(h->dst_addr, addr, 16) == 0);
 }
 
-/*
- * HKDF-SHA256 (RFC 5869) with a salt, through OpenSSL's KDF, which wipes
- * its PRK and its copy of the key itself. Returns 0 or -1.
- */
-static int
-tunnel_hkdf(const uint8_t ikm[static 32], const uint8_t *salt,
-    size_t saltlen, const uint8_t *info, size_t infolen, uint8_t *out,
-    size_t outlen)
-{
-	EVP_KDF_CTX *kctx;
-	OSSL_PARAM params[5];
-	int rc = -1;
-
-	if (tunnel_hkdf_algo == NULL &&
-	    (tunnel_hkdf_algo = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL)
-		goto err0;
-	if ((kctx = EVP_KDF_CTX_new(tunnel_hkdf_algo)) == NULL)
-		goto err0;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-	    (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-	    (void *)(uintptr_t)ikm, 32);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-	    (void *)(uintptr_t)salt, saltlen);
-	params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-	    (void *)(uintptr_t)info, infolen);
-	params[4] = OSSL_PARAM_construct_end();
-	if (EVP_KDF_derive(kctx, out, outlen, params) == 1)
-		rc = 0;
-	EVP_KDF_CTX_free(kctx);
-err0:
-	return (rc);
-}
 
 /*
  * The key schedule: TH = SHA-256(HELLO || ACCEPT bytes 0..71), then
@@ -362,8 +327,8 @@ tunnel_schedule(const uint8_t hello[static TUNNEL_HELLO_LEN],
 	if (!EVP_Digest(transcript, sizeof(transcript),
 	    info + sizeof(LABEL_KEYS) - 1, NULL, tunnel_sha256, NULL))
 		goto done;
-	if (tunnel_hkdf(dh, u->master, sizeof(u->master), info, sizeof(info),
-	    okm, sizeof(okm)))
+	if (mac_hkdf(dh, KX_KEY_LEN, u->master, sizeof(u->master), info,
+	    sizeof(info), okm, sizeof(okm)))
 		goto done;
 
 	memcpy(s->key_c2s, okm, 32);

@@ -52,6 +52,25 @@ userkey_shared(const uint8_t shared[static KEYS_KEY_LEN], struct userkey *uk)
 	return (0);
 }
 
+/* K from the X25519 value dh, for the pair (server_pub, client_pub). */
+static int
+userkey_kdf(const uint8_t dh[static KX_KEY_LEN],
+    const uint8_t server_pub[static KEYS_KEY_LEN],
+    const uint8_t client_pub[static KEYS_KEY_LEN], const uint8_t *psk,
+    struct userkey *uk)
+{
+	uint8_t info[sizeof(USERKEY_LABEL_PAIR) - 1 + 2 * KEYS_KEY_LEN];
+	const size_t llen = sizeof(USERKEY_LABEL_PAIR) - 1;
+
+	if (userkey_id_public(client_pub, uk->id))
+		return (-1);
+	memcpy(info, USERKEY_LABEL_PAIR, llen);
+	memcpy(info + llen, server_pub, KEYS_KEY_LEN);
+	memcpy(info + llen + KEYS_KEY_LEN, client_pub, KEYS_KEY_LEN);
+	return (mac_hkdf(dh, KX_KEY_LEN, psk, psk != NULL ? KEYS_KEY_LEN : 0,
+	    info, sizeof(info), uk->key, KEYS_KEY_LEN));
+}
+
 /*
  * userkey_pair(priv, peer, server_pub, client_pub, psk, uk): K of a key
  * pair, computed the same at both ends:
@@ -72,20 +91,32 @@ userkey_pair(const uint8_t priv[static KEYS_KEY_LEN],
     struct userkey *uk)
 {
 	uint8_t dh[KX_KEY_LEN];
-	uint8_t info[sizeof(USERKEY_LABEL_PAIR) - 1 + 2 * KEYS_KEY_LEN];
-	const size_t llen = sizeof(USERKEY_LABEL_PAIR) - 1;
 	int rc = -1;
 
-	if (userkey_id_public(client_pub, uk->id))
-		return (-1);
-	memcpy(info, USERKEY_LABEL_PAIR, llen);
-	memcpy(info + llen, server_pub, KEYS_KEY_LEN);
-	memcpy(info + llen + KEYS_KEY_LEN, client_pub, KEYS_KEY_LEN);
-	if (kx_shared(priv, peer, dh))
-		goto out;
-	rc = mac_hkdf(dh, sizeof(dh), psk, psk != NULL ? KEYS_KEY_LEN : 0,
-	    info, sizeof(info), uk->key, KEYS_KEY_LEN);
-out:
+	if (kx_shared(priv, peer, dh) == 0)
+		rc = userkey_kdf(dh, server_pub, client_pub, psk, uk);
+	OPENSSL_cleanse(dh, sizeof(dh));
+	if (rc != 0)
+		OPENSSL_cleanse(uk->key, sizeof(uk->key));
+	return (rc);
+}
+
+/*
+ * userkey_client(priv, server_pub, psk, uk): the client's userkey_pair(),
+ * its own public key computed with X25519 from the one import of priv
+ * (kx_agree): a knock's start-up pays one scalar multiplication less.
+ * Returns 0 or -1.
+ */
+int
+userkey_client(const uint8_t priv[static KEYS_KEY_LEN],
+    const uint8_t server_pub[static KEYS_KEY_LEN], const uint8_t *psk,
+    struct userkey *uk)
+{
+	uint8_t dh[KX_KEY_LEN], pub[KX_KEY_LEN];
+	int rc = -1;
+
+	if (kx_agree(priv, server_pub, pub, dh) == 0)
+		rc = userkey_kdf(dh, server_pub, pub, psk, uk);
 	OPENSSL_cleanse(dh, sizeof(dh));
 	if (rc != 0)
 		OPENSSL_cleanse(uk->key, sizeof(uk->key));

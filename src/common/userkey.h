@@ -55,6 +55,16 @@ int userkey_pair(const uint8_t priv[static KEYS_KEY_LEN],
     struct userkey *uk);
 
 /*
+ * userkey_client(priv, server_pub, psk, uk): the client's userkey_pair(),
+ * its own public key computed with X25519 from the one import of priv
+ * (kx_agree): a knock's start-up pays one scalar multiplication less.
+ * Returns 0 or -1.
+ */
+int userkey_client(const uint8_t priv[static KEYS_KEY_LEN],
+    const uint8_t server_pub[static KEYS_KEY_LEN], const uint8_t *psk,
+    struct userkey *uk);
+
+/*
  * userkey_id_public(pub, id): the key ID of a public key,
  * SHA-256(label || pub)[0..8). Returns 0 or -1.
  */

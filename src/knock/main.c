@@ -170,7 +170,7 @@ knock_user_key(const struct knock_opts *o, const char *host,
     const struct config_client_user *uc,
     const struct config_client_host *hc, struct knock_host *kh)
 {
-	uint8_t priv[KX_KEY_LEN], pub[KX_KEY_LEN], psk[KEYS_KEY_LEN];
+	uint8_t priv[KX_KEY_LEN], psk[KEYS_KEY_LEN];
 	struct userkey uk;
 	int rc = -1;
 
@@ -194,8 +194,8 @@ knock_user_key(const struct knock_opts *o, const char *host,
 	if (config_client_user_private(uc, priv) ||
 	    (uc->have_psk && config_client_user_psk(uc, psk)))
 		goto out;
-	if (kx_public(priv, pub) || userkey_pair(priv, hc->server_key,
-	    hc->server_key, pub, uc->have_psk ? psk : NULL, &uk)) {
+	if (userkey_client(priv, hc->server_key, uc->have_psk ? psk : NULL,
+	    &uk)) {
 		log_err("cannot compute the key of user '%s' with the "
 		    "server-key of %s (is it a real public key?)", uc->name,
 		    host);

@@ -368,6 +368,14 @@ test_userkey_vectors(void **state)
 	    0);
 	hex_decode(V_PAIR_KEY_PSK, want, 32);
 	assert_memory_equal(other.key, want, 32);
+	/* The client's shortcut gives the same K and ID. */
+	assert_int_equal(userkey_client(cpriv, spub, psk, &other), 0);
+	assert_memory_equal(other.key, want, 32);
+	assert_int_equal(userkey_client(cpriv, spub, NULL, &other), 0);
+	hex_decode(V_PAIR_KEY, want, 32);
+	assert_memory_equal(other.key, want, 32);
+	assert_memory_equal(other.id, id, 8);
+	hex_decode(V_PAIR_KEY_PSK, want, 32);
 	assert_int_equal(mac_derive(uk.key, PROTO_LABEL_C2S, k), 0);
 	hex_decode(V_PAIR_C2S, want, 32);
 	assert_memory_equal(k, want, 32);
