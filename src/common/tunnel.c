@@ -64,7 +64,7 @@ struct tunnel_dir {
 	uint8_t iv[12];
 	uint64_t counter;
 	int broken;		/* a libcrypto failure mid-frame */
-	int ended;		/* END sealed or opened: the direction is over */
+	int ended;		/* END sealed or opened: the direction ended */
 };
 
 /*

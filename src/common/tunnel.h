@@ -72,7 +72,7 @@ struct tunnel_user {
 /* What a HELLO says. */
 struct tunnel_hello {
 	uint8_t flags;
-	uint16_t dst_port;		/* the TCP port the client connected to */
+	uint16_t dst_port;		/* the TCP port the client reached */
 	char user[KEYS_USER_MAX + 1];
 	uint8_t key_id[TUNNEL_KEY_ID_LEN];
 	uint8_t dst_addr[16];		/* the address it connected to; IPv4

@@ -541,7 +541,8 @@ fwd_revoke(struct forwards *fw)
 		for (j = 0; j < 3; j++) {
 			for (c = l[j]->head; c != NULL; c = next) {
 				next = c->next;
-				if ((why = fwd_cut_why(fw, f, c)) == FWD_CUT_NONE)
+				why = fwd_cut_why(fw, f, c);
+				if (why == FWD_CUT_NONE)
 					continue;
 				cut[why]++;
 				total++;

@@ -264,12 +264,14 @@ fwd_hello(struct fwd_conn *c)
 	 * tells nothing either.
 	 */
 	if ((u = users_find(fw->users, h.user)) == NULL) {
-		(void)tunnel_hello_verify(c->hello, &users_decoy(fw->users)->fwd);
+		(void)tunnel_hello_verify(c->hello,
+		    &users_decoy(fw->users)->fwd);
 		fwd_drop(c, &f->st.unknown_user, "unknown user", 0);
 		return;
 	}
 	if ((k = users_key(u, h.key_id)) == NULL) {
-		(void)tunnel_hello_verify(c->hello, &users_decoy(fw->users)->fwd);
+		(void)tunnel_hello_verify(c->hello,
+		    &users_decoy(fw->users)->fwd);
 		fwd_drop(c, &f->st.unknown_key, "unknown key id", 0);
 		return;
 	}
