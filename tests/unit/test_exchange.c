@@ -1,0 +1,230 @@
+/*
+ * test_exchange.c: the client's side of the knock exchange against a
+ * server played by the test on loopback, with the real protocol and keys.
+ * What it pins down: a refusal of the KNOCK (GOAWAY 4, "misdirected") is
+ * held for a moment, so that one raced ahead of the real CHALLENGE by
+ * whoever saw the KNOCK does not end the exchange; a refusal that no
+ * CHALLENGE beats is reported; and the COMEIN's source is kept, so knock
+ * -v can say which address was opened. Time is passed in, never waited
+ * for: the datagrams are on loopback before each call that reads them.
+ */
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "exchange.h"
+#include "proto.h"
+#include "userkey.h"
+
+struct ctx {
+	struct exchange ex;
+	struct mac *c2s, *s2c;
+	int srv;			/* the test's "server" socket */
+	struct addr server;
+	struct exchange_target t;
+};
+
+static int
+setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	struct userkey uk;
+	uint8_t key[32], k[32];
+
+	memset(key, 0x11, sizeof(key));
+	assert_int_equal(userkey_shared(key, &uk), 0);
+	assert_int_equal(mac_derive(key, PROTO_LABEL_C2S, k), 0);
+	assert_non_null(c->c2s = mac_new(k));
+	assert_int_equal(mac_derive(key, PROTO_LABEL_S2C, k), 0);
+	assert_non_null(c->s2c = mac_new(k));
+	c->ex.user = "alice";
+	memcpy(c->ex.key_id, uk.id, sizeof(c->ex.key_id));
+	c->ex.c2s = c->c2s;
+	c->ex.s2c = c->s2c;
+	c->ex.action = PROTO_OPEN;
+	c->ex.svc.ipproto = IPPROTO_TCP;
+	c->ex.svc.port = 22;
+
+	c->srv = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(c->srv >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(c->srv, (struct sockaddr *)&sin, sizeof(sin)),
+	    0);
+	assert_int_equal(getsockname(c->srv, (struct sockaddr *)&sin, &sl), 0);
+	assert_int_equal(addr_parse_ip("127.0.0.1", &c->server), 0);
+	c->server.port = ntohs(sin.sin_port);
+	c->t.server = c->server;
+	*state = c;
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	exchange_end(&c->t, 1);
+	close(c->srv);
+	mac_free(c->c2s);
+	mac_free(c->s2c);
+	free(c);
+	return (0);
+}
+
+/* The next client datagram at the server, parsed and checked. */
+static void
+server_read(struct ctx *c, uint8_t type, struct proto_msg *m,
+    struct addr *from)
+{
+	struct pollfd p = { c->srv, POLLIN, 0 };
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	uint8_t buf[PROTO_MSG_LEN];
+	ssize_t n;
+
+	/* Bounded: the client sent it before we were called. */
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	n = recvfrom(c->srv, buf, sizeof(buf), 0, (struct sockaddr *)&ss, &sl);
+	assert_int_equal(n, PROTO_MSG_LEN);
+	assert_int_equal(proto_parse(buf, (size_t)n, PROTO_FROM_CLIENT, m), 0);
+	assert_int_equal(proto_verify(buf, c->c2s), 0);
+	assert_int_equal(m->type, type);
+	assert_int_equal(addr_from_sockaddr((struct sockaddr *)&ss, sl, from),
+	    0);
+}
+
+/* Answer req with type (and code), as knockd would, to client. */
+static void
+server_send(struct ctx *c, const struct proto_msg *req, uint8_t type,
+    uint16_t code, const struct addr *client)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = addr_to_sockaddr(client, &ss);
+	struct proto_msg rep = *req;
+	uint8_t buf[PROTO_MSG_LEN];
+
+	rep.type = type;
+	rep.code = code;
+	rep.duration = type == PROTO_COMEIN ? 30 : 0;
+	if (type == PROTO_CHALLENGE) {
+		rep.epoch = 7;
+		memset(rep.cookie, 0x5a, sizeof(rep.cookie));
+	}
+	if (type == PROTO_COMEIN || type == PROTO_GOAWAY) {
+		addr_mapped(client, rep.source);
+		rep.source_port = client->port;
+	}
+	assert_int_equal(proto_seal(&rep, c->s2c, buf), 0);
+	assert_int_equal(sendto(c->srv, buf, sizeof(buf), 0,
+	    (struct sockaddr *)&ss, sl), (ssize_t)sizeof(buf));
+}
+
+/*
+ * Someone who saw the KNOCK had it refused at another address of the
+ * server, and that GOAWAY arrives first: the CHALLENGE right behind it
+ * still wins, and the exchange ends in COMEIN.
+ */
+static void
+test_raced_refusal_loses(void **state)
+{
+	struct ctx *c = *state;
+	struct proto_msg m;
+	struct addr client;
+	const struct exchange_target *done;
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+	int over;
+
+	exchange_begin(&c->ex, &c->t, 1, 1000);
+	assert_true(c->t.fd >= 0);
+	server_read(c, PROTO_KNOCK, &m, &client);
+	server_send(c, &m, PROTO_GOAWAY, PROTO_REASON_MISDIRECTED, &client);
+	server_send(c, &m, PROTO_CHALLENGE, 0, &client);
+	exchange_input(&c->ex, &c->t, 1001);
+	(void)exchange_over(&c->t, 1, &over);
+	assert_false(over);
+	server_read(c, PROTO_RESPONSE, &m, &client);
+	assert_int_equal(m.epoch, 7);
+	/* Past the grace: the held refusal was dropped by the CHALLENGE. */
+	(void)exchange_tick(&c->ex, &c->t, 1, 1001 + EXCHANGE_EARLY_GRACE);
+	assert_int_equal(c->t.result, EXCHANGE_PENDING);
+	server_send(c, &m, PROTO_COMEIN, 0, &client);
+	exchange_input(&c->ex, &c->t, 1002 + EXCHANGE_EARLY_GRACE);
+	assert_non_null(done = exchange_over(&c->t, 1, &over));
+	assert_true(over);
+	assert_int_equal(done->result, EXCHANGE_DONE);
+	assert_int_equal(done->duration, 30);
+	/* Where the server saw us: what knock -v reports as opened. */
+	assert_string_equal(addr_format(&done->seen, a, 1),
+	    addr_format(&client, b, 1));
+}
+
+/* A refusal that no CHALLENGE beats is reported once the grace is over. */
+static void
+test_refusal_reported(void **state)
+{
+	struct ctx *c = *state;
+	struct proto_msg m;
+	struct addr client;
+	uint64_t next;
+	int over;
+
+	exchange_begin(&c->ex, &c->t, 1, 5000);
+	server_read(c, PROTO_KNOCK, &m, &client);
+	server_send(c, &m, PROTO_GOAWAY, PROTO_REASON_MISDIRECTED, &client);
+	exchange_input(&c->ex, &c->t, 5001);
+	next = exchange_tick(&c->ex, &c->t, 1, 5001);
+	/* The next wake-up is no later than the end of the grace. */
+	assert_true(next <= 5001 + EXCHANGE_EARLY_GRACE);
+	assert_int_equal(c->t.result, EXCHANGE_PENDING);
+	(void)exchange_tick(&c->ex, &c->t, 1, 5001 + EXCHANGE_EARLY_GRACE);
+	assert_null(exchange_over(&c->t, 1, &over));
+	assert_true(over);
+	assert_int_equal(c->t.result, EXCHANGE_REFUSED);
+	assert_int_equal(c->t.code, PROTO_REASON_MISDIRECTED);
+}
+
+/* A GOAWAY for another exchange (another nonce) is no refusal at all. */
+static void
+test_foreign_refusal_ignored(void **state)
+{
+	struct ctx *c = *state;
+	struct proto_msg m;
+	struct addr client;
+
+	exchange_begin(&c->ex, &c->t, 1, 9000);
+	server_read(c, PROTO_KNOCK, &m, &client);
+	m.nonce[0] ^= 1;
+	server_send(c, &m, PROTO_GOAWAY, PROTO_REASON_MISDIRECTED, &client);
+	exchange_input(&c->ex, &c->t, 9001);
+	(void)exchange_tick(&c->ex, &c->t, 1, 9001 + EXCHANGE_EARLY_GRACE);
+	assert_int_equal(c->t.result, EXCHANGE_PENDING);
+	assert_int_equal(c->t.early_code, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_raced_refusal_loses,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_reported, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_refusal_ignored,
+		    setup, teardown),
+	};
+
+	return (cmocka_run_group_tests_name("exchange", tests, NULL, NULL));
+}
