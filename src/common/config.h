@@ -135,17 +135,18 @@ int config_forward_allows(const struct config_forward *fwd,
  */
 void config_forward_free(struct config_forward *fwd);
 
+/* A secret of a client's [user]: inline, or a file read when used. */
+struct config_secret {
+	uint8_t key[KEYS_KEY_LEN];	/* the inline key */
+	char *file;			/* or this file's (NULL: inline) */
+	int have;			/* given at all */
+};
+
 struct config_client_user {
 	char name[KEYS_USER_MAX + 1];
-	uint8_t key[KEYS_KEY_LEN];	/* an inline shared key */
-	char *key_file;			/* or this file's, read when used */
-	int have_key;
-	uint8_t private_key[KEYS_KEY_LEN];	/* an inline private key */
-	char *private_key_file;		/* or this file's, read when used */
-	int have_private_key;
-	uint8_t psk[KEYS_KEY_LEN];	/* preshared-key, inline */
-	char *psk_file;			/* or preshared-key-file */
-	int have_psk;
+	struct config_secret shared;	/* key, key-file */
+	struct config_secret priv;	/* private-key, private-key-file */
+	struct config_secret psk;	/* preshared-key(-file), key pairs */
 };
 
 struct config_client_host {
@@ -185,27 +186,13 @@ int config_client_load(const char *path, struct config_client *cfg,
     int need);
 
 /*
- * config_client_user_key(u, key): the shared key of user u: the inline
- * one, or the one in its key-file, read (and checked like any key file)
- * only now, so that knock reads no key but the one it uses. Returns 0,
- * or -1 after logging.
+ * config_client_secret(u, sec, key): user u's secret sec (&u->shared,
+ * &u->priv or &u->psk): the inline key, or the one in its file, read (and
+ * checked like any key file) only now, so that knock reads no key but the
+ * one it uses. Returns 0, or -1 after logging.
  */
-int config_client_user_key(const struct config_client_user *u,
-    uint8_t key[static KEYS_KEY_LEN]);
-
-/*
- * config_client_user_private(u, key): user u's private key, likewise
- * (private-key or private-key-file). Returns 0, or -1 after logging.
- */
-int config_client_user_private(const struct config_client_user *u,
-    uint8_t key[static KEYS_KEY_LEN]);
-
-/*
- * config_client_user_psk(u, key): user u's preshared key, likewise
- * (preshared-key or preshared-key-file). Returns 0, or -1 after logging.
- */
-int config_client_user_psk(const struct config_client_user *u,
-    uint8_t key[static KEYS_KEY_LEN]);
+int config_client_secret(const struct config_client_user *u,
+    const struct config_secret *sec, uint8_t key[static KEYS_KEY_LEN]);
 
 /*
  * config_client_free(cfg): wipe keys and free. Safe on a zeroed struct.

@@ -172,15 +172,15 @@ config_client_key(struct config_file *f, const char *name, const char *value)
 		u = &l->users[l->nusers - 1];
 		if (strcmp(name, "key") == 0 || strcmp(name, "key-file") == 0)
 			config_file_user_key(f, &cp->key, u->name, name, value,
-			    u->key, &u->key_file);
+			    u->shared.key, &u->shared.file);
 		else if (strcmp(name, "private-key") == 0 ||
 		    strcmp(name, "private-key-file") == 0)
 			config_file_user_key(f, &cp->priv, u->name, name, value,
-			    u->private_key, &u->private_key_file);
+			    u->priv.key, &u->priv.file);
 		else if (strcmp(name, "preshared-key") == 0 ||
 		    strcmp(name, "preshared-key-file") == 0)
 			config_file_user_key(f, &cp->psk, u->name, name, value,
-			    u->psk, &u->psk_file);
+			    u->psk.key, &u->psk.file);
 		else
 			config_file_unknown_key(f, name);
 		break;
@@ -252,9 +252,9 @@ config_client_end(struct config_file *f)
 			    "preshared key but no private-key: it is mixed "
 			    "into key pairs only", u->name);
 		/* If any is missing, the whole file is refused. */
-		u->have_key = cp->key.line != 0;
-		u->have_private_key = cp->priv.line != 0;
-		u->have_psk = cp->psk.line != 0;
+		u->shared.have = cp->key.line != 0;
+		u->priv.have = cp->priv.line != 0;
+		u->psk.have = cp->psk.line != 0;
 	} else if (f->sec == CONFIG_SEC_HOST) {
 		h = &cp->l.hosts[cp->l.nhosts - 1];
 		if (h->address != NULL && h->family > 0 &&
@@ -304,6 +304,18 @@ config_client_host_index(const struct config_client *cfg, const char *name)
  * owns. Everything that can fail is done before cfg changes, so cfg is
  * either merged or untouched. Returns 0, or -1 (out of memory).
  */
+/* A later file's secret replaces an earlier one's, file name and all. */
+static void
+config_client_secret_move(struct config_secret *to, struct config_secret *from)
+{
+
+	memcpy(to->key, from->key, sizeof(to->key));
+	free(to->file);
+	to->file = from->file;		/* NULL for an inline key */
+	from->file = NULL;
+	to->have = from->have;
+}
+
 static int
 config_client_merge(struct config_client *cfg, struct config_client *l)
 {
@@ -346,22 +358,9 @@ config_client_merge(struct config_client *cfg, struct config_client *l)
 			strcpy(cu->name, lu->name);
 		}
 		/* A later section of the user replaces all of its keys. */
-		memcpy(cu->key, lu->key, sizeof(cu->key));
-		free(cu->key_file);
-		cu->key_file = lu->key_file;	/* NULL for an inline key */
-		lu->key_file = NULL;
-		cu->have_key = lu->have_key;
-		memcpy(cu->private_key, lu->private_key,
-		    sizeof(cu->private_key));
-		free(cu->private_key_file);
-		cu->private_key_file = lu->private_key_file;
-		lu->private_key_file = NULL;
-		cu->have_private_key = lu->have_private_key;
-		memcpy(cu->psk, lu->psk, sizeof(cu->psk));
-		free(cu->psk_file);
-		cu->psk_file = lu->psk_file;
-		lu->psk_file = NULL;
-		cu->have_psk = lu->have_psk;
+		config_client_secret_move(&cu->shared, &lu->shared);
+		config_client_secret_move(&cu->priv, &lu->priv);
+		config_client_secret_move(&cu->psk, &lu->psk);
 	}
 	for (i = 0; i < l->nhosts; i++) {
 		lh = &l->hosts[i];
@@ -441,9 +440,9 @@ config_client_free(struct config_client *cfg)
 	size_t i;
 
 	for (i = 0; i < cfg->nusers; i++) {
-		free(cfg->users[i].key_file);
-		free(cfg->users[i].private_key_file);
-		free(cfg->users[i].psk_file);
+		free(cfg->users[i].shared.file);
+		free(cfg->users[i].priv.file);
+		free(cfg->users[i].psk.file);
 	}
 	if (cfg->users != NULL) {
 		OPENSSL_cleanse(cfg->users, cfg->nusers * sizeof(*cfg->users));
@@ -481,65 +480,23 @@ config_client_user(const struct config_client *cfg, const char *name)
 }
 
 /*
- * One of user u's secrets: the inline copy, or the file's, read (and
- * checked like any key file) only now, so that knock reads no key but
- * the one it uses. what names it for the message. Returns 0, or -1 after
- * logging.
+ * config_client_secret(u, sec, key): user u's secret sec (&u->shared,
+ * &u->priv or &u->psk): the inline key, or the one in its file, read (and
+ * checked like any key file) only now, so that knock reads no key but the
+ * one it uses. Returns 0, or -1 after logging.
  */
-static int
-config_client_secret(const struct config_client_user *u, const char *what,
-    const uint8_t inl[static KEYS_KEY_LEN], const char *file,
-    uint8_t key[static KEYS_KEY_LEN])
+int
+config_client_secret(const struct config_client_user *u,
+    const struct config_secret *sec, uint8_t key[static KEYS_KEY_LEN])
 {
 
-	if (file == NULL) {
-		memcpy(key, inl, KEYS_KEY_LEN);
+	if (sec->file == NULL) {
+		memcpy(key, sec->key, KEYS_KEY_LEN);
 		return (0);
 	}
-	if (keys_read_file(file, key)) {
-		log_err("cannot use the %s of user '%s'", what, u->name);
+	if (keys_read_file(sec->file, key)) {
+		log_err("cannot use that key file of user '%s'", u->name);
 		return (-1);
 	}
 	return (0);
-}
-
-/*
- * config_client_user_key(u, key): the shared key of user u: the inline
- * one, or the one in its key-file, read (and checked like any key file)
- * only now, so that knock reads no key but the one it uses. Returns 0,
- * or -1 after logging.
- */
-int
-config_client_user_key(const struct config_client_user *u,
-    uint8_t key[static KEYS_KEY_LEN])
-{
-
-	return (config_client_secret(u, "key-file", u->key, u->key_file,
-	    key));
-}
-
-/*
- * config_client_user_private(u, key): user u's private key, likewise
- * (private-key or private-key-file). Returns 0, or -1 after logging.
- */
-int
-config_client_user_private(const struct config_client_user *u,
-    uint8_t key[static KEYS_KEY_LEN])
-{
-
-	return (config_client_secret(u, "private-key-file", u->private_key,
-	    u->private_key_file, key));
-}
-
-/*
- * config_client_user_psk(u, key): user u's preshared key, likewise
- * (preshared-key or preshared-key-file). Returns 0, or -1 after logging.
- */
-int
-config_client_user_psk(const struct config_client_user *u,
-    uint8_t key[static KEYS_KEY_LEN])
-{
-
-	return (config_client_secret(u, "preshared-key-file", u->psk,
-	    u->psk_file, key));
 }

@@ -175,8 +175,8 @@ knock_user_key(const struct knock_opts *o, const char *host,
 	int rc = -1;
 
 	memset(&uk, 0, sizeof(uk));
-	if (!uc->have_private_key || hc == NULL || !hc->have_server_key) {
-		if (!uc->have_key) {
+	if (!uc->priv.have || hc == NULL || !hc->have_server_key) {
+		if (!uc->shared.have) {
 			log_err("no server-key for %s: user '%s' knocks with a "
 			    "key pair, which needs the server's public key: "
 			    "run 'knockd --pubkey' on the server, and add "
@@ -185,16 +185,16 @@ knock_user_key(const struct knock_opts *o, const char *host,
 			    o->config : "~/.config/knock/knock.conf");
 			return (-1);
 		}
-		if (config_client_user_key(uc, priv) == 0 &&
+		if (config_client_secret(uc, &uc->shared, priv) == 0 &&
 		    userkey_shared(priv, &uk) == 0)
 			rc = 0;
 		goto out;
 	}
 	kh->pair = 1;
-	if (config_client_user_private(uc, priv) ||
-	    (uc->have_psk && config_client_user_psk(uc, psk)))
+	if (config_client_secret(uc, &uc->priv, priv) ||
+	    (uc->psk.have && config_client_secret(uc, &uc->psk, psk)))
 		goto out;
-	if (userkey_client(priv, hc->server_key, uc->have_psk ? psk : NULL,
+	if (userkey_client(priv, hc->server_key, uc->psk.have ? psk : NULL,
 	    &uk)) {
 		log_err("cannot compute the key of user '%s' with the "
 		    "server-key of %s (is it a real public key?)", uc->name,
@@ -308,7 +308,7 @@ knock_setup(const struct knock_opts *o, const char *host,
 	    hc->address != NULL ? hc->address : host);
 
 	if ((uc = config_client_user(&cfg, kh->user)) == NULL ||
-	    (!uc->have_key && !uc->have_private_key)) {
+	    (!uc->shared.have && !uc->priv.have)) {
 		log_err("no key for user '%s': add a [user %s] section with "
 		    "private-key-file (knock --genkey makes the key, knock "
 		    "--pubkey its public half for the server), or a shared "

@@ -351,11 +351,11 @@ ol_keys(struct ol *o, const char *path, char *const names[], size_t n,
 			goto done;
 		}
 		if ((uc = config_client_user(&cfg, u->name)) == NULL ||
-		    !uc->have_key) {
+		    !uc->shared.have) {
 			log_err("no key for user '%s' in %s", u->name, path);
 			goto done;
 		}
-		if (config_client_user_key(uc, key) ||
+		if (config_client_secret(uc, &uc->shared, key) ||
 		    userkey_shared(key, &uk))
 			goto done;
 		memcpy(u->key_id, uk.id, sizeof(u->key_id));

@@ -175,7 +175,7 @@ assert_user_key(const struct config_client_user *u, const char *b64)
 {
 	uint8_t key[KEYS_KEY_LEN];
 
-	assert_int_equal(config_client_user_key(u, key), 0);
+	assert_int_equal(config_client_secret(u, &u->shared, key), 0);
 	assert_key(key, b64);
 }
 
@@ -832,7 +832,7 @@ test_client_full(void **state)
 
 	assert_int_equal(cfg.nusers, 2);
 	assert_non_null(u = config_client_user(&cfg, "alice"));
-	assert_true(u->have_key);
+	assert_true(u->shared.have);
 	assert_user_key(u, KEY_SEQ);
 	assert_non_null(u = config_client_user(&cfg, "bob"));
 	assert_user_key(u, KEY_FF);
@@ -1095,7 +1095,7 @@ test_client_key_file_lazy(void **state)
 	assert_user_key(config_client_user(&cfg, "alice"), KEY_SEQ);
 	assert_non_null(u = config_client_user(&cfg, "bob"));
 	capture_start(&c);
-	assert_int_equal(config_client_user_key(u, key), -1);
+	assert_int_equal(config_client_secret(u, &u->shared, key), -1);
 	msg = capture_end(&c);
 	if (strstr(msg, "shared.key is readable by group or others") == NULL ||
 	    strstr(msg, "chmod 600") == NULL ||
