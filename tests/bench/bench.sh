@@ -82,6 +82,11 @@ ns_up
 fw_load
 services_start 22 "$FW_PORT"
 genkey KEY_ALICE
+# carol knocks with a key pair: the same exchange, with X25519 at the
+# client's start (and at knockd's, once per key).
+keypair bench-server SERVER_PUB
+keypair carol CAROL_PUB
+SERVER_EXTRA="private-key-file = $T/bench-server.key"
 users=""
 load_conf="[client]\nport = $KNOCK_PORT\n"
 for i in $(seq "$LOAD_USERS"); do
@@ -94,9 +99,14 @@ server_conf <<EOF
 key = $KEY_ALICE
 allow = tcp/22
 
+[user carol]
+public-key = $CAROL_PUB
+allow = tcp/22
+
 $(printf "$users")
 EOF
 client_conf alice alice "$KEY_ALICE"
+client_keypair_conf carol carol "$T/carol.key" "$SERVER_PUB"
 printf "$load_conf" >"$T/load.conf"
 chmod 600 "$T/load.conf"
 knockd_start
@@ -152,6 +162,7 @@ latency() {	# NAME ADDR PORT RESET CLIENT...
 
 echo "latency: $ROUNDS rounds each"
 latency knock "$SRV4" 22 "$KNOCK_RESET" "$KNOCK" -c "$T/alice.conf" "$SRV4" 22
+latency knockpair "$SRV4" 22 "$KNOCK_RESET" "$KNOCK" -c "$T/carol.conf" "$SRV4" 22
 fwknop_client_args >/dev/null
 FWKNOP_ARGV[0]=$(command -v fwknop)	# benchlat runs a path, not a name
 latency fwknop "$SRV4" "$FW_PORT" "$FWKNOP_RESET" "${FWKNOP_ARGV[@]}"
