@@ -3,8 +3,9 @@
 # "Match host ... exec knock %h 22" knocks before ssh connects, and
 # "ProxyCommand knock -W %h:%p" knocks and carries the session itself,
 # over IPv4 and IPv6 (ssh's %h writes an IPv6 literal unbracketed), a
-# megabyte byte-exact each way. With the wrong key, or a user who may
-# not open tcp/22, neither gets in and the port stays closed.
+# megabyte byte-exact each way, alice with a key pair. With the wrong
+# key, or a user who may not open tcp/22, neither gets in and the port
+# stays closed.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -15,8 +16,24 @@ SSH_RC=""
 # The usual stage, but sshd takes the stand-in's place on port 22.
 STANDARD_SERVICES=""
 setup_standard
-genkey KEY_WRONG
-client_conf wrong alice "$KEY_WRONG"
+# alice knocks with a key pair, as the README recommends; bob keeps his
+# shared key. "wrong" is alice with a key pair knockd does not know.
+keypair server SERVER_PUB
+keypair alice ALICE_PUB
+keypair wrong WRONG_PUB
+SERVER_EXTRA="private-key-file = $T/server.key"
+server_conf <<EOF
+[user alice]
+public-key = $ALICE_PUB
+allow = $ALICE_ALLOW
+
+[user bob]
+key = $KEY_BOB
+allow = $BOB_ALLOW
+EOF
+knockd_reload "reloaded"
+client_keypair_conf alice alice "$T/alice.key" "$SERVER_PUB"
+client_keypair_conf wrong alice "$T/wrong.key" "$SERVER_PUB"
 
 # ---------------------------------------------------------------- sshd
 
