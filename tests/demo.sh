@@ -126,29 +126,38 @@ ip netns exec "$SRV" "$PY" "$NETTOOL" listen --seconds 120 \
     --ready "$T/listen.ready" 22 >/dev/null 2>&1 &
 PIDS+=($!)
 
-# One key, made the way an administrator would, for both sides.
-"$KNOCK" --genkey -u alice >"$T/alice.key" || die "knock --genkey failed"
+# Key pairs, made the way the administrator and alice would: the server's
+# (make install makes /etc/knock/knockd.key), and alice's on her side.
+# Each side gets the other's public key only.
+mkdir -p "$T/home/knock" "$T/mallory/knock"
+(
+	umask 077
+	"$KNOCK" --genkey >"$T/knockd.key" &&
+	    "$KNOCK" --genkey >"$T/home/knock/alice.key" &&
+	    "$KNOCK" --genkey >"$T/mallory/knock/alice.key"
+) || die "knock --genkey failed"
+ALICE_PUB=$("$KNOCK" --pubkey <"$T/home/knock/alice.key") ||
+    die "knock --pubkey failed"
 {
-	printf '[server]\nport = 5800\ntimeout = %s\n\n' "$ACCESS"
+	printf '[server]\nport = 5800\ntimeout = %s\n' "$ACCESS"
+	printf 'private-key-file = knockd.key\n\n'
 	printf '[nftables]\nfamily = inet\ntable = knock\n\n'
-	cat "$T/alice.key"
-	printf 'allow = tcp/22\n\n'
+	printf '[user alice]\npublic-key = %s\nallow = tcp/22\n\n' "$ALICE_PUB"
 	printf '[forward ssh]\nlisten = 2222\nconnect = 127.0.0.1:22\n'
 	printf 'users = alice\nmode = encrypt\n'
 } >"$T/knockd.conf"
-mkdir -p "$T/home/knock"
-{
+chmod 600 "$T/knockd.conf"
+SERVER_PUB=$("$KNOCKD" -c "$T/knockd.conf" --pubkey) ||
+    die "knockd --pubkey failed"
+client_conf() {	# DIR: alice's knock.conf, with her key and the server's
 	printf '[client]\nuser = alice\n\n'
-	cat "$T/alice.key"
-} >"$T/home/knock/knock.conf"
-# Mallory has a key of her own, which the server has never seen.
-mkdir -p "$T/mallory/knock"
-{
-	printf '[client]\nuser = alice\n\n'
-	"$KNOCK" --genkey -u alice || die "knock --genkey failed"
-} >"$T/mallory/knock/knock.conf"
-chmod 600 "$T/knockd.conf" "$T/home/knock/knock.conf" \
-    "$T/mallory/knock/knock.conf"
+	printf '[user alice]\nprivate-key-file = alice.key\n\n'
+	printf '[host %s]\nserver-key = %s\n' "$SRV_ADDR" "$SERVER_PUB"
+}
+client_conf >"$T/home/knock/knock.conf"
+# Mallory has a key pair of her own, which the server has never seen,
+# and the server's public key, which is no secret.
+client_conf >"$T/mallory/knock/knock.conf"
 
 ip netns exec "$SRV" "$KNOCKD" -c "$T/knockd.conf" 2>"$T/knockd.log" &
 PIDS+=($!)
@@ -173,7 +182,10 @@ say "  server  $SRV_ADDR  nftables.conf.example loaded, a stand-in for sshd"
 say "                     on tcp/22, and knockd listening on udp/5800"
 say "                     (knocks) and tcp/2222 (forward mode)"
 say "  client  $CLI_ADDR  the knock client"
-say "Both sides share one key for user alice, made with: knock --genkey -u alice"
+say "Each side has a key pair (knock --genkey) and the other's public key:"
+say "  server  knockd.conf:  [user alice] public-key = (knock --pubkey on alice's side)"
+say "  client  knock.conf:   [host $SRV_ADDR] server-key = (knockd --pubkey on the server)"
+say "knockd.conf holds no secret of alice's: stolen, it opens nothing."
 
 heading "1. The client connects to the server's port 22"
 connect && die "port 22 was open before any knock"
@@ -188,8 +200,12 @@ indent <"$T/knock.out"
 [ "$rc" = 0 ] || die "knock failed (exit $rc)"
 say "KNOCK, then the server's CHALLENGE (a cookie bound to the client's"
 say "address), then the RESPONSE that proves both the key and the address,"
-say "then the server's COMEIN. knockd logged:"
+say "then the server's COMEIN, which says the address it opened. knockd"
+say "logged the same key ID as the client:"
 knockd_log 'opened'
+id=$(sed -n 's/.*user alice, key \([0-9a-f]\{16\}\) .*/\1/p' "$T/knock.out")
+[ -n "$id" ] && grep -q "key $id)" "$T/knockd.log" ||
+    die "knock -v and knockd's log do not name the same key ID"
 
 heading "3. The client connects again"
 connect || die "port 22 stayed closed after the knock"
@@ -243,7 +259,8 @@ say "knockd connected to the service only after the client's proof:"
 knockd_log 'connected to\|closed after'
 
 say ""
-say "Mallory has a key of her own for the name alice:"
+say "Mallory has a key pair of her own for the name alice, and the server's"
+say "public key:"
 shown "mallory\$" "knock --forward - $SRV_ADDR:2222"
 XDG_CONFIG_HOME=$T/mallory ip netns exec "$CLI" "$KNOCK" --forward - \
     "$SRV_ADDR:2222" </dev/null >/dev/null 2>"$T/mallory.out"
