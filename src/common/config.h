@@ -110,6 +110,13 @@ struct config_server {
 int config_server_load(const char *path, struct config_server *out);
 
 /*
+ * config_server_load_keys(path, out): config_server_load() for knockd
+ * --pubkey, on a fresh install that has no user yet: a file without a
+ * [user] section is good here. Everything else is checked as ever.
+ */
+int config_server_load_keys(const char *path, struct config_server *out);
+
+/*
  * config_server_free(cfg): wipe keys and free what config_server_load
  * allocated. Safe on a zeroed struct.
  */

@@ -549,7 +549,7 @@ config_check_inline(struct config_file *f)
  * preshared-key) or by file ("NAME-file = PATH"): fill key. ks records
  * which of the two forms was given, and where. With defer non-NULL (the
  * client), a file is not read now: its path goes into *defer, a string
- * the caller frees. Reports any problem.
+ * the caller frees. user NULL: the server's own key. Reports any problem.
  */
 void
 config_file_user_key(struct config_file *f, struct config_keyseen *ks,
@@ -606,7 +606,12 @@ config_file_user_key(struct config_file *f, struct config_keyseen *ks,
 			config_file_error(f, "out of memory");
 		return;
 	}
-	if (keys_read_file(path, key))
+	if (keys_read_file(path, key) == 0)
+		return;
+	if (user != NULL)
 		config_file_error(f, "cannot use the %s of user '%s': "
 		    "'%s'", name, user, config_file_quote(value));
+	else
+		config_file_error(f, "cannot use the server's %s: '%s'", name,
+		    config_file_quote(value));
 }

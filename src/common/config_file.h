@@ -159,7 +159,7 @@ int config_file_once(struct config_file *f, int *line, const char *name);
  * preshared-key) or by file ("NAME-file = PATH"): fill key. ks records
  * which of the two forms was given, and where. With defer non-NULL (the
  * client), a file is not read now: its path goes into *defer, a string
- * the caller frees. Reports any problem.
+ * the caller frees. user NULL: the server's own key. Reports any problem.
  */
 void config_file_user_key(struct config_file *f, struct config_keyseen *ks,
     const char *user, const char *name, const char *value,

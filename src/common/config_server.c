@@ -438,7 +438,7 @@ config_server_private_key(struct config_server_parse *sp, const char *name,
 	if (config_file_once(f, &sp->private_key_line, name))
 		return;
 	/* The same rules as a user's key-file: a path, a private file. */
-	config_file_user_key(f, &ks, "knockd", name, value,
+	config_file_user_key(f, &ks, NULL, name, value,
 	    sp->cfg.private_key, NULL);
 	sp->cfg.have_private_key = f->nerrors == before;
 }
@@ -634,13 +634,10 @@ static const struct config_syntax config_server_syntax = {
 	"[server], [nftables], [user NAME] or [forward NAME]"
 };
 
-/*
- * config_server_load(path, out): parse the knockd config at path into
- * *out (which the caller later frees with config_server_free). Returns 0,
- * or -1 after reporting every problem as FILE:LINE.
- */
-int
-config_server_load(const char *path, struct config_server *out)
+/* Both loads: users_needed says whether a file without users is bad. */
+static int
+config_server_load_as(const char *path, struct config_server *out,
+    int users_needed)
 {
 	struct config_server_parse sp;
 	struct config_server *cfg = &sp.cfg;
@@ -658,7 +655,7 @@ config_server_load(const char *path, struct config_server *out)
 		goto err0;
 	config_file_parse(&sp.f);
 	config_server_check_users(&sp);
-	if (sp.nusersec == 0)
+	if (sp.nusersec == 0 && users_needed)
 		config_file_error_at(&sp.f, 0, "no [user NAME] section: nobody "
 		    "could knock");
 	if (strcmp(cfg->family, "inet") == 0 &&
@@ -686,6 +683,30 @@ err1:
 	config_file_free(&sp.f);
 err0:
 	return (-1);
+}
+
+/*
+ * config_server_load(path, out): parse the knockd config at path into
+ * *out (which the caller later frees with config_server_free). Returns 0,
+ * or -1 after reporting every problem as FILE:LINE.
+ */
+int
+config_server_load(const char *path, struct config_server *out)
+{
+
+	return (config_server_load_as(path, out, 1));
+}
+
+/*
+ * config_server_load_keys(path, out): config_server_load() for knockd
+ * --pubkey, on a fresh install that has no user yet: a file without a
+ * [user] section is good here. Everything else is checked as ever.
+ */
+int
+config_server_load_keys(const char *path, struct config_server *out)
+{
+
+	return (config_server_load_as(path, out, 0));
 }
 
 /*

@@ -345,9 +345,11 @@ done:
 
 /*
  * tunnel_server_accept(hello, a, e, u, out, s): the server's half of the
- * key schedule. Encodes the ACCEPT for a (a->eph is ignored: E_s is
- * e->pub) into out (its last 32 bytes are S_conf), computes DH =
- * X25519(e->priv, E_c of hello), and derives the session secrets from
+ * key schedule. Computes E_s from e->priv (into e->pub: one X25519 import
+ * gives both E_s and DH, so a replayed HELLO costs two scalar
+ * multiplications, not three) and DH = X25519(e->priv, E_c of hello),
+ * encodes the ACCEPT for a with E_s into out (its last 32 bytes are
+ * S_conf), and derives the session secrets from
  * it, u->master and the transcript (hello, and out up to S_conf) into *s.
  * hello must already have passed tunnel_hello_parse and
  * tunnel_hello_verify. Wipes *e whatever happens. Returns 0, or -1 (then
@@ -372,10 +374,10 @@ tunnel_server_accept(const uint8_t hello[static TUNNEL_HELLO_LEN],
 	out[OFF_TYPE] = TUNNEL_ACCEPT;
 	out[OFF_BYTE5] = (uint8_t)a->suite;
 	memcpy(out + A_NAME, a->name, nlen);
-	memcpy(out + A_EPH, e->pub, TUNNEL_EPH_LEN);
 	/* A small-order E_c would make DH a value anyone knows. */
-	if (kx_shared(e->priv, hello + H_EPH, dh))
+	if (kx_agree(e->priv, hello + H_EPH, e->pub, dh))
 		goto err0;
+	memcpy(out + A_EPH, e->pub, TUNNEL_EPH_LEN);
 	OPENSSL_cleanse(e, sizeof(*e));
 	if (tunnel_schedule(hello, out, dh, u, s))
 		goto err1;

@@ -18,15 +18,20 @@ dest_set(struct dest *d, const struct config_server *cfg)
 }
 
 /*
- * dest_ok(d, meant, meant_port, peer, local): 1 if a client at peer that
- * says it sent to meant (16 bytes, IPv4 as ::ffff:a.b.c.d) port
+ * dest_ok(d, meant, meant_port, peer, local, ports): 1 if a client at
+ * peer that says it sent to meant (16 bytes, IPv4 as ::ffff:a.b.c.d) port
  * meant_port, and reached local (address and port; family 0 if unknown),
  * was talking to this server: meant is local, or a public address of
  * d's; and if meant is a private address, peer is private too. Else 0.
+ * ports: whether a port written in public-address counts (the knock
+ * port's, for UDP knocks), or only local's port does (forwards: that
+ * port was written for the knock, and a forward must not be reached
+ * through another's).
  */
 int
 dest_ok(const struct dest *d, const uint8_t meant[static 16],
-    uint16_t meant_port, const struct addr *peer, const struct addr *local)
+    uint16_t meant_port, const struct addr *peer, const struct addr *local,
+    int ports)
 {
 	uint8_t ip[16];
 	struct addr m;
@@ -50,7 +55,7 @@ dest_ok(const struct dest *d, const uint8_t meant[static 16],
 	for (i = 0; i < d->npublic; i++) {
 		addr_mapped(&d->public_addr[i], ip);
 		if (memcmp(meant, ip, sizeof(ip)) == 0 &&
-		    meant_port == (d->public_addr[i].port != 0 ?
+		    meant_port == (ports && d->public_addr[i].port != 0 ?
 		    d->public_addr[i].port : local->port))
 			return (1);
 	}

@@ -25,13 +25,18 @@ struct dest {
 void dest_set(struct dest *d, const struct config_server *cfg);
 
 /*
- * dest_ok(d, meant, meant_port, peer, local): 1 if a client at peer that
- * says it sent to meant (16 bytes, IPv4 as ::ffff:a.b.c.d) port
+ * dest_ok(d, meant, meant_port, peer, local, ports): 1 if a client at
+ * peer that says it sent to meant (16 bytes, IPv4 as ::ffff:a.b.c.d) port
  * meant_port, and reached local (address and port; family 0 if unknown),
  * was talking to this server: meant is local, or a public address of
  * d's; and if meant is a private address, peer is private too. Else 0.
+ * ports: whether a port written in public-address counts (the knock
+ * port's, for UDP knocks), or only local's port does (forwards: that
+ * port was written for the knock, and a forward must not be reached
+ * through another's).
  */
 int dest_ok(const struct dest *d, const uint8_t meant[static 16],
-    uint16_t meant_port, const struct addr *peer, const struct addr *local);
+    uint16_t meant_port, const struct addr *peer, const struct addr *local,
+    int ports);
 
 #endif

@@ -232,7 +232,7 @@ fwd_hello_dst_ok(const struct fwd_conn *c, const struct tunnel_hello *h)
 		return (0);
 	/* The same rule as the knock's: dest.h. */
 	return (dest_ok(&c->fwd->all->dest, h->dst_addr, h->dst_port,
-	    &c->peer, &local));
+	    &c->peer, &local, 0));
 }
 
 /*
@@ -317,7 +317,9 @@ fwd_hello(struct fwd_conn *c)
 	 * does while it connects. */
 	memcpy(c->backend, f->cfg.backend, sizeof(c->backend));
 	c->nbackend = f->cfg.nbackend;
-	if (kx_keypair(e.priv, e.pub) != 0) {
+	/* A private key is any 32 random bytes (X25519 clamps them); its
+	 * public key comes with DH, from tunnel_server_accept's one import. */
+	if (mac_random(e.priv, sizeof(e.priv)) != 0) {
 		OPENSSL_cleanse(&e, sizeof(e));
 		log_err("%s: cannot make an ephemeral key", fwd_who(c, who,
 		    sizeof(who)));

@@ -206,6 +206,7 @@ handler_misdirected(struct handler *h, const struct user_key *k,
     const struct addr *local, uint64_t now, uint8_t out[static PROTO_MSG_LEN])
 {
 	char a[ADDR_STRLEN], b[ADDR_STRLEN], c[ADDR_STRLEN];
+	char id[USERKEY_ID_STRLEN];
 	struct addr meant;
 
 	h->stats.misdirected++;
@@ -217,18 +218,19 @@ handler_misdirected(struct handler *h, const struct user_key *k,
 			strcpy(c, "an unknown address");
 		else
 			addr_format(local, c, 1);
+		userkey_id_format(k->id, id);
 		if (!addr_is_global(&meant) && addr_is_global(peer))
-			log_notice("refused user '%s' from %s: the client sent "
-			    "to %s, a private address, yet this came from "
-			    "outside: a relay passed on a knock meant for a "
-			    "private network", m->user, a, b);
+			log_notice("refused user '%s' (key %s) from %s: the "
+			    "client sent to %s, a private address, yet this "
+			    "came from outside: a relay passed on a knock "
+			    "meant for a private network", m->user, id, a, b);
 		else
-			log_notice("refused user '%s' from %s: the client sent "
-			    "to %s, but this reached %s: a relay or a "
-			    "redirection (a spoofed DNS answer), unless the "
-			    "address the client used is this server's own "
+			log_notice("refused user '%s' (key %s) from %s: the "
+			    "client sent to %s, but this reached %s: a relay "
+			    "or a redirection (a spoofed DNS answer), unless "
+			    "the address the client used is this server's own "
 			    "public address (1:1 NAT), which public-address in "
-			    "[server] declares", m->user, a, b, c);
+			    "[server] declares", m->user, id, a, b, c);
 	}
 	return (handler_reply(k, m, peer, PROTO_GOAWAY,
 	    PROTO_REASON_MISDIRECTED, 0, out));
@@ -272,7 +274,7 @@ handler_packet(struct handler *h, const uint8_t *in, size_t len,
 	 * was misled to (a spoofed DNS answer) relays the exchange and gets
 	 * the port opened for itself.
 	 */
-	if (!dest_ok(&h->dest, m.server, m.server_port, peer, local))
+	if (!dest_ok(&h->dest, m.server, m.server_port, peer, local, 1))
 		return (handler_misdirected(h, k, &m, peer, local, now, out));
 	/* Hosts behind this one are for gateway mode; none here. */
 	if (!proto_target_is_self(&m)) {

@@ -128,7 +128,7 @@ print_pubkey(const char *path)
 	int rc = 1;
 
 	memset(&cfg, 0, sizeof(cfg));
-	if (config_server_load(path, &cfg))
+	if (config_server_load_keys(path, &cfg))
 		goto done;
 	if (!cfg.have_private_key) {
 		log_err("%s names no private-key-file in [server]: make one "

@@ -143,6 +143,62 @@ out:
 	return (rc);
 }
 
+/* One key ID and the user who has it, for users_keys_unique(). */
+struct users_owner {
+	uint8_t id[USERKEY_ID_LEN];
+	const char *name;
+};
+
+static int
+users_owner_cmp(const void *a, const void *b)
+{
+
+	return (memcmp(((const struct users_owner *)a)->id,
+	    ((const struct users_owner *)b)->id, USERKEY_ID_LEN));
+}
+
+/*
+ * One key, one user: a key (or a public key) given to two users would let
+ * either knock as the other, past their allow lists, and outlive the
+ * removal of one of them. A key ID names the key, so equal IDs are the
+ * same key (or a ground collision, refused all the same). Returns 0, or
+ * -1 after logging.
+ */
+static int
+users_keys_unique(const struct users *u)
+{
+	struct users_owner *o;
+	char id[USERKEY_ID_STRLEN];
+	size_t i, j, n = 0;
+	int rc = 0;
+
+	for (i = 0; i < u->n; i++)
+		n += u->v[i].nkeys;
+	if (n < 2)
+		return (0);
+	if ((o = calloc(n, sizeof(*o))) == NULL) {
+		log_err("out of memory");
+		return (-1);
+	}
+	for (i = 0, n = 0; i < u->n; i++)
+		for (j = 0; j < u->v[i].nkeys; j++, n++) {
+			memcpy(o[n].id, u->v[i].keys[j].id, USERKEY_ID_LEN);
+			o[n].name = u->v[i].name;
+		}
+	qsort(o, n, sizeof(*o), users_owner_cmp);
+	for (i = 1; i < n; i++) {
+		if (memcmp(o[i - 1].id, o[i].id, USERKEY_ID_LEN) != 0 ||
+		    strcmp(o[i - 1].name, o[i].name) == 0)
+			continue;
+		log_err("users '%s' and '%s' have the same key (key ID %s): "
+		    "each user needs a key of their own", o[i - 1].name,
+		    o[i].name, userkey_id_format(o[i].id, id));
+		rc = -1;
+	}
+	free(o);
+	return (rc);
+}
+
 /*
  * users_new(cfg): derive the direction keys and forward keys of each key
  * of each user from cfg (a key pair's through X25519 with the server's
@@ -191,6 +247,8 @@ users_new(struct config_server *cfg)
 		if (rc != 0)
 			goto err2;
 	}
+	if (users_keys_unique(u))
+		goto err2;
 	if (users_decoy_new(&u->decoy) != 0) {
 		log_err("cannot set up the keys of the decoy user");
 		goto err2;

@@ -58,6 +58,11 @@ cmp -s "$d/usr/bin/knock" build/knock && good "knock is the one just built" ||
 pub=$(build/knock --pubkey <"$d/etc/knock/knockd.key") && [ ${#pub} = 44 ] &&
     good "the server's key pair was made (public key $pub)" ||
     bad "/etc/knock/knockd.key holds no private key"
+# On a fresh install, with no user yet, knockd --pubkey gives the same key
+# for the clients' server-key (the example config names knockd.key).
+out=$("$d/usr/sbin/knockd" -c "$d/etc/knock/knockd.conf" --pubkey 2>&1)
+[ "$out" = "$pub" ] && good "knockd --pubkey prints it, before any user exists" ||
+    bad "knockd --pubkey on the installed config: $out"
 
 # A second install keeps a config the administrator edited.
 echo "# edited" >>"$d/etc/knock/knockd.conf"

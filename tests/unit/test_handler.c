@@ -636,6 +636,60 @@ test_key_pairs(void **state)
 	OPENSSL_cleanse(&uk, sizeof(uk));
 }
 
+/*
+ * One key, one user: a key given to two users would let either knock as
+ * the other. The table is refused (a reload keeps the running one).
+ */
+static void
+test_shared_key_two_users(void **state)
+{
+	struct config_server cfg;
+	struct config_user *a = user("alice", 0x44), *b = user("bob", 0x44);
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.users = calloc(2, sizeof(*cfg.users));
+	cfg.users[0] = *a;
+	cfg.users[1] = *b;
+	cfg.nusers = 2;
+	free(a);
+	free(b);
+	assert_null(users_new(&cfg));
+	config_server_free(&cfg);
+}
+
+/*
+ * A port written in public-address is the knock port's: a forward is
+ * reached only on its own port, so no forward can be reached through
+ * another's (the knock passes ports = 1, forwards 0).
+ */
+static void
+test_dest_ports(void **state)
+{
+	struct config_server cfg;
+	struct dest d;
+	struct addr pub, peer, local;
+	uint8_t ip[16];
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(addr_parse_ip("203.0.113.5", &cfg.public_addr[0]), 0);
+	cfg.public_addr[0].port = 443;
+	cfg.npublic = 1;
+	dest_set(&d, &cfg);
+	pub = cfg.public_addr[0];
+	addr_mapped(&pub, ip);
+	assert_int_equal(addr_parse_ip("198.51.100.7", &peer), 0);
+	assert_int_equal(addr_parse_ip("192.0.2.1", &local), 0);
+	local.port = 8443;
+	assert_true(dest_ok(&d, ip, 443, &peer, &local, 1));
+	assert_false(dest_ok(&d, ip, 443, &peer, &local, 0));
+	assert_true(dest_ok(&d, ip, 8443, &peer, &local, 0));
+	/* Unknown local address: never. */
+	memset(&local, 0, sizeof(local));
+	assert_false(dest_ok(&d, ip, 443, &peer, &local, 1));
+}
+
 /* A replayed KNOCK gets a challenge, which is all it gets. */
 static void
 test_replayed_knock(void **state)
@@ -932,6 +986,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_private_destination,
 		    setup, teardown),
+		cmocka_unit_test(test_shared_key_two_users),
+		cmocka_unit_test(test_dest_ports),
 		cmocka_unit_test_setup_teardown(test_target_refused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_key_pairs, setup,
