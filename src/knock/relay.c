@@ -8,7 +8,7 @@
  * may finish sending long before it stops receiving.
  *
  * The non-blocking connect and the O_NONBLOCK handling of stdin and
- * stdout are also knock --forward's (forward.c).
+ * stdout are also knock --forward's (fwdc_handshake.c, fwdc_relay.c).
  */
 #include <errno.h>
 #include <fcntl.h>
