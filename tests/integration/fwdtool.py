@@ -302,6 +302,7 @@ def cmd_backend(a):
 def cmd_client(a):
     stop_on_term()
     ends = {}
+    lines = []
     failed = 0
     end = deadline_of(a.seconds)
     out = sys.stdout
@@ -310,6 +311,17 @@ def cmd_client(a):
         s.settimeout(max(0.1, min(5, end - time.monotonic())))
         try:
             s.connect((a.host, a.port))
+        except ConnectionResetError:
+            # The connection was made, and reset before connect() came
+            # back to us (on a busy machine the forwarder can take it,
+            # fail its tunnel and reset it first): a connection that was
+            # cut with no byte either way, which is what it reports.
+            e = End(s, i, 0, False)
+            e.cut = True
+            e.rend = e.wend = "reset"
+            lines.append(e.line())
+            s.close()
+            continue
         except OSError as e:
             out.write("end %d ended=connect-failed %s\n" % (
                 i, err_name(e) if e.errno else "timeout"))
@@ -323,7 +335,6 @@ def cmd_client(a):
     t0 = time.monotonic()
     waiting_first = a.wait_first
     paused = False
-    lines = []
     while ends and time.monotonic() < end:
         if waiting_first and all(e.recv > 0 or e.rend for e in
                                  ends.values()):
