@@ -298,14 +298,17 @@ build-fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard src/common/*.h src/knockd/*.
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) \
 		-Isrc/common -Isrc/knockd -o $@ $< $(FUZZ_SRC) $(CLIENT_LIBS)
 
-fuzz: build-fuzz/fuzz_handler build-fuzz/fuzz_config build-fuzz/fuzz_tunnel
+fuzz: build-fuzz/fuzz_handler build-fuzz/fuzz_config build-fuzz/fuzz_tunnel \
+		build-fuzz/fuzz_sealed
 	@mkdir -p build-fuzz/corpus-handler build-fuzz/corpus-config \
-		build-fuzz/corpus-tunnel
+		build-fuzz/corpus-tunnel build-fuzz/corpus-sealed
 	build-fuzz/fuzz_handler -max_total_time=$(FUZZ_SECONDS) -max_len=512 \
 		build-fuzz/corpus-handler tests/fuzz/corpus/handler
 	build-fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		build-fuzz/corpus-config etc
 	build-fuzz/fuzz_tunnel -max_total_time=$(FUZZ_SECONDS) -max_len=20000 \
 		build-fuzz/corpus-tunnel
+	build-fuzz/fuzz_sealed -max_total_time=$(FUZZ_SECONDS) -max_len=2400 \
+		build-fuzz/corpus-sealed
 
 .PHONY: fuzz
