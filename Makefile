@@ -299,9 +299,10 @@ build-fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard src/common/*.h src/knockd/*.
 		-Isrc/common -Isrc/knockd -o $@ $< $(FUZZ_SRC) $(CLIENT_LIBS)
 
 fuzz: build-fuzz/fuzz_handler build-fuzz/fuzz_config build-fuzz/fuzz_tunnel \
-		build-fuzz/fuzz_sealed
+		build-fuzz/fuzz_sealed build-fuzz/fuzz_stream
 	@mkdir -p build-fuzz/corpus-handler build-fuzz/corpus-config \
-		build-fuzz/corpus-tunnel build-fuzz/corpus-sealed
+		build-fuzz/corpus-tunnel build-fuzz/corpus-sealed \
+		build-fuzz/corpus-stream
 	build-fuzz/fuzz_handler -max_total_time=$(FUZZ_SECONDS) -max_len=512 \
 		build-fuzz/corpus-handler tests/fuzz/corpus/handler
 	build-fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
@@ -310,5 +311,7 @@ fuzz: build-fuzz/fuzz_handler build-fuzz/fuzz_config build-fuzz/fuzz_tunnel \
 		build-fuzz/corpus-tunnel
 	build-fuzz/fuzz_sealed -max_total_time=$(FUZZ_SECONDS) -max_len=2400 \
 		build-fuzz/corpus-sealed
+	build-fuzz/fuzz_stream -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+		build-fuzz/corpus-stream
 
 .PHONY: fuzz
