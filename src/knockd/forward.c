@@ -345,7 +345,6 @@ forwards_new(struct config_server *cfg, const struct users *users,
 	if ((fw = calloc(1, sizeof(*fw))) == NULL)
 		goto err0;
 	fw->users = users;
-	dest_set(&fw->dest, cfg);
 	fw->path = config_path;
 	fw->epfd = -1;
 	fw->tw.fd = -1;
@@ -579,6 +578,8 @@ forwards_reload(struct forwards *fw, struct config_server *cfg,
 	size_t i, j;
 
 	fw->users = users;
+	/* public-address takes effect at once, for forwards as for knocks. */
+	dest_set(&fw->dest, cfg);
 	for (j = 0; j < fw->n; j++)
 		fw->v[j].seen = 0;
 	for (i = 0; i < cfg->nforwards; i++) {

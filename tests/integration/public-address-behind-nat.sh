@@ -4,13 +4,36 @@
 # plays the NAT (nft dnat in its output hook: 203.0.113.1 is the server's
 # public address). Without public-address knockd refuses the knock as
 # misdirected; with it, after a reload, the knock opens the port and the
-# client reaches the service through the public address.
+# client reaches the service through the public address. The same holds
+# for forward mode, whose HELLO names the destination too: refused
+# before the reload, served after it (a reload that forgot the forwards
+# once left them refusing until a restart).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 PUB4=203.0.113.1
 
 setup_standard
+# A forward too, from the start (forwards are bound at start only).
+conf() {
+	server_conf <<EOF
+[user alice]
+key = $KEY_ALICE
+allow = $ALICE_ALLOW
+
+[forward ssh]
+listen = 2222
+connect = 127.0.0.1:22
+users = alice
+EOF
+}
+conf
+knockd_stop
+knockd_start
+fwd() {	# the forward through the public address; stdin empty
+	ip netns exec "$NS_CLI" timeout 20 "$KNOCK" -c "$T/alice.conf" \
+	    --forward - "$PUB4:2222" </dev/null 2>"$T/fwd.err"
+}
 ip netns exec "$NS_CLI" nft -f - <<EOF || fail "cannot load the NAT table"
 table ip nat {
 	chain output {
@@ -34,13 +57,14 @@ assert_contains "$(cat "$KNOCKD_LOG")" "public-address in [server]" \
     "and names the setting for a NAT"
 assert_set_empty allow4 "nothing opened"
 
+assert_not_contains "$(fwd)" "SSH-2.0" \
+    "without public-address the forward refuses the HELLO too"
+
 SERVER_EXTRA="public-address = $PUB4"
-server_conf <<EOF
-[user alice]
-key = $KEY_ALICE
-allow = $ALICE_ALLOW
-EOF
+conf
 knockd_reload "reloaded"
+assert_contains "$(fwd)" "SSH-2.0-knock-test" \
+    "after the reload the forward serves the public address"
 knock_as alice "$PUB4" 22
 expect_knock 0 "with public-address the knock through NAT opens"
 assert_element allow4 "$CLI4" tcp 22 "for the client's address"
