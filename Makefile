@@ -263,6 +263,11 @@ install: all
 		mv $$f.new $$f; \
 		echo "made the server's key pair in $$f ($$(stat -c %G:%a $$f)); its" \
 		    "public key, for the clients' server-key: $$($(B)/knock --pubkey <$$f)"; \
+	fi; \
+	if [ "$$(stat -c %G:%a $$f)" != knockd:640 ]; then \
+		echo "note: knockd.service runs as user knockd: once that user" \
+		    "exists, run: chgrp knockd $(SYSCONFDIR)/knock/knockd.key;" \
+		    "chmod 640 $(SYSCONFDIR)/knock/knockd.key"; \
 	fi
 
 uninstall:

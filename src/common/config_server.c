@@ -298,10 +298,9 @@ config_server_check_users(struct config_server_parse *sp)
 			config_file_error_at(&sp->f, u->line, "user '%s' has a "
 			    "public-key, but [server] names no "
 			    "private-key-file: make the server's key pair "
-			    "with: umask 077; knock --genkey > "
-			    "%s/knock/knockd.key, "
-			    "and add 'private-key-file = %s/knock/knockd.key' "
-			    "to [server]", u->name, SYSCONFDIR, SYSCONFDIR);
+			    "with: (umask 077; knock --genkey > "
+			    "%s/knockd.key), and add 'private-key-file = "
+			    "knockd.key' to [server]", u->name, sp->f.dir);
 		if (u->nallow > 0)
 			continue;
 		for (i = 0; i < cfg->nforwards; i++)

@@ -277,13 +277,17 @@ exchange_tick(const struct exchange *ex, struct exchange_target *t,
 		    now - t[i].stage_at > EXCHANGE_COOKIE_MAX &&
 		    exchange_new_knock(ex, &t[i], now) == 0)
 			t[i].resend_at = now;
-		if (t[i].stage != STAGE_END && now >= t[i].resend_at) {
+		/* A held refusal is waiting for a CHALLENGE, not a resend:
+		 * another KNOCK would only be refused, and logged, again. */
+		if (t[i].stage != STAGE_END && t[i].early_code == 0 &&
+		    now >= t[i].resend_at) {
 			/* Exponential backoff, capped. */
 			t[i].rto = t[i].rto * 2 > EXCHANGE_RTO_MAX ?
 			    EXCHANGE_RTO_MAX : t[i].rto * 2;
 			exchange_send(ex, &t[i], now);
 		}
-		if (t[i].stage != STAGE_END && t[i].resend_at < next)
+		if (t[i].stage != STAGE_END && t[i].early_code == 0 &&
+		    t[i].resend_at < next)
 			next = t[i].resend_at;
 	}
 	return (next);
@@ -401,9 +405,10 @@ exchange_report(const struct exchange *ex, const struct exchange_target *t,
 		    "%s (ICMP port unreachable): is knockd running, and on "
 		    "that port?", host, port, addr_format(&t[i].server, a, 0));
 	else
-		log_err("no answer from %s port %u within %u s (wrong key or "
-		    "user, knockd not running, or UDP %u blocked)%s%s", host,
-		    port, wait, port, n > 0 && t[0].err ? ": last error: " : "",
+		log_err("no answer from %s port %u within %u s (wrong key%s "
+		    "or user, knockd not running, or UDP %u blocked)%s%s",
+		    host, port, wait, ex->pair ? ", wrong server-key" : "",
+		    port, n > 0 && t[0].err ? ": last error: " : "",
 		    n > 0 && t[0].err ? strerror(t[0].err) : "");
 	return (NULL);
 }

@@ -53,6 +53,8 @@ struct exchange_target {
 struct exchange {
 	const char *user;
 	uint8_t key_id[PROTO_KEY_ID_LEN];	/* of the key c2s comes from */
+	int pair;			/* from a key pair: silence may also
+					 * mean a wrong server-key */
 	struct mac *c2s;		/* seals KNOCK and RESPONSE */
 	struct mac *s2c;		/* verifies the server's replies */
 	uint8_t action;			/* PROTO_OPEN or PROTO_CLOSE */

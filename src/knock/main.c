@@ -377,6 +377,7 @@ knock_main(const struct knock_opts *o, const char *host,
 	ex.svc = *svc;
 	ex.user = kh.user;
 	memcpy(ex.key_id, kh.key_id, sizeof(ex.key_id));
+	ex.pair = kh.pair;
 	ex.action = o->close ? PROTO_CLOSE : PROTO_OPEN;
 	ex.verbose = o->verbose;
 	if (knock_exchange_keys(kh.key, &ex))
@@ -504,6 +505,7 @@ knock_forward(const struct knock_opts *o, const char *target)
 	if (o->knock) {
 		ex.user = kh.user;
 		memcpy(ex.key_id, kh.key_id, sizeof(ex.key_id));
+	ex.pair = kh.pair;
 		ex.action = PROTO_OPEN;
 		ex.svc.ipproto = IPPROTO_TCP;
 		ex.svc.port = fc.port;

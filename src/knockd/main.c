@@ -132,7 +132,7 @@ print_pubkey(const char *path)
 		goto done;
 	if (!cfg.have_private_key) {
 		log_err("%s names no private-key-file in [server]: make one "
-		    "with: umask 077; knock --genkey > %s/knock/knockd.key, "
+		    "with: (umask 077; knock --genkey > %s/knock/knockd.key), "
 		    "and add 'private-key-file = %s/knock/knockd.key' to "
 		    "[server]", path, SYSCONFDIR, SYSCONFDIR);
 		goto done;

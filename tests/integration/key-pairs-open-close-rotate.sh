@@ -78,6 +78,8 @@ keypair impostor IMPOSTOR_PUB
 client_keypair_conf wrong alice "$T/alice.key" "$IMPOSTOR_PUB"
 knock_in "$NS_OTH" wrong -w 1 "$SRV4" 22
 expect_knock 3 "a client with the wrong server-key gets no answer"
+assert_contains "$KNOCK_OUT" "wrong server-key" \
+    "and knock names the server-key among the causes"
 assert_closed "$NS_OTH" "$SRV4" 22 "and nothing opens for it"
 
 # No server-key at all: a clear error, before any packet.
