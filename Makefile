@@ -5,7 +5,7 @@
 #   make demo       a narrated demo in network namespaces (root)
 #   make unit       unit tests only
 #   make build/hooks/knock  knock with test hooks (tests only; make check
-#                   builds it)
+#                   builds it, and build/hooks/knockd)
 #   make sanitize   unit tests under ASan/UBSan
 #   make bench      benchmarks beside fwknop (root), doc/benchmarks.md
 #   make bench-forward  forward mode beside socat, spiped, ssh -L (root)
@@ -43,7 +43,7 @@ DEFS	:= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" -DSYSCONFDIR=\"$(SYSCONFDIR)\"
 LDHARDEN := -pie -Wl,-z,relro,-z,now
 
 CLIENT_PKGS := libcrypto inih
-SERVER_PKGS := libcrypto inih libmnl libnftnl
+SERVER_PKGS := libcrypto inih libmnl libnftnl libseccomp
 
 ALL_CFLAGS = -std=c11 $(WARN) $(HARDEN) $(DEFS) -Isrc/common $(CFLAGS) \
 	$(shell $(PKG_CONFIG) --cflags $(SERVER_PKGS))
@@ -86,6 +86,9 @@ KNOCK_LIB_OBJ := $(filter-out $(B)/src/knock/main.o,$(KNOCK_OBJ))
 # -DKNOCK_TEST_HOOKS, in an object directory of its own, so that no hook
 # can reach build/knock (tests/misc/test-hooks-not-shipped.sh checks).
 HOOKS_OBJ  := $(KNOCK_OBJ:$(B)/%=$(B)/hooks/obj/%)
+# And knockd's: its network process misbehaves on request, as one taken
+# over would (tests privileges-are-separated and the like).
+HOOKSD_OBJ := $(KNOCKD_OBJ:$(B)/%=$(B)/hooks/obj/%)
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -104,12 +107,15 @@ $(B)/%.o: %.c $(wildcard src/common/*.h src/knockd/*.h src/knock/*.h) Makefile $
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/hooks/obj/%.o: %.c $(wildcard src/common/*.h src/knock/*.h) Makefile $(B)/flags
+$(B)/hooks/obj/%.o: %.c $(wildcard src/common/*.h src/knock/*.h src/knockd/*.h) Makefile $(B)/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DKNOCK_TEST_HOOKS -c -o $@ $<
 
 $(B)/hooks/knock: $(HOOKS_OBJ) $(B)/libcommon.a
 	$(CC) $(CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
+
+$(B)/hooks/knockd: $(HOOKSD_OBJ) $(FW_OBJ) $(B)/libcommon.a
+	$(CC) $(CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS)
 
 $(B)/libcommon.a: $(COMMON_OBJ)
 	rm -f $@; $(AR) rcs $@ $^
@@ -136,10 +142,10 @@ $(B)/tests/%: tests/unit/%.c tests/unit/*.h $(B)/libknockd.a $(B)/libknock.a $(B
 unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)
 
-integration: all $(B)/hooks/knock
+integration: all $(B)/hooks/knock $(B)/hooks/knockd
 	@tests/run-integration
 
-check: all $(UNIT_BIN) $(B)/hooks/knock
+check: all $(UNIT_BIN) $(B)/hooks/knock $(B)/hooks/knockd
 	@tests/run-check $(UNIT_BIN)
 
 demo: all

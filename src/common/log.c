@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -56,4 +57,38 @@ log_msg(int prio, const char *fmt, ...)
 	else
 		fprintf(log_out ? log_out : stderr, "%s: %s\n", log_prog,
 		    line);
+}
+
+/* Append s to buf (of size cap) at *n, cut to fit; no library call. */
+static void
+log_append(char *buf, size_t cap, size_t *n, const char *s)
+{
+
+	while (*s != '\0' && *n < cap - 1)
+		buf[(*n)++] = *s++;
+}
+
+/*
+ * log_safe(prio, msg): log msg as log_msg() would, with write(2) alone,
+ * so that a signal handler may call it (the seccomp violation report).
+ */
+void
+log_safe(int prio, const char *msg)
+{
+	char buf[512], p[2] = { (char)('0' + (prio & 7)), '\0' };
+	size_t n = 0;
+
+	if (log_journal) {
+		log_append(buf, sizeof(buf), &n, "<");
+		log_append(buf, sizeof(buf), &n, p);
+		log_append(buf, sizeof(buf), &n, ">");
+	} else {
+		log_append(buf, sizeof(buf), &n, log_prog);
+		log_append(buf, sizeof(buf), &n, ": ");
+	}
+	log_append(buf, sizeof(buf), &n, msg);
+	buf[n++] = '\n';
+	/* Nothing to be done if stderr is gone. */
+	if (write(STDERR_FILENO, buf, n) == -1)
+		return;
 }

@@ -33,6 +33,12 @@ void log_msg(int prio, const char *fmt, ...)
  */
 int log_enabled(int prio);
 
+/*
+ * log_safe(prio, msg): log msg as log_msg() would, with write(2) alone,
+ * so that a signal handler may call it (the seccomp violation report).
+ */
+void log_safe(int prio, const char *msg);
+
 #define log_err(...)	log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_WARNING, __VA_ARGS__)
 #define log_notice(...)	log_msg(LOG_NOTICE, __VA_ARGS__)

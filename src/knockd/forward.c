@@ -55,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -325,6 +326,18 @@ forwards_reap(struct forwards *fw)
 }
 
 /*
+ * fwd_spare_new(): a descriptor held only to be given up when the others
+ * run out (see fwd_listen.c). An eventfd, because the network process
+ * may open no file, and /dev/null would be one.
+ */
+int
+fwd_spare_new(void)
+{
+
+	return (eventfd(0, EFD_CLOEXEC));
+}
+
+/*
  * forwards_new(cfg, users, config_path, host_sock): bind a listener for
  * each of cfg's forwards (knockd binds them itself, also when systemd
  * passed the UDP sockets) and take ownership of cfg->forwards (set to
@@ -397,8 +410,8 @@ forwards_new(struct config_server *cfg, const struct users *users,
 		log_err("timerfd_create: %s", strerror(errno));
 		goto err1;
 	}
-	if ((fw->spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
-		log_err("/dev/null: %s", strerror(errno));
+	if ((fw->spare = fwd_spare_new()) == -1) {
+		log_err("eventfd: %s", strerror(errno));
 		goto err1;
 	}
 	fwd_fd_limit(fw);

@@ -304,4 +304,11 @@ void fwd_relay_event(struct fwd_conn *c, struct fwd_watch *w,
  */
 void fwd_conn_close(struct fwd_conn *c, int reset);
 
+/*
+ * fwd_spare_new(): a descriptor held only to be given up when the others
+ * run out (see fwd_listen.c). An eventfd, because the network process
+ * may open no file, and /dev/null would be one.
+ */
+int fwd_spare_new(void);
+
 #endif

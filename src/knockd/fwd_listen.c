@@ -53,7 +53,7 @@ fwd_resume(struct forwards *fw, struct forward *f)
 
 	f->paused = 0;
 	if (fw->spare == -1)
-		fw->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		fw->spare = fwd_spare_new();
 	if (f->lw.fd != -1 && fwd_watch_set(fw, &f->lw, EPOLLIN))
 		fwd_pause(fw, f, errno);
 }
@@ -73,7 +73,7 @@ fwd_accept_shed(struct forwards *fw, struct forward *f)
 	int fd, err = 0;
 
 	if (fw->spare == -1 &&
-	    (fw->spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+	    (fw->spare = fwd_spare_new()) == -1)
 		return (-1);
 	(void)close(fw->spare);
 	if ((fd = accept4(f->lw.fd, NULL, NULL, SOCK_CLOEXEC)) != -1) {
@@ -82,7 +82,7 @@ fwd_accept_shed(struct forwards *fw, struct forward *f)
 		f->st.refused++;
 	} else if (errno != EAGAIN && errno != EWOULDBLOCK)
 		err = errno;
-	if ((fw->spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 &&
+	if ((fw->spare = fwd_spare_new()) == -1 &&
 	    err == 0)
 		err = errno;
 	if (err != 0) {

@@ -12,7 +12,9 @@
  * goes to forward.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +22,13 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "config_pack.h"
 #include "log.h"
 #include "loop.h"
-#include "systemd.h"
-#include "trust.h"
 
 #define LOOP_BATCH	64		/* datagrams per recvmmsg */
 #define LOOP_ROUNDS	16		/* batches per socket per wake-up */
@@ -48,14 +50,14 @@ struct loop_udp {
 
 struct loop {
 	struct handler *h;
-	struct fw *fw;
+	struct privsep *ps;
 	struct forwards *fwd;
 	struct loop_udp udp[CONFIG_LISTEN_MAX];
 	size_t nfds;
-	const char *config_path;
 	int epfd;
 	int sigfd;
 	enum loop_tag sigtag;		/* LOOP_SIGNAL: the signalfd's data */
+	enum loop_tag ctltag;		/* LOOP_MONITOR: ps->ctl's data */
 	sigset_t oldmask;
 
 	/* The last summary: when, and the counters then. */
@@ -73,6 +75,7 @@ struct loop {
 	struct handler_job job[LOOP_BATCH];
 	unsigned jobrx[LOOP_BATCH];	/* the rx index of each job */
 	struct fw_change change[LOOP_BATCH];
+	const char *jobuser[LOOP_BATCH];
 
 	struct mmsghdr tx[LOOP_BATCH];
 	struct iovec txiov[LOOP_BATCH];
@@ -90,15 +93,16 @@ loop_now(void)
 }
 
 /*
- * loop_new(h, fw, fds, nfds, fwd, config_path): a loop serving the UDP
- * sockets fds with handler h and firewall fw, and the forwards fwd,
- * reloading users and forwards from config_path on SIGHUP. Blocks
- * SIGTERM, SIGINT, SIGHUP and SIGUSR1 and takes them through a signalfd.
- * Takes no ownership. Returns NULL after logging.
+ * loop_new(h, ps, fds, nfds, fwd): a loop serving the UDP sockets fds
+ * with handler h and the forwards fwd, in the network process: element
+ * changes go to the firewall process through ps, whose messages (a new
+ * configuration, stats, stop) the loop also serves. Blocks SIGTERM,
+ * SIGINT, SIGHUP and SIGUSR1 and takes them through a signalfd. Takes no
+ * ownership. Returns NULL after logging.
  */
 struct loop *
-loop_new(struct handler *h, struct fw *fw, const int *fds, size_t nfds,
-    struct forwards *fwd, const char *config_path)
+loop_new(struct handler *h, struct privsep *ps, const int *fds, size_t nfds,
+    struct forwards *fwd)
 {
 	struct epoll_event ev;
 	struct loop *l;
@@ -114,7 +118,7 @@ loop_new(struct handler *h, struct fw *fw, const int *fds, size_t nfds,
 		goto err0;
 	}
 	l->h = h;
-	l->fw = fw;
+	l->ps = ps;
 	l->fwd = fwd;
 	for (i = 0; i < nfds; i++) {
 		struct sockaddr_storage ss;
@@ -131,8 +135,8 @@ loop_new(struct handler *h, struct fw *fw, const int *fds, size_t nfds,
 		l->udp[i].port = a.port;
 	}
 	l->sigtag = LOOP_SIGNAL;
+	l->ctltag = LOOP_MONITOR;
 	l->nfds = nfds;
-	l->config_path = config_path;
 	l->summary_at = loop_now();
 	l->summary = h->stats;
 
@@ -154,6 +158,9 @@ loop_new(struct handler *h, struct fw *fw, const int *fds, size_t nfds,
 	ev.events = EPOLLIN;
 	ev.data.ptr = &l->sigtag;
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->sigfd, &ev) == -1)
+		goto err3;
+	ev.data.ptr = &l->ctltag;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, ps->ctl, &ev) == -1)
 		goto err3;
 	for (i = 0; i < nfds; i++) {
 		ev.data.ptr = &l->udp[i];
@@ -339,7 +346,8 @@ loop_send(int fd, struct mmsghdr *tx, unsigned n)
 	}
 }
 
-/* Receive and answer one batch; returns how many datagrams it held. */
+/* Receive and answer one batch; returns how many datagrams it held, or
+ * -1 if the firewall process is gone. */
 static int
 loop_batch(struct loop *l, const struct loop_udp *u, uint64_t now)
 {
@@ -384,6 +392,7 @@ loop_batch(struct loop *l, const struct loop_udp *u, uint64_t now)
 			l->reply[i] = 1;
 		else if (v == HANDLER_FIREWALL) {
 			l->change[njob] = l->job[njob].change;
+			l->jobuser[njob] = l->job[njob].user->name;
 			l->jobrx[njob++] = i;
 		}
 	}
@@ -393,7 +402,8 @@ loop_batch(struct loop *l, const struct loop_udp *u, uint64_t now)
 	 * and the answers go out only once the kernel has acknowledged it.
 	 */
 	if (njob > 0) {
-		(void)fw_apply(l->fw, l->change, njob);
+		if (privsep_apply(l->ps, l->jobuser, l->change, njob))
+			return (-1);
 		for (i = 0; i < njob; i++) {
 			l->job[i].change.err = l->change[i].err;
 			if (handler_finish(l->h, &l->job[i],
@@ -424,22 +434,56 @@ loop_batch(struct loop *l, const struct loop_udp *u, uint64_t now)
 	return (n);
 }
 
+/* Read the packed configuration the firewall process wrote into fd. */
 static int
-loop_reload(struct loop *l)
+loop_config_read(int fd, struct config_server *cfg)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t len, off = 0;
+	ssize_t r;
+	int rc = -1;
+
+	if (fstat(fd, &st) == -1 || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > SIZE_MAX / 2) {
+		log_err("the new configuration cannot be read");
+		return (-1);
+	}
+	len = (size_t)st.st_size;
+	if ((buf = malloc(len)) == NULL) {
+		log_err("out of memory");
+		return (-1);
+	}
+	while (off < len) {
+		if ((r = pread(fd, buf + off, len - off, (off_t)off)) <= 0) {
+			if (r == -1 && errno == EINTR)
+				continue;
+			log_err("the new configuration cannot be read");
+			goto done;
+		}
+		off += (size_t)r;
+	}
+	rc = config_unpack(buf, len, cfg);
+done:
+	OPENSSL_clear_free(buf, len);
+	return (rc);
+}
+
+/*
+ * A configuration the firewall process read, checked and sent: derive
+ * its keys, and only if all is well take it. Returns 0 or -1 (logged).
+ */
+static int
+loop_reload(struct loop *l, int fd)
 {
 	struct config_server cfg;
 	struct users *u;
 
 	memset(&cfg, 0, sizeof(cfg));
-	/* Group membership may have changed since the start: look again. */
-	trust_refresh();
-	if (config_server_load(l->config_path, &cfg)) {
-		log_err("reload failed: keeping the running configuration");
+	if (loop_config_read(fd, &cfg))
 		return (-1);
-	}
 	if ((u = users_new(&cfg)) == NULL) {
 		config_server_free(&cfg);
-		log_err("reload failed: keeping the running configuration");
 		return (-1);
 	}
 	/*
@@ -454,32 +498,110 @@ loop_reload(struct loop *l)
 	l->h->users = u;
 	l->h->default_timeout = cfg.timeout;
 	handler_set_public(l->h, &cfg);
-	log_notice("reloaded %s: %zu user%s (listen addresses, forwards' "
-	    "listen and nftables names change only on restart)",
-	    l->config_path, users_count(u), users_count(u) == 1 ? "" : "s");
 	config_server_free(&cfg);
 	return (0);
 }
 
-/*
- * loop_notify_ready(l): tell systemd (if it started knockd) that knockd is
- * serving: READY=1 with a STATUS= line. Sent again after each reload,
- * which loop_run() announces with RELOADING=1.
- */
-void
-loop_notify_ready(const struct loop *l)
+static void
+loop_stats(struct loop *l)
 {
-	char msg[128];
-	size_t n = users_count(l->h->users), nf = forwards_count(l->fwd);
+	struct handler_stats zero;
 
-	if (nf > 0)
-		snprintf(msg, sizeof(msg), "READY=1\nSTATUS=serving %zu "
-		    "user%s, %zu forward%s", n, n == 1 ? "" : "s", nf,
-		    nf == 1 ? "" : "s");
-	else
-		snprintf(msg, sizeof(msg), "READY=1\nSTATUS=serving %zu "
-		    "user%s", n, n == 1 ? "" : "s");
-	systemd_notify(msg);
+	memset(&zero, 0, sizeof(zero));
+	loop_log_stats("since start", &l->h->stats, &zero);
+	forwards_log_stats(l->fwd);
+}
+
+#ifdef KNOCK_TEST_HOOKS
+/*
+ * TEST BUILD ONLY (build/hooks/knockd, -DKNOCK_TEST_HOOKS; never in
+ * build/knockd): at SIGUSR1, act as a network process an attacker took
+ * over would, as KNOCKD_TEST_HOOK says: "syscall" opens a file, which
+ * the filter forbids; "ask" asks the firewall process to open a port the
+ * first user may not, and an allowed one for longer than allowed.
+ */
+static void
+loop_test_hook(struct loop *l)
+{
+	const char *hook = getenv("KNOCKD_TEST_HOOK");
+	const struct user *u;
+	struct fw_change c[2];
+	const char *who[2];
+
+	if (hook == NULL)
+		return;
+	if (strcmp(hook, "syscall") == 0) {
+		log_notice("test hook: opening /etc/hostname");
+		(void)open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+		return;
+	}
+	if (strcmp(hook, "ask") != 0 || users_count(l->h->users) == 0)
+		return;
+	u = users_at(l->h->users, 0);
+	memset(c, 0, sizeof(c));
+	c[0].op = c[1].op = FW_OPEN;
+	c[0].addr.family = c[1].addr.family = AF_INET;
+	c[0].addr.ip[0] = c[1].addr.ip[0] = 198;
+	c[0].addr.ip[1] = c[1].addr.ip[1] = 51;
+	c[0].addr.ip[2] = c[1].addr.ip[2] = 100;
+	c[0].addr.ip[3] = c[1].addr.ip[3] = 66;
+	c[0].ipproto = IPPROTO_TCP;
+	c[0].port = 9;
+	c[0].timeout = 10;
+	c[1].ipproto = u->cfg->allow[0].svc.ipproto;
+	c[1].port = u->cfg->allow[0].svc.port;
+	c[1].timeout = CONFIG_MAX_ACCESS;
+	who[0] = who[1] = u->name;
+	if (privsep_apply(l->ps, who, c, 2) == 0)
+		log_notice("test hook: the firewall process answered %d and "
+		    "%d", c[0].err, c[1].err);
+}
+#endif
+
+/* A message from the firewall process. Returns 1 to stop, -1 if it is
+ * gone, 0 to go on. */
+static int
+loop_monitor(struct loop *l)
+{
+	struct privsep_msg m;
+	ssize_t rc;
+	int fd = -1, ok;
+
+	rc = privsep_recv(l->ps->ctl, &m, sizeof(m), &fd);
+	if (rc == -1 && (errno == EAGAIN || errno == EINTR))
+		return (0);
+	if (rc != (ssize_t)sizeof(m)) {
+		if (fd != -1)
+			close(fd);
+		log_err("the firewall process is gone: the network process "
+		    "stops");
+		return (-1);
+	}
+	switch (m.type) {
+	case PRIVSEP_CONFIG:
+		ok = fd != -1 && loop_reload(l, fd) == 0;
+		if (fd != -1)
+			close(fd);
+		if (privsep_send(l->ps->req, PRIVSEP_RELOADED, ok ? 0 : -1,
+		    -1)) {
+			log_err("the firewall process is gone: the network "
+			    "process stops");
+			return (-1);
+		}
+		return (0);
+	case PRIVSEP_STATS:
+		loop_stats(l);
+#ifdef KNOCK_TEST_HOOKS
+		loop_test_hook(l);
+#endif
+		return (0);
+	case PRIVSEP_STOP:
+		return (1);
+	default:
+		if (fd != -1)
+			close(fd);
+		return (0);
+	}
 }
 
 /* Returns 1 to stop, 0 to go on. */
@@ -495,26 +617,22 @@ loop_signal(struct loop *l)
 			log_notice("stopping on signal %u", si.ssi_signo);
 			return (1);
 		case SIGHUP:
-			/* systemd waits for READY=1 again, failed or not. */
-			systemd_notify_reloading();
-			(void)loop_reload(l);
-			loop_notify_ready(l);
+			/* It cannot read the files: the firewall process
+			 * does, at its own SIGHUP. */
+			log_notice("the network process ignores SIGHUP: send "
+			    "it to knockd's main process");
 			break;
-		case SIGUSR1: {
-			struct handler_stats zero;
-
-			memset(&zero, 0, sizeof(zero));
-			loop_log_stats("since start", &l->h->stats, &zero);
-			forwards_log_stats(l->fwd);
+		case SIGUSR1:
+			loop_stats(l);
 			break;
-		}
 		}
 	}
 	return (0);
 }
 
 /*
- * loop_run(l): serve until SIGTERM or SIGINT. Returns 0 on such a stop,
+ * loop_run(l): serve until SIGTERM, SIGINT or the firewall process's
+ * STOP. Returns 0 on such a stop,
  * -1 on a fatal error (logged).
  */
 int
@@ -524,7 +642,7 @@ loop_run(struct loop *l)
 	struct loop_udp *u;
 	enum loop_tag *tag;
 	uint64_t now;
-	int n, i, r, fwd;
+	int n, i, r, fwd, got;
 
 	for (;;) {
 		n = epoll_wait(l->epfd, ev, LOOP_EVENTS, -1);
@@ -544,15 +662,22 @@ loop_run(struct loop *l)
 				/* A reload may have cut connections. */
 				fwd = 1;
 				break;
+			case LOOP_MONITOR:
+				if ((r = loop_monitor(l)) != 0)
+					return (r > 0 ? 0 : -1);
+				fwd = 1;
+				break;
 			case LOOP_UDP:
 				u = (struct loop_udp *)tag;
 				now = loop_now();
 				/* Bounded, so one busy socket cannot starve
 				 * the others. */
-				for (r = 0; r < LOOP_ROUNDS; r++)
-					if (loop_batch(l, u, now) <
-					    LOOP_BATCH)
+				for (r = 0; r < LOOP_ROUNDS; r++) {
+					if ((got = loop_batch(l, u, now)) == -1)
+						return (-1);
+					if (got < LOOP_BATCH)
 						break;
+				}
 				loop_summary(l, now);
 				break;
 			case LOOP_FORWARD:

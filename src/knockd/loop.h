@@ -1,6 +1,7 @@
 /*
- * loop.h: knockd's single epoll event loop: the knock sockets, the
- * signals, and forward mode's listeners, connections and timer.
+ * loop.h: the network process's single epoll event loop: the knock
+ * sockets, the signals, the firewall process's messages, and forward
+ * mode's listeners, connections and timer.
  */
 #ifndef KNOCKD_LOOP_H
 #define KNOCKD_LOOP_H
@@ -11,6 +12,7 @@
 #include "forward.h"
 #include "fw.h"
 #include "handler.h"
+#include "privsep.h"
 
 /*
  * Who serves an fd of the epoll set. Each fd's data.ptr points at an
@@ -20,30 +22,26 @@
 enum loop_tag {
 	LOOP_UDP = 1,		/* a knock socket (loop.c) */
 	LOOP_SIGNAL,		/* the signalfd (loop.c) */
-	LOOP_FORWARD		/* a forward's fd or timer (forward.c) */
+	LOOP_FORWARD,		/* a forward's fd or timer (forward.c) */
+	LOOP_MONITOR		/* the firewall process's messages (loop.c) */
 };
 
 struct loop;
 
 /*
- * loop_new(h, fw, fds, nfds, fwd, config_path): a loop serving the UDP
- * sockets fds with handler h and firewall fw, and the forwards fwd,
- * reloading users and forwards from config_path on SIGHUP. Blocks
- * SIGTERM, SIGINT, SIGHUP and SIGUSR1 and takes them through a signalfd.
- * Takes no ownership. Returns NULL after logging.
+ * loop_new(h, ps, fds, nfds, fwd): a loop serving the UDP sockets fds
+ * with handler h and the forwards fwd, in the network process: element
+ * changes go to the firewall process through ps, whose messages (a new
+ * configuration, stats, stop) the loop also serves. Blocks SIGTERM,
+ * SIGINT, SIGHUP and SIGUSR1 and takes them through a signalfd. Takes no
+ * ownership. Returns NULL after logging.
  */
-struct loop *loop_new(struct handler *h, struct fw *fw, const int *fds,
-    size_t nfds, struct forwards *fwd, const char *config_path);
+struct loop *loop_new(struct handler *h, struct privsep *ps, const int *fds,
+    size_t nfds, struct forwards *fwd);
 
 /*
- * loop_notify_ready(l): tell systemd (if it started knockd) that knockd is
- * serving: READY=1 with a STATUS= line. Sent again after each reload,
- * which loop_run() announces with RELOADING=1.
- */
-void loop_notify_ready(const struct loop *l);
-
-/*
- * loop_run(l): serve until SIGTERM or SIGINT. Returns 0 on such a stop,
+ * loop_run(l): serve until SIGTERM, SIGINT or the firewall process's
+ * STOP. Returns 0 on such a stop,
  * -1 on a fatal error (logged).
  */
 int loop_run(struct loop *l);

@@ -6,14 +6,21 @@
  * resolves the forwards' backends), derive the users' keys, check the
  * nftables objects, bind the sockets (the UDP knock sockets, or take
  * systemd's; and the forwards' TCP listeners, always bound here), then
- * serve. Any failure before the loop is fatal and says why.
+ * split: the network process takes the sockets, the keys and the
+ * forwards, becomes an unprivileged user with no capability and enters
+ * its seccomp filter; the firewall process keeps the netlink socket and
+ * CAP_NET_ADMIN alone, enters its own filter, and serves the other's
+ * requests (privsep.h, sandbox.h, monitor.h). Any failure before that is
+ * fatal and says why.
  */
 #include <getopt.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -26,7 +33,11 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "config_pack.h"
+#include "monitor.h"
+#include "privsep.h"
 #include "replay.h"
+#include "sandbox.h"
 #include "secure.h"
 #include "systemd.h"
 #include "trust.h"
@@ -194,7 +205,14 @@ main(int argc, char *argv[])
 	struct loop *loop = NULL;
 	int fds[CONFIG_LISTEN_MAX];
 	size_t nfds = 0, nfwd, i;
-	char fwds[32] = "";
+	char fwds[32] = "", status[128];
+	struct sandbox_id id;
+	struct privsep ps = { -1, -1, 0 };
+	struct privsep_msg msg;
+	struct monitor *mon = NULL;
+	struct config_server policy;
+	size_t nusers = 0;
+	int side;
 	int ch, check = 0, debug = 0, rc = 1, npassed, nlfd = -1, nl_passed;
 	int pubkey = 0;
 
@@ -238,6 +256,7 @@ main(int argc, char *argv[])
 		return (secure_nodump() ? 1 : print_pubkey(path));
 
 	memset(&cfg, 0, sizeof(cfg));
+	memset(&policy, 0, sizeof(policy));
 	memset(&h, 0, sizeof(h));
 	/* The keys live in this process: keep them out of core dumps and
 	 * away from ptrace by unprivileged processes. */
@@ -254,8 +273,13 @@ main(int argc, char *argv[])
 		goto done;
 	h.default_timeout = cfg.timeout;
 	handler_set_public(&h, &cfg);
+	/* The firewall process's own copy, before users_new() and
+	 * forwards_new() take their parts of cfg. */
+	if (!check && config_clone(&cfg, &policy))
+		goto done;
 	if ((h.users = users_new(&cfg)) == NULL)
 		goto done;
+	nusers = users_count(h.users);
 	if ((fw = fw_open(cfg.family, cfg.table, cfg.set4, cfg.set6,
 	    check ? -1 : nlfd)) == NULL)
 		goto done;
@@ -296,25 +320,68 @@ main(int argc, char *argv[])
 	if ((fwd = forwards_new(&cfg, h.users, path, npassed > 0 ? fds[0] :
 	    -1)) == NULL)
 		goto done;
-	if ((loop = loop_new(&h, fw, fds, nfds, fwd, path)) == NULL)
-		goto done;
 	nfwd = forwards_count(fwd);
+
+	/*
+	 * Split: the network process gets the sockets, the keys and the
+	 * forwards, and gives up every privilege; the firewall process keeps
+	 * the netlink socket and CAP_NET_ADMIN, and judges each change the
+	 * other asks for by the configuration it holds itself.
+	 */
+	if (sandbox_lookup(&id) || sandbox_prepare())
+		goto done;
+	if ((side = privsep_split(&ps)) == -1)
+		goto done;
+	if (side == 0) {
+		fw_close(fw);
+		fw = NULL;
+		systemd_notify_close();
+		if ((loop = loop_new(&h, &ps, fds, nfds, fwd)) == NULL ||
+		    sandbox_network(&id, nfwd > 0) ||
+		    privsep_send(ps.req, PRIVSEP_READY, 0, -1))
+			goto done;
+		if (loop_run(loop) == 0)
+			rc = 0;
+		goto done;
+	}
+	forwards_free(fwd);
+	fwd = NULL;
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	nfds = 0;
+	users_free(h.users);
+	h.users = NULL;
+	monitor_strip(&policy);
+	if ((mon = monitor_new(&ps, fw, &policy, path)) == NULL ||
+	    sandbox_firewall(ps.child) ||
+	    privsep_recv(ps.req, &msg, sizeof(msg), NULL) != sizeof(msg) ||
+	    msg.type != PRIVSEP_READY) {
+		/* It said why, or a monitor_run() would say how it ended. */
+		(void)kill(ps.child, SIGKILL);
+		(void)waitpid(ps.child, NULL, 0);
+		log_err("the network process did not start");
+		goto done;
+	}
 	if (nfwd > 0)
 		snprintf(fwds, sizeof(fwds), ", %zu forward%s", nfwd,
 		    nfwd == 1 ? "" : "s");
 	log_notice("knockd %s ready: %zu user%s, port %u%s, nftables %s %s%s",
-	    VERSION, users_count(h.users), users_count(h.users) == 1 ? "" : "s",
+	    VERSION, nusers, nusers == 1 ? "" : "s",
 	    cfg.port, npassed > 0 ? " (sockets from systemd)" : "", cfg.family,
 	    cfg.table, fwds);
-	loop_notify_ready(loop);
-	if (loop_run(loop) == 0)
-		rc = 0;
+	snprintf(status, sizeof(status), "READY=1\nSTATUS=serving %zu user%s%s",
+	    nusers, nusers == 1 ? "" : "s", fwds);
+	systemd_notify(status);
+	rc = monitor_run(mon);
 	systemd_notify("STOPPING=1");
 
 done:
 	/* The forwards first: they leave the loop's epoll set. */
 	forwards_free(fwd);
 	loop_free(loop);
+	privsep_close(&ps);
+	monitor_free(mon);
+	config_server_free(&policy);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
 	replay_free(h.replay);

@@ -67,7 +67,7 @@ systemd_notify_open(void)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
 	size_t len;
-	int rc = 0;
+	int rc = 0, pair[2];
 
 	if (path == NULL)
 		goto done;
@@ -85,10 +85,17 @@ systemd_notify_open(void)
 	if (path[0] == '@')
 		notify_addr.sun_path[0] = '\0';
 	notify_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
-	if ((notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) ==
-	    -1) {
-		log_err("NOTIFY_SOCKET: socket: %s", strerror(errno));
+	/*
+	 * One end of a socketpair, which sendto() can aim anywhere: the
+	 * unit then needs no AF_UNIX in RestrictAddressFamilies, which
+	 * governs socket() and not socketpair().
+	 */
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair) == -1) {
+		log_err("NOTIFY_SOCKET: socketpair: %s", strerror(errno));
 		rc = -1;
+	} else {
+		notify_fd = pair[0];
+		close(pair[1]);
 	}
 done:
 	unsetenv("NOTIFY_SOCKET");

@@ -374,6 +374,20 @@ knockd_reload() {	# LOG-LINE-PATTERN
 	fail "knockd logged no '$1' after SIGHUP"
 }
 
+# The PID of knockd's network process (see knockd(8), PRIVILEGE
+# SEPARATION): the child of the firewall process KNOCKD_PID names. Waits
+# (2 s at most) for it to exist.
+knockd_net_pid() {	# [FIREWALL-PID]
+	local parent=${1:-$KNOCKD_PID} kids i
+	for i in $(seq 40); do
+		kids=$(cat "/proc/$parent/task/$parent/children" 2>/dev/null)
+		[ -n "$kids" ] && break
+		sleep 0.05
+	done
+	[ -n "$kids" ] || fail "knockd (PID $parent) has no network process"
+	echo "${kids%% *}"
+}
+
 knockd_stop() {
 	[ -n "$KNOCKD_PID" ] && proc_stop "$KNOCKD_PID"
 	KNOCKD_PID=""

@@ -111,6 +111,16 @@ caps=$(awk '/^CapEff/ { print $2 }' "/proc/$KNOCKD_PID/status")
 assert_eq 0000000000001000 "$caps" "knockd holds CAP_NET_ADMIN and nothing else"
 assert_eq "$SVC_ID" "$(awk '/^Uid/ { print $3 }' "/proc/$KNOCKD_PID/status")" \
     "knockd runs as the service user"
+# Its two processes (knockd(8), PRIVILEGE SEPARATION): the network one
+# keeps the unit's user and gives up even CAP_NET_ADMIN.
+NET_PID=$(knockd_net_pid)
+st() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+assert_eq 0000000000000000 "$(st "$NET_PID" CapEff)" "the network process holds no capability"
+assert_eq 0000000000000000 "$(st "$NET_PID" CapAmb)" "nor an ambient one"
+assert_eq "$SVC_ID" "$(st "$NET_PID" Uid)" "the network process runs as the service user"
+assert_eq 1 "$(st "$NET_PID" NoNewPrivs)" "the network process has no_new_privs"
+assert_eq 2 "$(st "$NET_PID" Seccomp)" "the network process is under a seccomp filter"
+assert_eq 2 "$(st "$KNOCKD_PID" Seccomp)" "the firewall process is under a seccomp filter"
 
 assert_closed "$NS_CLI" "$SRV4" 22 "tcp/22 is closed before the knock"
 knock_as alice -4 "$SRV4" 22

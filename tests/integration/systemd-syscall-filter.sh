@@ -60,12 +60,23 @@ def expand(names):
     for n in names:
         out |= expand(members.get(n, [])) if n.startswith("@") else {n}
     return out
-allow, deny = set(), set()
+# systemd's order: the first line makes an allow list; each later line
+# takes names out of it (~) or puts them back.
+ok = None
 for line in open(unit):
     m = re.match(r"SystemCallFilter=(~?)(.*)", line.strip())
     if m:
-        (deny if m.group(1) else allow).update(expand(m.group(2).split()))
-ok = allow - deny
+        names = expand(m.group(2).split())
+        if ok is None:
+            ok = set() if m.group(1) else None
+        if m.group(1):
+            ok -= names
+        else:
+            ok |= names
+# Started as root, as here, knockd's network process becomes the user
+# knockd; the unit starts it as that user already, and these are never
+# made.
+ok |= {"setgroups", "setresgid", "setresuid"}
 used = set()
 for line in open(trace):
     m = re.match(r"\d+\s+([a-z0-9_]+)\(", line)

@@ -3,13 +3,14 @@
 # private key to a file (KNOCK_TEST_EPHEMERAL_FILE, -DKNOCK_TEST_HOOKS)
 # is in build/hooks/knock, the test build, and not in build/knock, the
 # one make install ships: a key that ends forward secrecy must not be
-# one environment variable away.
+# one environment variable away. Likewise knockd's hook that makes its
+# network process misbehave (KNOCKD_TEST_HOOK): only build/hooks/knockd.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
-for b in build/knock build/hooks/knock; do
+for b in build/knock build/hooks/knock build/knockd build/hooks/knockd; do
 	if [ ! -x "$b" ]; then
-		echo "SKIP: $b is not built (make all build/hooks/knock)"
+		echo "SKIP: $b is not built (make all build/hooks/knock build/hooks/knockd)"
 		exit 77
 	fi
 done
@@ -24,3 +25,12 @@ if ! grep -q -a KNOCK_TEST_EPHEMERAL_FILE build/hooks/knock; then
 	exit 1
 fi
 echo "ok: the ephemeral-key hook is only in build/hooks/knock"
+if grep -q -a KNOCKD_TEST_HOOK build/knockd; then
+	echo "FAIL: build/knockd contains KNOCKD_TEST_HOOK"
+	exit 1
+fi
+if ! grep -q -a KNOCKD_TEST_HOOK build/hooks/knockd; then
+	echo "FAIL: build/hooks/knockd lacks KNOCKD_TEST_HOOK: the check proves nothing"
+	exit 1
+fi
+echo "ok: the network-process hook is only in build/hooks/knockd"

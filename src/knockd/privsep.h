@@ -1,0 +1,111 @@
+/*
+ * privsep.h: the two processes of a serving knockd and what passes
+ * between them, in the way of OpenSSH's and OpenBSD's privilege
+ * separation (doc/knockd.8, PRIVILEGE SEPARATION).
+ *
+ * The firewall process (the parent, systemd's main PID) holds the
+ * netlink socket and CAP_NET_ADMIN; the network process (its child)
+ * reads the strangers' datagrams and connections, holds the keys, and
+ * may do nothing else. Two SOCK_SEQPACKET socketpairs join them:
+ *
+ *   req: network -> firewall: READY once, APPLY (a batch of element
+ *        changes, each with the user it is for), RELOADED (the result of
+ *        a CONFIG); firewall -> network: APPLIED, the answer to an APPLY.
+ *   ctl: firewall -> network: CONFIG (a packed configuration, in a memfd
+ *        passed along), STATS (log the counters), STOP.
+ *
+ * req is strictly one request, one answer, so the network process can
+ * wait for its answer in line; what the firewall process starts goes on
+ * ctl, which the network process's event loop watches. A RELOADED comes
+ * on req, in order with the APPLYs: every request sent after the new
+ * configuration took effect is judged by it.
+ */
+#ifndef KNOCKD_PRIVSEP_H
+#define KNOCKD_PRIVSEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "fw.h"
+#include "keys.h"
+
+#define PRIVSEP_BATCH	64	/* element changes per APPLY */
+
+enum privsep_type {
+	PRIVSEP_READY = 1,
+	PRIVSEP_APPLY,
+	PRIVSEP_APPLIED,
+	PRIVSEP_CONFIG,
+	PRIVSEP_RELOADED,
+	PRIVSEP_STATS,
+	PRIVSEP_STOP
+};
+
+/* The fixed part of every message; val is RELOADED's result. */
+struct privsep_msg {
+	uint32_t type;
+	int32_t val;
+};
+
+struct privsep_change {
+	struct fw_change change;
+	char user[KEYS_USER_MAX + 1];	/* for whom, NUL-terminated */
+};
+
+struct privsep_apply {
+	struct privsep_msg h;		/* PRIVSEP_APPLY; val = n */
+	struct privsep_change c[PRIVSEP_BATCH];
+};
+
+struct privsep_applied {
+	struct privsep_msg h;		/* PRIVSEP_APPLIED; val = n */
+	int32_t err[PRIVSEP_BATCH];	/* 0 or a positive errno */
+};
+
+struct privsep {
+	int req;
+	int ctl;
+	pid_t child;			/* in the firewall process */
+};
+
+/*
+ * privsep_split(ps): make the socketpairs and fork. Returns 0 in the
+ * network process and 1 in the firewall process, each holding its own
+ * ends in ps; or -1 after logging.
+ */
+int privsep_split(struct privsep *ps);
+
+/*
+ * privsep_send(fd, type, val, passfd): send one fixed message, with the
+ * descriptor passfd attached unless it is -1. Returns 0, or -1 with
+ * errno set (EPIPE: the other process is gone).
+ */
+int privsep_send(int fd, uint32_t type, int32_t val, int passfd);
+
+/*
+ * privsep_recv(fd, buf, len, passfd): receive one message of at most len
+ * bytes into buf, and the descriptor sent with it into *passfd (-1 if
+ * none; passfd may be NULL only where none is expected, and one is then
+ * closed). Returns its length, 0 when the other process is gone, or -1
+ * with errno set.
+ */
+ssize_t privsep_recv(int fd, void *buf, size_t len, int *passfd);
+
+/*
+ * privsep_apply(ps, users, c, n): in the network process, have the
+ * firewall process apply the n (at most PRIVSEP_BATCH) changes c, c[i]
+ * on behalf of users[i], and wait for its answer: c[i].err is then 0,
+ * the kernel's errno, or EPERM where the firewall process refused the
+ * change as beyond that user's rights. Returns 0, or -1 after logging if
+ * the firewall process is gone.
+ */
+int privsep_apply(struct privsep *ps, const char *const *users,
+    struct fw_change *c, size_t n);
+
+/*
+ * privsep_close(ps): close this process's ends. Safe twice.
+ */
+void privsep_close(struct privsep *ps);
+
+#endif
