@@ -35,6 +35,7 @@
 #include "config.h"
 #include "keys.h"
 #include "log.h"
+#include "pathcheck.h"
 #include "config_file.h"
 
 #define CONFIG_FILE_MAX		(1024 * 1024)	/* no config is that big */
@@ -204,13 +205,14 @@ config_file_grow(void *old, size_t n, size_t m, size_t sz)
 
 /*
  * config_file_read(f, path, need): read all of path into f (buf, len, st,
- * dir), after checking who may write it. Returns 0; 1 if it cannot be
- * opened and need (CONFIG_OPTIONAL...) says to skip it; or -1 after
- * reporting. f->buf is then the caller's, freed by config_file_free().
+ * dir), after checking who may write it and the directories above it
+ * (pathcheck_open). Returns 0; 1 if it cannot be opened and need
+ * (CONFIG_OPTIONAL...) says to skip it; or -1 after reporting. f->buf is then the caller's, freed by config_file_free().
  */
 int
 config_file_read(struct config_file *f, const char *path, int need)
 {
+	char err[PATHCHECK_ERR_LEN];
 	const char *slash;
 	size_t cap;
 	ssize_t r;
@@ -229,13 +231,17 @@ config_file_read(struct config_file *f, const char *path, int need)
 		goto err0;
 	}
 
-	/* O_NONBLOCK: a FIFO must not hang us before the S_ISREG check. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
-	    -1) {
+	/*
+	 * The directories above must be as safe as the file: whoever may
+	 * write one can put another file in its place (pathcheck.c).
+	 * O_NONBLOCK: a FIFO must not hang us before the S_ISREG check.
+	 */
+	if ((fd = pathcheck_open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK,
+	    err)) == -1) {
 		if ((errno == ENOENT && need != CONFIG_REQUIRED) ||
 		    (errno == EACCES && need == CONFIG_SHARED))
 			return (1);
-		log_err("%s: %s", path, strerror(errno));
+		log_err("%s", err);
 		goto err0;
 	}
 	if (fstat(fd, &f->st) == -1) {

@@ -121,9 +121,9 @@ void *config_file_grow(void *old, size_t n, size_t m, size_t sz);
 
 /*
  * config_file_read(f, path, need): read all of path into f (buf, len, st,
- * dir), after checking who may write it. Returns 0; 1 if it cannot be
- * opened and need (CONFIG_OPTIONAL...) says to skip it; or -1 after
- * reporting. f->buf is then the caller's, freed by config_file_free().
+ * dir), after checking who may write it and the directories above it
+ * (pathcheck_open). Returns 0; 1 if it cannot be opened and need
+ * (CONFIG_OPTIONAL...) says to skip it; or -1 after reporting. f->buf is then the caller's, freed by config_file_free().
  */
 int config_file_read(struct config_file *f, const char *path, int need);
 

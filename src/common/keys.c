@@ -18,6 +18,7 @@
 #include <openssl/rand.h>
 
 #include "log.h"
+#include "pathcheck.h"
 #include "keys.h"
 
 #define KEYS_FILE_MAX	4096	/* a key and a few comment lines */
@@ -278,27 +279,29 @@ keys_check_private(int fd, const char *path)
 
 /*
  * keys_read_file(path, key): read a key file (one base64 line, optional
- * trailing newline, "#" comment lines allowed) after keys_check_private.
- * Returns 0, or -1 after logging with the path.
+ * trailing newline, "#" comment lines allowed) after pathcheck_open (the
+ * directories and links on the way) and keys_check_private. Returns 0, or -1 after logging with the path.
  */
 int
 keys_read_file(const char *path, uint8_t key[static KEYS_KEY_LEN])
 {
 	/* One byte more than allowed, to see a file that is too long. */
 	char buf[KEYS_FILE_MAX + 2];
+	char err[PATHCHECK_ERR_LEN];
 	char *line, *next, *s, *e;
 	size_t len = 0;
 	ssize_t r;
 	int fd, lineno, found = 0;
 
 	/*
-	 * Symlinks are followed, as for any file under /etc; O_NONBLOCK so
-	 * that a FIFO put in place of the key cannot hang us before the
+	 * Symlinks are followed, as for any file under /etc, if every
+	 * directory and link on the way is safe (pathcheck.c); O_NONBLOCK
+	 * so that a FIFO put in place of the key cannot hang us before the
 	 * regular-file check.
 	 */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
-	    -1) {
-		log_err("%s: %s", path, strerror(errno));
+	if ((fd = pathcheck_open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK,
+	    err)) == -1) {
+		log_err("%s", err);
 		goto err0;
 	}
 	if (keys_check_private(fd, path))

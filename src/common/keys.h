@@ -77,8 +77,8 @@ int keys_check_private(int fd, const char *path);
 
 /*
  * keys_read_file(path, key): read a key file (one base64 line, optional
- * trailing newline, "#" comment lines allowed) after keys_check_private.
- * Returns 0, or -1 after logging with the path.
+ * trailing newline, "#" comment lines allowed) after pathcheck_open (the
+ * directories and links on the way) and keys_check_private. Returns 0, or -1 after logging with the path.
  */
 int keys_read_file(const char *path, uint8_t key[static KEYS_KEY_LEN]);
 

@@ -1136,6 +1136,51 @@ test_config_writable_refused(void **state)
 }
 
 /*
+ * The directories above a config or a key file count as much as the file
+ * (pathcheck.c): whoever may write one may swap the file.
+ */
+static void
+test_config_unsafe_dir_refused(void **state)
+{
+	struct config_server cfg;
+	char path[PATH_MAX], dir[PATH_MAX], want[3 * PATH_MAX + 128], *err;
+
+	(void)state;
+	write_file("alice.key", 0600, KEY_SEQ "\n");
+	tpath(path, "knockd.conf");
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(chmod(tmpdir, 0770), 0);
+	assert_int_equal(load_server(ALICE, 0600, &cfg, &err), -1);
+	assert_int_equal(chmod(tmpdir, 0700), 0);
+	snprintf(want, sizeof(want), "%s is writable by group or others "
+	    "(mode 0770): refusing %s; run: chmod go-w %s", tmpdir, path,
+	    tmpdir);
+	if (strstr(err, want) == NULL)
+		fail_msg("unexpected message:\n%s", err);
+	free(err);
+
+	/* A key-file below a directory others may write. */
+	tpath(dir, "open");
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(chmod(dir, 0777), 0);
+	write_file("open/bob.key", 0600, KEY_FF "\n");
+	assert_int_equal(load_server("[user bob]\nkey-file = open/bob.key\n"
+	    "allow = 22\n", 0600, &cfg, &err), -1);
+	snprintf(want, sizeof(want), "%s is writable by group or others "
+	    "(mode 0777): refusing %s/bob.key", dir, dir);
+	if (strstr(err, want) == NULL ||
+	    strstr(err, "cannot use the key-file of user 'bob'") == NULL)
+		fail_msg("unexpected message:\n%s", err);
+	assert_no_key(err);
+	free(err);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(load_server("[user bob]\nkey-file = open/bob.key\n"
+	    "allow = 22\n", 0600, &cfg, &err), 0);
+	free(err);
+	config_server_free(&cfg);
+}
+
+/*
  * The system-wide knock.conf may hold root's keys and be root's alone: a
  * user who cannot read it skips it; a file named with -c, or the user's
  * own, must be readable. Runs in a child as an unprivileged user (root
@@ -1583,6 +1628,7 @@ main(void)
 		cmocka_unit_test(test_client_inline_key_mode),
 		cmocka_unit_test(test_client_key_file_lazy),
 		cmocka_unit_test(test_config_writable_refused),
+		cmocka_unit_test(test_config_unsafe_dir_refused),
 		cmocka_unit_test(test_client_shared_unreadable),
 	};
 

@@ -311,6 +311,36 @@ test_read_file_owner(void **state)
 	free(err);
 }
 
+/*
+ * A private key file in a directory others may write is refused all the
+ * same: anyone could have put it there (pathcheck.c).
+ */
+static void
+test_read_file_unsafe_dir(void **state)
+{
+	uint8_t key[KEYS_KEY_LEN];
+	char dir[PATH_MAX], path[PATH_MAX], want[3 * PATH_MAX + 128], *err;
+
+	(void)state;
+	tpath(dir, "open");
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(chmod(dir, 0757), 0);
+	write_file("open/k.key", 0600, KEY_SEQ_B64 "\n");
+	tpath(path, "open/k.key");
+	memset(key, 0x55, sizeof(key));
+	assert_int_equal(read_key("open/k.key", key, &err), -1);
+	snprintf(want, sizeof(want), "%s is writable by group or others "
+	    "(mode 0757): refusing %s; run: chmod go-w %s", dir, path, dir);
+	if (strstr(err, want) == NULL)
+		fail_msg("unexpected message:\n%s", err);
+	assert_null(strstr(err, "AAECAwQFBgcICQoL"));
+	assert_true(all_zero(key, sizeof(key)));
+	free(err);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(read_key("open/k.key", key, &err), 0);
+	free(err);
+}
+
 static void
 test_read_file_bad(void **state)
 {
@@ -473,6 +503,7 @@ main(void)
 		cmocka_unit_test(test_read_file_good),
 		cmocka_unit_test(test_read_file_mode),
 		cmocka_unit_test(test_read_file_owner),
+		cmocka_unit_test(test_read_file_unsafe_dir),
 		cmocka_unit_test(test_read_file_bad),
 		cmocka_unit_test(test_private_reason),
 		cmocka_unit_test(test_trusted_group),
