@@ -368,6 +368,12 @@ def cmd_garbage(a):
                 pass
     for name in g:
         print("%s=%d" % (name.replace(" ", "_"), len(g[name])))
+    # What knockd's socket filter (listen.c) drops in the kernel: wrong
+    # size, version, or a type no client sends. All of it is malformed.
+    print("filtered=%d" % sum(
+        1 for d in g["malformed"]
+        if len(d) != MSG_LEN or d[OFF_VERSION] != VERSION or
+        d[OFF_TYPE] not in (KNOCK, RESPONSE)))
     print("sent=%d" % sent)
     print("replies=%d" % replies)
     return 0
