@@ -42,6 +42,26 @@ addr_from_sockaddr(const struct sockaddr *sa, socklen_t salen, struct addr *a)
 	return (-1);
 }
 
+/*
+ * addr_mapped_spoof(peer, local): 1 if peer and local, both from
+ * addr_from_sockaddr or addr_from_mapped, are of different families: a
+ * native IPv6 packet whose source is IPv4-mapped (::ffff:a.b.c.d), which
+ * folding made look IPv4. A genuine IPv4 packet on a dual-stack socket
+ * has both addresses mapped, so both fold to IPv4. 0 otherwise, and when
+ * local is unknown (family 0).
+ *
+ * No host sends from such an address (RFC 4291 2.5.5.2 keeps mapped
+ * addresses off the wire), so it is forged. Taken as IPv4 it would be
+ * answered, logged, and let in through allow4, under an IPv4 address
+ * that never sent it.
+ */
+int
+addr_mapped_spoof(const struct addr *peer, const struct addr *local)
+{
+
+	return (local->family != 0 && peer->family != local->family);
+}
+
 socklen_t
 addr_to_sockaddr(const struct addr *a, struct sockaddr_storage *ss)
 {

@@ -29,6 +29,16 @@ int addr_from_sockaddr(const struct sockaddr *sa, socklen_t salen,
     struct addr *a);
 
 /*
+ * addr_mapped_spoof(peer, local): 1 if peer and local, both from
+ * addr_from_sockaddr or addr_from_mapped, are of different families: a
+ * native IPv6 packet whose source is IPv4-mapped (::ffff:a.b.c.d), which
+ * folding made look IPv4. A genuine IPv4 packet on a dual-stack socket
+ * has both addresses mapped, so both fold to IPv4. 0 otherwise, and when
+ * local is unknown (family 0).
+ */
+int addr_mapped_spoof(const struct addr *peer, const struct addr *local);
+
+/*
  * addr_to_sockaddr(a, ss): build a sockaddr for a; returns its length.
  */
 socklen_t addr_to_sockaddr(const struct addr *a, struct sockaddr_storage *ss);

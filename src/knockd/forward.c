@@ -671,10 +671,10 @@ static uint64_t
 fwd_dropped(const struct forward_stats *s)
 {
 
-	return (s->refused + s->evicted + s->full + s->malformed +
-	    s->unknown_user + s->unknown_key + s->not_allowed + s->bad_mac +
-	    s->misdirected + s->bad_finish +
-	    s->timed_out + s->aborted);
+	return (s->refused + s->mapped + s->evicted + s->full +
+	    s->malformed + s->unknown_user + s->unknown_key + s->not_allowed +
+	    s->bad_mac + s->misdirected + s->bad_finish + s->timed_out +
+	    s->aborted);
 }
 
 /* f's counters now, less those of then. */
@@ -690,8 +690,9 @@ fwd_log_stats(const struct forward *f, const char *what,
 	    "MAC, %llu for another forward, %llu bad FINISH, "
 	    "%llu timed out, %llu left early, %llu evicted by newer "
 	    "handshakes, %llu refused for want of fds or memory, %llu over "
-	    "max-connections; %llu connected, %llu backend failures, %llu "
-	    "ended, %llu broken, %llu cut at reload", f->cfg.name,
+	    "max-connections, %llu from an IPv4-mapped source; %llu "
+	    "connected, %llu backend failures, %llu ended, %llu broken, "
+	    "%llu cut at reload", f->cfg.name,
 	    (unsigned long long)(now->accepted - then->accepted), what,
 	    f->nhs, f->nstreams,
 	    (unsigned long long)(now->malformed - then->malformed),
@@ -706,6 +707,7 @@ fwd_log_stats(const struct forward *f, const char *what,
 	    (unsigned long long)(now->evicted - then->evicted),
 	    (unsigned long long)(now->refused - then->refused),
 	    (unsigned long long)(now->full - then->full),
+	    (unsigned long long)(now->mapped - then->mapped),
 	    (unsigned long long)(now->connected - then->connected),
 	    (unsigned long long)(now->backend_failed - then->backend_failed),
 	    (unsigned long long)(now->ended - then->ended),

@@ -60,6 +60,8 @@ struct fwd_watch {
 struct forward_stats {
 	uint64_t accepted;	/* TCP connections accepted */
 	uint64_t refused;	/* closed at once: no fd or no memory */
+	uint64_t mapped;	/* closed at once: IPv6 from an IPv4-mapped
+				 * source, forged */
 	uint64_t evicted;	/* handshakes closed for a newer one */
 	uint64_t full;		/* FINISH reset: max-connections streams */
 	uint64_t malformed;	/* HELLO not well-formed */

@@ -111,6 +111,28 @@ fwd_evict(struct forward *f, const struct addr *peer)
 }
 
 /*
+ * 1 if the connection fd, from peer, came over native IPv6 from an
+ * IPv4-mapped source (addr_mapped_spoof). A listen_any listener is
+ * dual-stack, so the source alone cannot say: a genuine IPv4 client
+ * arrives as ::ffff:a.b.c.d too, but then its local address is mapped as
+ * well. Without the local address, let it through: the handshake that
+ * follows needs a key either way.
+ */
+static int
+fwd_mapped_spoof(int fd, const struct addr *peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct addr local;
+
+	if (peer->family != AF_INET ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) == -1 ||
+	    addr_from_sockaddr((struct sockaddr *)&ss, sl, &local))
+		return (0);
+	return (addr_mapped_spoof(peer, &local));
+}
+
+/*
  * fwd_accept(fw, f): new connections on f's listener: accept up to
  * FWD_ACCEPTS of them into the handshake budget, evicting an older
  * handshake when it is full.
@@ -178,6 +200,17 @@ fwd_accept(struct forwards *fw, struct forward *f)
 		}
 		if (addr_from_sockaddr((struct sockaddr *)&ss, sl, &peer))
 			memset(&peer, 0, sizeof(peer));
+		/* A reset, not a FIN: nothing was ever served. */
+		if (fwd_mapped_spoof(fd, &peer)) {
+			struct linger rst = { 1, 0 };
+
+			f->st.mapped++;
+			(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst,
+			    sizeof(rst));
+			(void)close(fd);
+			free(c);
+			continue;
+		}
 		/* Never refused for the handshakes under way: one of them
 		 * goes instead, and streams do not count here. */
 		while (f->nhs >= f->hs_max && f->hs.head != NULL)

@@ -246,6 +246,18 @@ handler_packet(struct handler *h, const uint8_t *in, size_t len,
 	const struct user_key *k;
 
 	h->stats.received++;
+	/*
+	 * First: whatever it holds, its source is forged (addr.h). The log
+	 * shows the address as it came, not the IPv4 one it claims.
+	 */
+	if (addr_mapped_spoof(peer, local)) {
+		struct addr as_sent = *peer;
+
+		addr_mapped(peer, as_sent.ip);
+		as_sent.family = AF_INET6;
+		return (handler_drop(h, &h->stats.mapped, &as_sent, now,
+		    "IPv6 from an IPv4-mapped source address", NULL));
+	}
 	if (proto_parse(in, len, PROTO_FROM_CLIENT, &m))
 		return (handler_drop(h, &h->stats.malformed, peer, now,
 		    "not a well-formed KNOCK or RESPONSE", NULL));

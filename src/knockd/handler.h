@@ -35,6 +35,7 @@ struct handler_stats {
 	uint64_t fw_failed;
 	uint64_t misdirected;	/* sent to another address: a relay */
 	uint64_t unknown_key;	/* a key ID the user does not have */
+	uint64_t mapped;	/* IPv6 from an IPv4-mapped source: forged */
 };
 
 struct handler {
@@ -74,7 +75,9 @@ struct handler_job {
  * handler_packet(h, in, len, peer, local, now, out, job): handle one
  * datagram of len bytes from peer, received at local (its destination
  * address, from IP_PKTINFO, and port; family 0 if unknown) at monotonic
- * time now (seconds). Returns
+ * time now (seconds). A datagram whose peer and local differ in family
+ * (an IPv4-mapped source on native IPv6, addr_mapped_spoof) is dropped
+ * first and counted in stats.mapped. Returns
  * HANDLER_REPLY with a PROTO_MSG_LEN-byte reply in out, HANDLER_DROP, or
  * HANDLER_FIREWALL with job filled: the caller applies job->change (with
  * others, in one batch) and then calls handler_finish. The user pointer in

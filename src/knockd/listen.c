@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,13 +11,73 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "proto.h"
 #include "listen.h"
 
 #define LISTEN_RCVBUF	(4 * 1024 * 1024)	/* bytes; about 5000 knocks */
 
 /*
+ * A UDP socket's filter runs on the datagram from its UDP header on: the
+ * kernel has pulled the IP header before udp_queue_rcv_skb, and trimmed
+ * the buffer to the UDP length. So the payload starts LISTEN_UDP_HDR
+ * bytes in and BPF_LEN counts header and payload; test_listen checks
+ * both against this kernel.
+ */
+#define LISTEN_UDP_HDR	8
+
+/*
+ * The kernel drops here, before any wake-up, what proto_parse would drop
+ * at its first checks: a random-bytes flood then costs knockd nothing.
+ * A filter only ever saves work: proto_parse still checks all of it, for
+ * what was queued before the filter was attached (a socket systemd
+ * passed) or if attaching failed. The jump offsets count instructions to
+ * skip: keep them in step with the layout.
+ */
+static const struct sock_filter listen_prog[] = {
+	/* 0: every message is exactly PROTO_MSG_LEN bytes, both ways. */
+	BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+	/* 1: ... not: to 8, drop. */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, LISTEN_UDP_HDR + PROTO_MSG_LEN,
+	    0, 6),
+	/* 2: one version only: the MAC labels name it. */
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, LISTEN_UDP_HDR + PROTO_OFF_VERSION),
+	/* 3: ... not it: to 8, drop. */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PROTO_VERSION, 0, 4),
+	/* 4: only what a client sends (PROTO_FROM_CLIENT); CHALLENGE,
+	 * COMEIN and GOAWAY sent here are reflections or noise. */
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, LISTEN_UDP_HDR + PROTO_OFF_TYPE),
+	/* 5: KNOCK: to 7, keep. */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PROTO_KNOCK, 1, 0),
+	/* 6: RESPONSE: to 7, keep; anything else to 8, drop. */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PROTO_RESPONSE, 0, 1),
+	/* 7: keep all of it (the value is the bytes to keep). */
+	BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+	/* 8: drop. */
+	BPF_STMT(BPF_RET | BPF_K, 0),
+};
+
+/*
+ * listen_filter(fd): attach knockd's socket filter to the UDP socket fd:
+ * the kernel then drops, uncounted by knockd, every datagram that is not
+ * PROTO_MSG_LEN bytes of version PROTO_VERSION and of a type a client
+ * sends (KNOCK, RESPONSE). An optimisation only: the caller still checks
+ * everything. Returns 0, or -1 with errno set.
+ */
+int
+listen_filter(int fd)
+{
+	struct sock_fprog prog = {
+		.len = sizeof(listen_prog) / sizeof(listen_prog[0]),
+		.filter = (struct sock_filter *)(uintptr_t)listen_prog,
+	};
+
+	return (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog)));
+}
+
+/*
  * What every control socket needs, bound here or passed in: the local
- * address of each datagram, and room for bursts. Each queued datagram
+ * address of each datagram, room for bursts, and the socket filter. Each queued datagram
  * costs its buffer's truesize (about 768 bytes for 128), so the default
  * 208 KiB holds only some 270. The buffer is best effort: FORCE needs
  * CAP_NET_ADMIN, which knockd has; otherwise the kernel's rmem_max caps
@@ -39,6 +100,10 @@ listen_setup(int fd, int family)
 	    sizeof(rcvbuf)) == -1)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 		    sizeof(rcvbuf));
+	/* Without it knockd works, at a flood's full cost: say so. */
+	if (listen_filter(fd))
+		log_warn("cannot attach the socket filter: %s; every "
+		    "datagram reaches knockd", strerror(errno));
 	return (0);
 }
 

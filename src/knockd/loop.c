@@ -208,7 +208,7 @@ loop_log_stats(const char *what, const struct handler_stats *now,
 	    "user, %llu unknown key, %llu bad MAC, %llu bad or stale cookie; "
 	    "%llu challenges, %llu opened, %llu closed, %llu refused, %llu "
 	    "misdirected, %llu firewall errors, %llu repeated answers, %llu "
-	    "busy", what,
+	    "busy, %llu IPv4-mapped source", what,
 	    (unsigned long long)(now->received - then->received),
 	    (unsigned long long)(now->malformed - then->malformed),
 	    (unsigned long long)(now->unknown_user - then->unknown_user),
@@ -222,7 +222,8 @@ loop_log_stats(const char *what, const struct handler_stats *now,
 	    (unsigned long long)(now->misdirected - then->misdirected),
 	    (unsigned long long)(now->fw_failed - then->fw_failed),
 	    (unsigned long long)(now->replayed - then->replayed),
-	    (unsigned long long)(now->busy - then->busy));
+	    (unsigned long long)(now->busy - then->busy),
+	    (unsigned long long)(now->mapped - then->mapped));
 }
 
 /*
@@ -238,9 +239,9 @@ loop_summary(struct loop *l, uint64_t now)
 	if (now - l->summary_at < LOOP_SUMMARY)
 		return;
 	dropped = s->malformed + s->unknown_user + s->unknown_key +
-	    s->bad_mac + s->bad_cookie + s->misdirected;
+	    s->bad_mac + s->bad_cookie + s->misdirected + s->mapped;
 	before = p->malformed + p->unknown_user + p->unknown_key +
-	    p->bad_mac + p->bad_cookie + p->misdirected;
+	    p->bad_mac + p->bad_cookie + p->misdirected + p->mapped;
 	if (dropped != before)
 		loop_log_stats("in the last minute or more", s, p);
 	l->summary_at = now;

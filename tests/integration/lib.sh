@@ -909,7 +909,7 @@ fwdtool_in() {	# NS COMMAND [options]
 # key id, N user not allowed, N bad MAC, N for another forward, N bad
 # FINISH, N timed out, N left early, N evicted
 # by newer handshakes, N refused for want of fds or memory, N over
-# max-connections; N connected, N backend failures, N ended, N broken,
+# max-connections, N from an IPv4-mapped source; N connected, N backend failures, N ended, N broken,
 # N cut at reload".
 fwd_counters() {	# NAME
 	local pat="forward $1: .* since start" before i

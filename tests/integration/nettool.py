@@ -18,6 +18,10 @@ this model against real traffic before it relies on it to forge.
   udp-relay --port P --to HOST --to-port P --log FILE --ready FILE
             [--seconds S]                      (a keyless relay)
   nft-elements                                  (nft list set on stdin)
+  raw6 --src ADDR --sport P (--knock-key B64 [--user U] | --syn) DST PORT
+       one IPv6 packet built whole (IPPROTO_RAW), from any source, even
+       an IPv4-mapped one no socket may bind: a KNOCK for U under the
+       shared key, or a TCP SYN
 """
 
 import argparse
@@ -364,6 +368,12 @@ def cmd_garbage(a):
                 pass
     for name in g:
         print("%s=%d" % (name.replace(" ", "_"), len(g[name])))
+    # What knockd's socket filter (listen.c) drops in the kernel: wrong
+    # size, version, or a type no client sends. All of it is malformed.
+    print("filtered=%d" % sum(
+        1 for d in g["malformed"]
+        if len(d) != MSG_LEN or d[OFF_VERSION] != VERSION or
+        d[OFF_TYPE] not in (KNOCK, RESPONSE)))
     print("sent=%d" % sent)
     print("replies=%d" % replies)
     return 0
@@ -476,6 +486,46 @@ def cmd_udp_relay(a):
     return 0
 
 
+def inet_sum(b):
+    """The Internet checksum (RFC 1071) of b."""
+    if len(b) % 2:
+        b += b"\0"
+    n = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while n >> 16:
+        n = (n & 0xffff) + (n >> 16)
+    return ~n & 0xffff
+
+
+def ipv6_packet(src, dst, proto, l4, csum_off):
+    """An IPv6 header and l4, whose checksum (at csum_off, zero in l4)
+    covers the pseudo-header (RFC 8200 8.1)."""
+    s = socket.inet_pton(socket.AF_INET6, src)
+    d = socket.inet_pton(socket.AF_INET6, dst)
+    c = inet_sum(s + d + struct.pack("!I3xB", len(l4), proto) + l4)
+    if proto == 17 and c == 0:
+        c = 0xffff	# zero means "no checksum", forbidden over IPv6
+    l4 = l4[:csum_off] + struct.pack("!H", c) + l4[csum_off + 2:]
+    return struct.pack("!IHBB", 6 << 28, len(l4), proto, 64) + s + d + l4
+
+
+def cmd_raw6(a):
+    if a.syn:
+        l4 = struct.pack("!HHIIBBHHH", a.sport, a.port,
+                         int.from_bytes(os.urandom(4), "big"), 0, 5 << 4,
+                         0x02, 65535, 0, 0)
+        pkt = ipv6_packet(a.src, a.host, 6, l4, 16)
+    else:
+        msg = sealed(body(KNOCK, user=a.user.encode(), kid=key_id(a.knock_key),
+                          server=mapped(a.host), server_port=a.port),
+                     dir_key(a.knock_key, "c2s"))
+        l4 = struct.pack("!HHHH", a.sport, a.port, 8 + len(msg), 0) + msg
+        pkt = ipv6_packet(a.src, a.host, 17, l4, 6)
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    s.sendto(pkt, (a.host, 0))
+    print("sent %d bytes from %s" % (len(pkt), a.src))
+    return 0
+
+
 def cmd_verify(a):
     d = bytes.fromhex(a.hex)
     k = dir_key(a.key, a.dir)
@@ -579,12 +629,22 @@ def main():
 
     sub.add_parser("nft-elements")
 
+    c = sub.add_parser("raw6")
+    c.add_argument("--src", required=True)
+    c.add_argument("--sport", type=int, default=40000)
+    w = c.add_mutually_exclusive_group(required=True)
+    w.add_argument("--knock-key")
+    w.add_argument("--syn", action="store_true")
+    c.add_argument("--user", default="alice")
+    c.add_argument("host")
+    c.add_argument("port", type=int)
+
     a = p.parse_args()
     f = {"listen": cmd_listen, "connect": cmd_connect, "sniff": cmd_sniff,
          "send": cmd_send, "garbage": cmd_garbage,
          "fake-server": cmd_fake_server, "verify": cmd_verify,
          "udp-relay": cmd_udp_relay,
-         "nft-elements": cmd_nft_elements}[a.cmd]
+         "nft-elements": cmd_nft_elements, "raw6": cmd_raw6}[a.cmd]
     return f(a)
 
 

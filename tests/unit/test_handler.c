@@ -772,6 +772,55 @@ test_silent_drops(void **state)
 	assert_int_equal(c->h.stats.challenges, before.challenges);
 }
 
+/*
+ * A native IPv6 datagram from ::ffff:192.0.2.2 to 2001:db8::1 is
+ * dropped unanswered and counted, valid as it is; the same source
+ * reaching a dual-stack socket's IPv4 side (local address mapped too) is
+ * real IPv4 and served.
+ */
+static void
+test_mapped_source(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t in[PROTO_MSG_LEN], out[PROTO_MSG_LEN], ip[16];
+	struct sockaddr_in6 sin6;
+	struct handler_job job;
+	struct proto_msg m;
+	struct addr peer, native, dual, unknown;
+	struct handler_stats before = c->h.stats;
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(40000);
+	addr_mapped(&c->peer, sin6.sin6_addr.s6_addr);
+	assert_int_equal(addr_from_sockaddr((struct sockaddr *)&sin6,
+	    sizeof(sin6), &peer), 0);
+	assert_int_equal(peer.family, AF_INET);
+	assert_int_equal(addr_parse_ip("2001:db8::1", &native), 0);
+	native.port = 5800;
+	addr_mapped(&c->local, ip);
+	addr_from_mapped(ip, 5800, &dual);
+	memset(&unknown, 0, sizeof(unknown));
+
+	assert_int_equal(addr_mapped_spoof(&peer, &native), 1);
+	assert_int_equal(addr_mapped_spoof(&native, &dual), 1);
+	assert_int_equal(addr_mapped_spoof(&peer, &dual), 0);
+	assert_int_equal(addr_mapped_spoof(&native, &native), 0);
+	assert_int_equal(addr_mapped_spoof(&peer, &unknown), 0);
+
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	assert_int_equal(proto_seal(&m, c->c2s, in), 0);
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &peer, &native,
+	    T0, out, &job), HANDLER_DROP);
+	assert_int_equal(c->h.stats.mapped, before.mapped + 1);
+	assert_int_equal(c->h.stats.challenges, before.challenges);
+
+	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &peer, &dual,
+	    T0, out, &job), HANDLER_REPLY);
+	assert_int_equal(c->h.stats.mapped, before.mapped + 1);
+	assert_int_equal(c->h.stats.challenges, before.challenges + 1);
+}
+
 /* A CHALLENGE sent back to the server is not a message it accepts. */
 static void
 test_reflection(void **state)
@@ -997,6 +1046,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_silent_drops, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_reflection, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_mapped_source, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_forbidden, setup,
 		    teardown),
