@@ -303,7 +303,7 @@ uninstall:
 # libFuzzer harnesses (clang): make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 20
 FUZZ_SRC := $(COMMON_SRC) src/knockd/users.c src/knockd/handler.c \
-	src/knockd/dest.c
+	src/knockd/dest.c src/knockd/opens.c
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard src/common/*.h src/knockd/*.h)
 	@mkdir -p build-fuzz
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) \

@@ -26,6 +26,15 @@
 #define CONFIG_LISTEN_MAX	16
 #define CONFIG_DEFAULT_ACCESS	30	/* seconds of access per knock */
 #define CONFIG_MAX_ACCESS	86400	/* a day: longer is a standing rule */
+/*
+ * max-open by default: set elements one user may hold at once. A person
+ * with a few devices and a few ports needs a handful; 64 leaves room for
+ * roaming (IPv6 privacy addresses) and still takes 2,048 users to fill
+ * the example set (size 131072), so one key holder with a /64 cannot
+ * lock the others out.
+ */
+#define CONFIG_MAX_OPEN		64
+#define CONFIG_MAX_OPEN_MAX	4096	/* a user is not a gateway */
 #define CONFIG_MAX_WAIT		300	/* client wait, seconds */
 #define CONFIG_HOST_MAX		253	/* a DNS name */
 #define CONFIG_BACKEND_MAX	8	/* addresses kept of a connect name */
@@ -40,6 +49,7 @@
 struct config_allow {
 	struct service svc;
 	uint32_t timeout;		/* seconds; 0 = the server default */
+	int line;			/* of its allow line, for messages */
 };
 
 struct config_user {
@@ -53,6 +63,11 @@ struct config_user {
 	int have_psk;
 	struct config_allow *allow;
 	size_t nallow;
+	uint32_t max_open;		/* max-open: set elements at once
+					 * (0 in a struct not from the
+					 * loader: CONFIG_MAX_OPEN) */
+	uint32_t max_timeout;		/* max-timeout, seconds (0: none
+					 * but CONFIG_MAX_ACCESS) */
 	int line;			/* of [user NAME], for messages */
 };
 
@@ -84,6 +99,7 @@ struct config_server {
 	size_t nlisten;			/* default: 0.0.0.0 and :: */
 	uint16_t port;			/* default 5800 */
 	uint32_t timeout;		/* default access timeout, seconds */
+	uint32_t max_open;		/* max-open of users without their own */
 	char family[8];			/* "inet" (default), "ip", "ip6" */
 	char table[CONFIG_NAME_MAX + 1];	/* default "knock" */
 	char set4[CONFIG_NAME_MAX + 1];		/* default "allow4" */
@@ -128,6 +144,26 @@ void config_server_free(struct config_server *cfg);
  */
 int config_allowed(const struct config_user *user, const struct service *svc,
     uint32_t *timeout);
+
+/*
+ * config_user_timeout(user, svc, default_timeout, timeout): 1 if user may
+ * open svc, with *timeout set to the seconds an open gets: the port's own
+ * timeout, else default_timeout ([server] timeout), capped at the user's
+ * max-timeout; 0 if the user may not open svc.
+ */
+int config_user_timeout(const struct config_user *user,
+    const struct service *svc, uint32_t default_timeout, uint32_t *timeout);
+
+/*
+ * config_user_permits(user, svc, timeout, default_timeout): 1 if opening
+ * svc for timeout seconds is within user's rights: svc is on one of the
+ * user's allow lines, and 0 < timeout <= what config_user_timeout()
+ * grants (default_timeout is [server] timeout); else 0. For a process
+ * that checks each change it is asked to make; a close needs only
+ * config_allowed().
+ */
+int config_user_permits(const struct config_user *user,
+    const struct service *svc, uint32_t timeout, uint32_t default_timeout);
 
 /*
  * config_forward_allows(fwd, user): 1 if the user called user is in the

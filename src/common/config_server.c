@@ -1,7 +1,8 @@
 /*
  * config_server.c: knockd.conf: its sections ([server], [nftables],
  * [user NAME], [forward NAME]) and their keys, and what knockd asks of
- * the loaded config (config_allowed). The lines come from config_file.c;
+ * the loaded config (config_allowed, config_user_timeout,
+ * config_user_permits). The lines come from config_file.c;
  * the values of a forward are parsed in config_forward.c.
  *
  * A section's keys are checked as they come (each once, each value on
@@ -31,13 +32,14 @@ struct config_server_parse {
 	struct config_file f;
 	struct config_server cfg;
 	int server_line, nftables_line;
-	int port_line, timeout_line;
+	int port_line, timeout_line, max_open_line;
 	int family_line, table_line, set4_line, set6_line;
 	int nusersec;			/* [user] sections, good or bad */
 	struct config_keyseen key;	/* for the last of cfg.users */
 	struct config_keyseen psk;	/* preshared-key, likewise */
 	int pubkey_line;		/* its first public-key line */
 	int allow_line;
+	int umax_open_line, umax_timeout_line;	/* of the last user */
 	int private_key_line;		/* [server] private-key-file */
 	/* For the last of cfg.forwards: where each key was set. */
 	int flisten_line, fconnect_line, fusers_line, fmode_line;
@@ -170,6 +172,7 @@ config_server_allow(struct config_server_parse *sp, const char *value)
 		u->allow = na;
 		u->allow[u->nallow].svc = svc;
 		u->allow[u->nallow].timeout = timeout;
+		u->allow[u->nallow].line = f->lineno;
 		u->nallow++;
 	}
 	if (!any)
@@ -367,6 +370,8 @@ config_server_section(struct config_file *f, const char *name)
 		memset(&sp->psk, 0, sizeof(sp->psk));
 		sp->pubkey_line = 0;
 		sp->allow_line = 0;
+		sp->umax_open_line = 0;
+		sp->umax_timeout_line = 0;
 		f->sec = CONFIG_SEC_USER;
 	} else if (strcmp(name, "user") == 0) {
 		sp->nusersec++;
@@ -482,6 +487,23 @@ config_server_pubkey(struct config_server_parse *sp, struct config_user *u,
 		sp->pubkey_line = f->lineno;
 }
 
+/* max-open, in [server] or [user NAME]: into *out, line noted in *line. */
+static void
+config_server_max_open(struct config_file *f, int *line, const char *name,
+    const char *value, uint32_t *out)
+{
+	uint32_t v;
+
+	if (config_file_once(f, line, name))
+		return;
+	if (service_parse_uint(value, 1, CONFIG_MAX_OPEN_MAX, &v))
+		config_file_error(f, "bad max-open (1..%d set elements at "
+		    "once): '%s'", CONFIG_MAX_OPEN_MAX,
+		    config_file_quote(value));
+	else
+		*out = v;
+}
+
 static void
 config_server_key(struct config_file *f, const char *name, const char *value)
 {
@@ -510,7 +532,10 @@ config_server_key(struct config_file *f, const char *name, const char *value)
 				    config_file_quote(value));
 			else
 				cfg->timeout = v;
-		} else if (strcmp(name, "private-key-file") == 0)
+		} else if (strcmp(name, "max-open") == 0)
+			config_server_max_open(f, &sp->max_open_line, name,
+			    value, &cfg->max_open);
+		else if (strcmp(name, "private-key-file") == 0)
 			config_server_private_key(sp, name, value);
 		else if (strcmp(name, "public-address") == 0)
 			config_server_public(sp, value);
@@ -556,6 +581,18 @@ config_server_key(struct config_file *f, const char *name, const char *value)
 		} else if (strcmp(name, "allow") == 0) {
 			sp->allow_line = f->lineno;
 			config_server_allow(sp, value);
+		} else if (strcmp(name, "max-open") == 0)
+			config_server_max_open(f, &sp->umax_open_line, name,
+			    value, &u->max_open);
+		else if (strcmp(name, "max-timeout") == 0) {
+			if (config_file_once(f, &sp->umax_timeout_line, name))
+				break;
+			if (service_parse_uint(value, 1, CONFIG_MAX_ACCESS, &v))
+				config_file_error(f, "bad max-timeout (1..%d "
+				    "seconds): '%s'", CONFIG_MAX_ACCESS,
+				    config_file_quote(value));
+			else
+				u->max_timeout = v;
 		} else
 			config_file_unknown_key(f, name);
 		break;
@@ -605,6 +642,8 @@ config_server_end(struct config_file *f)
 {
 	struct config_server_parse *sp = (struct config_server_parse *)f;
 	struct config_user *u;
+	char svc[SERVICE_STRLEN];
+	size_t i;
 
 	if (f->sec == CONFIG_SEC_FORWARD) {
 		config_server_forward_end(sp);
@@ -622,6 +661,21 @@ config_server_end(struct config_file *f)
 		config_file_error_at(f, sp->psk.line, "user '%s' has a "
 		    "preshared key but no public-key: it is mixed into key "
 		    "pairs only", u->name);
+	/*
+	 * A port's own timeout above the user's max-timeout is an error,
+	 * not capped: both are written in this one section, so they
+	 * contradict each other and the admin should say which holds. The
+	 * [server] timeout, shared by all, is capped instead: a user with
+	 * a lower max-timeout is what the setting is for.
+	 */
+	for (i = 0; u->max_timeout != 0 && i < u->nallow; i++)
+		if (u->allow[i].timeout > u->max_timeout)
+			config_file_error_at(f, u->allow[i].line, "timeout in "
+			    "allow is longer than user '%s''s max-timeout (%u "
+			    "s, line %d): '%s=%u'", u->name, u->max_timeout,
+			    sp->umax_timeout_line,
+			    service_format(&u->allow[i].svc, svc),
+			    u->allow[i].timeout);
 	/* Whether it may open nothing is known at the end of the file,
 	 * when every [forward] has named its users. */
 }
@@ -640,11 +694,13 @@ config_server_load_as(const char *path, struct config_server *out,
 {
 	struct config_server_parse sp;
 	struct config_server *cfg = &sp.cfg;
+	size_t i;
 
 	memset(&sp, 0, sizeof(sp));
 	sp.f.syn = &config_server_syntax;
 	cfg->port = PROTO_DEFAULT_PORT;
 	cfg->timeout = CONFIG_DEFAULT_ACCESS;
+	cfg->max_open = CONFIG_MAX_OPEN;
 	strcpy(cfg->family, "inet");
 	strcpy(cfg->table, "knock");
 	strcpy(cfg->set4, "allow4");
@@ -664,6 +720,13 @@ config_server_load_as(const char *path, struct config_server *out,
 		    "an IPv6 set cannot be one set", cfg->set4);
 	if (sp.f.nerrors > 0)
 		goto err1;
+	/* Settled here, so that no reader of a user needs [server]. */
+	for (i = 0; i < cfg->nusers; i++) {
+		if (cfg->users[i].max_open == 0)
+			cfg->users[i].max_open = cfg->max_open;
+		if (cfg->users[i].max_timeout == 0)
+			cfg->users[i].max_timeout = CONFIG_MAX_ACCESS;
+	}
 	if (cfg->nlisten == 0) {
 		/* Both wildcards; listen.c binds :: IPv6-only. */
 		cfg->listen[0].family = AF_INET;
@@ -750,4 +813,57 @@ config_allowed(const struct config_user *user, const struct service *svc,
 		}
 	}
 	return (0);
+}
+
+/* A user's cap on any open: max-timeout, or the global one. */
+static uint32_t
+config_user_cap(const struct config_user *user)
+{
+
+	if (user->max_timeout == 0 || user->max_timeout > CONFIG_MAX_ACCESS)
+		return (CONFIG_MAX_ACCESS);
+	return (user->max_timeout);
+}
+
+/*
+ * config_user_timeout(user, svc, default_timeout, timeout): 1 if user may
+ * open svc, with *timeout set to the seconds an open gets: the port's own
+ * timeout, else default_timeout ([server] timeout), capped at the user's
+ * max-timeout; 0 if the user may not open svc.
+ */
+int
+config_user_timeout(const struct config_user *user, const struct service *svc,
+    uint32_t default_timeout, uint32_t *timeout)
+{
+	uint32_t t, cap = config_user_cap(user);
+
+	if (!config_allowed(user, svc, &t))
+		return (0);
+	if (t == 0)
+		t = default_timeout;
+	/* The loader refuses a port's own timeout above the cap; the
+	 * default is capped, and so is anything not from the loader. */
+	*timeout = t > cap ? cap : t;
+	return (1);
+}
+
+/*
+ * config_user_permits(user, svc, timeout, default_timeout): 1 if opening
+ * svc for timeout seconds is within user's rights: svc is on one of the
+ * user's allow lines, and 0 < timeout <= what config_user_timeout()
+ * grants (default_timeout is [server] timeout); else 0. For a process
+ * that checks each change it is asked to make; a close needs only
+ * config_allowed().
+ */
+int
+config_user_permits(const struct config_user *user, const struct service *svc,
+    uint32_t timeout, uint32_t default_timeout)
+{
+	uint32_t granted;
+
+	/* 0 is no timeout at all: an element that would never expire. */
+	if (timeout == 0 ||
+	    !config_user_timeout(user, svc, default_timeout, &granted))
+		return (0);
+	return (timeout <= granted);
 }

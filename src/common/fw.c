@@ -53,6 +53,7 @@
  * the 1-byte protocol and the 2-byte port each take 4 bytes of the key.
  */
 #define FW_REG_LEN	4
+#define FW_LOG_PER_SECOND	5	/* failure lines, see fw_log_failure */
 #define FW_KEY4_LEN	(4 + 2 * FW_REG_LEN)
 #define FW_KEY6_LEN	(16 + 2 * FW_REG_LEN)
 
@@ -111,6 +112,7 @@ struct fw {
 	int msgerr[FW_BATCH_MSGS];
 	int batch_err;
 	char extack[FW_EXTACK_LEN];	/* the first error's text, if any */
+	struct log_limit loglim;	/* of failure lines */
 
 	size_t len;
 	uint8_t rx[FW_RXBUF];
@@ -481,12 +483,29 @@ fw_change_format(const struct fw_change *c, char *buf, size_t size)
 	return (buf);
 }
 
+/*
+ * One line per failed change, but a full set fails every open, and each
+ * is a knock: at most FW_LOG_PER_SECOND lines a second, and a count of
+ * those held back before the next. knockd's minute summary counts them.
+ */
 static void
-fw_log_failure(const struct fw *fw, const struct fw_change *c)
+fw_log_failure(struct fw *fw, const struct fw_change *c)
 {
 	char elem[ADDR_STRLEN + 16];
 	const char *set = fw_change_set(fw, c);
+	struct timespec ts;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (!log_limit_take(&fw->loglim, (uint64_t)ts.tv_sec,
+	    FW_LOG_PER_SECOND))
+		return;
+	if (fw->loglim.suppressed > 0) {
+		log_err("nftables: %llu more failed changes not logged (at "
+		    "most %d lines a second)",
+		    (unsigned long long)fw->loglim.suppressed,
+		    FW_LOG_PER_SECOND);
+		fw->loglim.suppressed = 0;
+	}
 	fw_change_format(c, elem, sizeof(elem));
 	if (set == NULL)
 		log_err("nftables: cannot %s %s: family %s has no IPv%c set",

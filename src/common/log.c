@@ -92,3 +92,25 @@ log_safe(int prio, const char *msg)
 	if (write(STDERR_FILENO, buf, n) == -1)
 		return;
 }
+
+/*
+ * log_limit_take(l, now, per_second): 1 if one more line may be printed
+ * in second now (per_second lines a second at most); else 0, with the
+ * line counted in l->suppressed for the caller to mention, and reset,
+ * when it next prints.
+ */
+int
+log_limit_take(struct log_limit *l, uint64_t now, unsigned per_second)
+{
+
+	if (l->second != now) {
+		l->second = now;
+		l->lines = 0;
+	}
+	if (l->lines >= per_second) {
+		l->suppressed++;
+		return (0);
+	}
+	l->lines++;
+	return (1);
+}

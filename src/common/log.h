@@ -4,6 +4,7 @@
 #ifndef KNOCK_LOG_H
 #define KNOCK_LOG_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <syslog.h>
 
@@ -38,6 +39,21 @@ int log_enabled(int prio);
  * so that a signal handler may call it (the seccomp violation report).
  */
 void log_safe(int prio, const char *msg);
+
+/* A budget of lines a second, for lines that others can cause. */
+struct log_limit {
+	uint64_t second;	/* the second being counted */
+	unsigned lines;		/* lines printed in it */
+	uint64_t suppressed;	/* lines held back since the last printed */
+};
+
+/*
+ * log_limit_take(l, now, per_second): 1 if one more line may be printed
+ * in second now (per_second lines a second at most); else 0, with the
+ * line counted in l->suppressed for the caller to mention, and reset,
+ * when it next prints.
+ */
+int log_limit_take(struct log_limit *l, uint64_t now, unsigned per_second);
 
 #define log_err(...)	log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_WARNING, __VA_ARGS__)

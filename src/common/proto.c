@@ -161,7 +161,10 @@ proto_reason_str(uint16_t code)
 		return ("the server's firewall refused the change "
 		    "(see the server's log)");
 	case PROTO_REASON_BUSY:
-		return ("the server is too busy, try again shortly");
+		/* One code for both: the server cannot tell a client which
+		 * without a new code old clients would not know. */
+		return ("the server is busy, or this user has too many ports "
+		    "open there (max-open): try again shortly");
 	case PROTO_REASON_MISDIRECTED:
 		return ("the server was reached through another address: a "
 		    "relay, or public-address missing on the server");

@@ -72,7 +72,8 @@ enum proto_action {
 enum proto_reason {
 	PROTO_REASON_FORBIDDEN = 1,	/* user may not open this port */
 	PROTO_REASON_FIREWALL = 2,	/* the kernel refused the change */
-	PROTO_REASON_BUSY = 3,		/* server out of replay-cache room */
+	PROTO_REASON_BUSY = 3,		/* server out of replay-cache room,
+					 * or the user at max-open */
 	PROTO_REASON_MISDIRECTED = 4	/* reached at another address than
 					 * the client sent to: a relay */
 };

@@ -123,6 +123,31 @@ handler_quota_take(struct handler *h, struct user *u, uint32_t epoch)
 	return (0);
 }
 
+/*
+ * Refuse an open past the user's max-open. Busy is the code the protocol
+ * has for "not now, try later", and clients of every version understand
+ * it; the log line says whose elements and when one frees.
+ */
+static enum handler_verdict
+handler_over_limit(struct handler *h, struct user *u,
+    const struct user_key *k, const struct proto_msg *m,
+    const struct addr *peer, uint64_t now, uint8_t out[static PROTO_MSG_LEN])
+{
+	char a[ADDR_STRLEN], s[SERVICE_STRLEN], id[USERKEY_ID_STRLEN];
+	struct service svc = { m->ipproto, m->port };
+
+	h->stats.over_limit++;
+	if (handler_log_allowed(h, now))
+		log_notice("refused to open %s for %s: user '%s' (key %s) "
+		    "already has %zu open, its max-open; the first expires in "
+		    "%llu s", service_format(&svc, s), addr_format(peer, a, 0),
+		    u->name, userkey_id_format(k->id, id),
+		    opens_count(u->opens, now),
+		    (unsigned long long)opens_next_expiry(u->opens, now));
+	return (handler_reply(k, m, peer, PROTO_GOAWAY, PROTO_REASON_BUSY, 0,
+	    out));
+}
+
 static enum handler_verdict
 handler_response(struct handler *h, struct user *u, const struct user_key *k,
     const struct proto_msg *m, const struct addr *peer, uint64_t now,
@@ -156,7 +181,7 @@ handler_response(struct handler *h, struct user *u, const struct user_key *k,
 	 * recorded: recorded, it would let a user with a key fill the replay
 	 * cache without a single firewall change.
 	 */
-	if (!config_allowed(u->cfg, &svc, &timeout)) {
+	if (!config_user_timeout(u->cfg, &svc, h->default_timeout, &timeout)) {
 		h->stats.forbidden++;
 		if (handler_log_allowed(h, now)) {
 			char a[ADDR_STRLEN], s[SERVICE_STRLEN];
@@ -173,11 +198,28 @@ handler_response(struct handler *h, struct user *u, const struct user_key *k,
 		    PROTO_REASON_FORBIDDEN, 0, out));
 	}
 
+	memset(&job->change, 0, sizeof(job->change));
+	job->change.op = m->action == PROTO_OPEN ? FW_OPEN : FW_CLOSE;
+	job->change.addr = *peer;
+	job->change.ipproto = m->ipproto;
+	job->change.port = m->port;
+	job->change.timeout = timeout;
+
+	/*
+	 * Counted now, before the kernel is asked, so that the opens of one
+	 * batch cannot pass max-open together. Not recorded either, as a
+	 * forbidden open is not: a replay could succeed once an element has
+	 * expired, but only for the client's own address and port.
+	 */
+	if (opens_change(u->opens, &job->change, now, &job->undo))
+		return (handler_over_limit(h, u, k, m, peer, now, out));
+
 	/* Record before acting: an answer that cannot be recorded could be
 	 * replayed, so it is refused instead. */
 	memset(&ans, 0, sizeof(ans));
 	if (handler_quota_take(h, u, m->epoch) ||
 	    replay_insert(h->replay, m->epoch, m->cookie, &ans)) {
+		opens_undo(u->opens, &job->change, &job->undo);
 		h->stats.busy++;
 		return (handler_reply(k, m, peer, PROTO_GOAWAY,
 		    PROTO_REASON_BUSY, 0, out));
@@ -186,12 +228,6 @@ handler_response(struct handler *h, struct user *u, const struct user_key *k,
 	job->user = u;
 	job->key = k;
 	job->msg = *m;
-	memset(&job->change, 0, sizeof(job->change));
-	job->change.op = m->action == PROTO_OPEN ? FW_OPEN : FW_CLOSE;
-	job->change.addr = *peer;
-	job->change.ipproto = m->ipproto;
-	job->change.port = m->port;
-	job->change.timeout = timeout ? timeout : h->default_timeout;
 	return (HANDLER_FIREWALL);
 }
 
@@ -321,7 +357,8 @@ handler_finish(struct handler *h, struct handler_job *job,
 
 	memset(&ans, 0, sizeof(ans));
 	if (c->err != 0) {
-		/* fw.c has logged the kernel's words. */
+		/* fw.c has logged the kernel's words, at a bounded rate. */
+		opens_undo(job->user->opens, c, &job->undo);
 		ans.type = PROTO_GOAWAY;
 		ans.code = PROTO_REASON_FIREWALL;
 		h->stats.fw_failed++;

@@ -15,6 +15,7 @@
 #include "cookie.h"
 #include "dest.h"
 #include "fw.h"
+#include "opens.h"
 #include "proto.h"
 #include "replay.h"
 #include "users.h"
@@ -28,6 +29,7 @@ struct handler_stats {
 	uint64_t bad_cookie;	/* forged, other address, or stale */
 	uint64_t replayed;	/* answered again, nothing changed */
 	uint64_t busy;		/* replay cache full */
+	uint64_t over_limit;	/* a user at max-open: refused as busy */
 	uint64_t challenges;
 	uint64_t opened;
 	uint64_t closed;
@@ -69,6 +71,8 @@ struct handler_job {
 	const struct user_key *key;	/* the key the RESPONSE was made with */
 	struct proto_msg msg;	/* the RESPONSE */
 	struct fw_change change;
+	struct opens_undo undo;	/* user->opens before change, in case
+				 * the firewall refuses it */
 };
 
 /*
@@ -81,7 +85,9 @@ struct handler_job {
  * HANDLER_REPLY with a PROTO_MSG_LEN-byte reply in out, HANDLER_DROP, or
  * HANDLER_FIREWALL with job filled: the caller applies job->change (with
  * others, in one batch) and then calls handler_finish. The user pointer in
- * a job stays valid until the users table is replaced.
+ * a job stays valid until the users table is replaced. An open counts
+ * against the user's max-open from here; one past it is refused with
+ * GOAWAY busy.
  */
 enum handler_verdict handler_packet(struct handler *h, const uint8_t *in,
     size_t len, const struct addr *peer, const struct addr *local,
@@ -95,8 +101,9 @@ void handler_set_public(struct handler *h, const struct config_server *cfg);
 
 /*
  * handler_finish(h, job, out): once job->change.err is known, record the
- * answer against replays and seal it into out (PROTO_MSG_LEN bytes).
- * Returns 0, or -1 if nothing should be sent.
+ * answer against replays and seal it into out (PROTO_MSG_LEN bytes); a
+ * refused change no longer counts against the user's max-open. Returns 0,
+ * or -1 if nothing should be sent.
  */
 int handler_finish(struct handler *h, struct handler_job *job,
     uint8_t out[static PROTO_MSG_LEN]);

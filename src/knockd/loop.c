@@ -208,7 +208,7 @@ loop_log_stats(const char *what, const struct handler_stats *now,
 	    "user, %llu unknown key, %llu bad MAC, %llu bad or stale cookie; "
 	    "%llu challenges, %llu opened, %llu closed, %llu refused, %llu "
 	    "misdirected, %llu firewall errors, %llu repeated answers, %llu "
-	    "busy, %llu IPv4-mapped source", what,
+	    "busy, %llu over max-open, %llu IPv4-mapped source", what,
 	    (unsigned long long)(now->received - then->received),
 	    (unsigned long long)(now->malformed - then->malformed),
 	    (unsigned long long)(now->unknown_user - then->unknown_user),
@@ -223,6 +223,7 @@ loop_log_stats(const char *what, const struct handler_stats *now,
 	    (unsigned long long)(now->fw_failed - then->fw_failed),
 	    (unsigned long long)(now->replayed - then->replayed),
 	    (unsigned long long)(now->busy - then->busy),
+	    (unsigned long long)(now->over_limit - then->over_limit),
 	    (unsigned long long)(now->mapped - then->mapped));
 }
 
@@ -238,10 +239,13 @@ loop_summary(struct loop *l, uint64_t now)
 
 	if (now - l->summary_at < LOOP_SUMMARY)
 		return;
+	/* Firewall errors too: fw.c logs only a few a second. */
 	dropped = s->malformed + s->unknown_user + s->unknown_key +
-	    s->bad_mac + s->bad_cookie + s->misdirected + s->mapped;
+	    s->bad_mac + s->bad_cookie + s->misdirected + s->mapped +
+	    s->fw_failed;
 	before = p->malformed + p->unknown_user + p->unknown_key +
-	    p->bad_mac + p->bad_cookie + p->misdirected + p->mapped;
+	    p->bad_mac + p->bad_cookie + p->misdirected + p->mapped +
+	    p->fw_failed;
 	if (dropped != before)
 		loop_log_stats("in the last minute or more", s, p);
 	l->summary_at = now;
@@ -489,12 +493,14 @@ loop_reload(struct loop *l, int fd)
 	}
 	/*
 	 * Users, timeouts and forward settings take effect now. Access
-	 * already granted stays: it lives in the kernel's sets, not here.
+	 * already granted stays: it lives in the kernel's sets, not here,
+	 * and so it still counts against each remaining user's max-open.
 	 * Forwarded connections keep the keys they were made with, unless
 	 * their user is gone, has another key or is no longer allowed:
 	 * forwards_reload() resets those.
 	 */
 	forwards_reload(l->fwd, &cfg, u);
+	(void)users_carry(u, l->h->users);
 	users_free(l->h->users);
 	l->h->users = u;
 	l->h->default_timeout = cfg.timeout;

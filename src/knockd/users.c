@@ -242,6 +242,11 @@ users_new(struct config_server *cfg)
 
 		rc = users_keys_new(&u->v[i], c, cfg->have_private_key ?
 		    cfg->private_key : NULL, spub);
+		if (rc == 0 && (u->v[i].opens = opens_new(c->max_open != 0 ?
+		    c->max_open : CONFIG_MAX_OPEN)) == NULL) {
+			log_err("out of memory");
+			rc = -1;
+		}
 		OPENSSL_cleanse(c->key, sizeof(c->key));
 		OPENSSL_cleanse(c->psk, sizeof(c->psk));
 		if (rc != 0)
@@ -266,6 +271,32 @@ err0:
 }
 
 /*
+ * users_carry(to, from): at a reload, carry over to the new table to the
+ * open elements counted in the old one from, for each user in both (by
+ * name): the elements stay in the kernel, so they still count against
+ * max-open. Returns 0, or -1 after logging (out of memory: the counts
+ * of some users start again from zero).
+ */
+int
+users_carry(struct users *to, const struct users *from)
+{
+	const struct user *old;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < to->n; i++) {
+		if ((old = users_find(from, to->v[i].name)) == NULL)
+			continue;
+		if (opens_carry(to->v[i].opens, old->opens)) {
+			log_err("out of memory: user '%s''s open elements are "
+			    "counted from zero", to->v[i].name);
+			rc = -1;
+		}
+	}
+	return (rc);
+}
+
+/*
  * users_free(u): wipe and free. NULL is a no-op.
  */
 void
@@ -280,6 +311,7 @@ users_free(struct users *u)
 		for (j = 0; j < u->v[i].nkeys; j++)
 			users_key_free(&u->v[i].keys[j]);
 		free(u->v[i].keys);
+		opens_free(u->v[i].opens);
 	}
 	users_key_free(&u->decoy);
 	free(u->v);

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "mac.h"
+#include "opens.h"
 #include "tunnel.h"
 #include "userkey.h"
 
@@ -37,6 +38,8 @@ struct user {
 	/* Replay-cache entries this user holds, per live epoch (& 1). */
 	uint32_t quota_epoch[2];
 	uint32_t quota_used[2];
+
+	struct opens *opens;		/* set elements held (max-open) */
 };
 
 struct users;
@@ -49,6 +52,15 @@ struct users;
  * are wiped as soon as the derived keys exist. Returns NULL after logging.
  */
 struct users *users_new(struct config_server *cfg);
+
+/*
+ * users_carry(to, from): at a reload, carry over to the new table to the
+ * open elements counted in the old one from, for each user in both (by
+ * name): the elements stay in the kernel, so they still count against
+ * max-open. Returns 0, or -1 after logging (out of memory: the counts
+ * of some users start again from zero).
+ */
+int users_carry(struct users *to, const struct users *from);
 
 /*
  * users_free(u): wipe and free. NULL is a no-op.

@@ -1595,6 +1595,118 @@ test_server_forward_overlap(void **state)
 	}
 }
 
+
+/* max-open and max-timeout: read, defaulted, and settled per user. */
+static void
+test_server_limits(void **state)
+{
+	struct config_server cfg;
+	char *err;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_server(ALICE, 0600, &cfg, &err), 0);
+	free(err);
+	assert_int_equal(cfg.max_open, CONFIG_MAX_OPEN);
+	assert_int_equal(cfg.users[0].max_open, CONFIG_MAX_OPEN);
+	assert_int_equal(cfg.users[0].max_timeout, CONFIG_MAX_ACCESS);
+	config_server_free(&cfg);
+
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_server("[server]\nmax-open = 8\ntimeout = 60\n"
+	    ALICE "max-open = 3\nmax-timeout = 20\nallow = udp/53=10\n"
+	    "[user bob]\nkey-file = alice.key\nallow = 22\n", 0600, &cfg,
+	    &err), 0);
+	free(err);
+	assert_int_equal(cfg.max_open, 8);
+	assert_string_equal(cfg.users[0].name, "alice");
+	assert_int_equal(cfg.users[0].max_open, 3);
+	assert_int_equal(cfg.users[0].max_timeout, 20);
+	assert_int_equal(cfg.users[1].max_open, 8);	/* [server]'s */
+	assert_int_equal(cfg.users[1].max_timeout, CONFIG_MAX_ACCESS);
+	config_server_free(&cfg);
+}
+
+static void
+test_server_bad_limits(void **state)
+{
+
+	(void)state;
+	server_refused("[server]\nmax-open = 0\n" ALICE,
+	    "knockd.conf:2: bad max-open (1..4096 set elements at once): '0'",
+	    NULL);
+	server_refused(ALICE "max-open = 4097\n", "knockd.conf:4:",
+	    "'4097'", NULL);
+	server_refused(ALICE "max-open = many\n", "knockd.conf:4:",
+	    "'many'", NULL);
+	server_refused(ALICE "max-open = 3\nmax-open = 4\n",
+	    "knockd.conf:5:", "max-open", NULL);
+	server_refused(ALICE "max-timeout = 0\n",
+	    "knockd.conf:4: bad max-timeout (1..86400 seconds): '0'", NULL);
+	server_refused(ALICE "max-timeout = 86401\n", "knockd.conf:4:",
+	    "'86401'", NULL);
+	server_refused(ALICE "max-timeout = 10\nmax-timeout = 20\n",
+	    "knockd.conf:5:", "max-timeout", NULL);
+	/* A port's own timeout past max-timeout, before or after it. */
+	server_refused(ALICE "allow = udp/53=600\nmax-timeout = 300\n",
+	    "knockd.conf:4: timeout in allow is longer than user 'alice''s "
+	    "max-timeout (300 s, line 5): 'udp/53=600'", NULL);
+	server_refused(ALICE "max-timeout = 300\nallow = 80, tcp/443=301\n",
+	    "knockd.conf:5:", "'tcp/443=301'", NULL);
+	/* max-open is not a key of [nftables] or [forward]. */
+	server_refused("[nftables]\nmax-open = 3\n" ALICE,
+	    "knockd.conf:2:", "max-open", NULL);
+}
+
+/*
+ * What the firewall process will ask: this exact open, within the
+ * user's rights? The port must be allowed, and the timeout no longer
+ * than the port's own, or the default, capped at max-timeout.
+ */
+static void
+test_user_permits(void **state)
+{
+	struct config_allow allow[2] = {
+		{ { IPPROTO_TCP, 22 }, 0, 0 },
+		{ { IPPROTO_UDP, 53 }, 600, 0 },
+	};
+	struct config_user u;
+	struct service ssh = { IPPROTO_TCP, 22 }, dns = { IPPROTO_UDP, 53 };
+	struct service other = { IPPROTO_UDP, 22 };
+	uint32_t t;
+
+	(void)state;
+	memset(&u, 0, sizeof(u));
+	u.allow = allow;
+	u.nallow = 2;
+	assert_true(config_user_permits(&u, &ssh, 30, 30));
+	assert_true(config_user_permits(&u, &ssh, 1, 30));
+	assert_false(config_user_permits(&u, &ssh, 31, 30));
+	assert_false(config_user_permits(&u, &ssh, 0, 30));	/* forever */
+	assert_true(config_user_permits(&u, &dns, 600, 30));
+	assert_false(config_user_permits(&u, &dns, 601, 30));
+	assert_false(config_user_permits(&u, &other, 1, 30));
+	assert_true(config_user_timeout(&u, &ssh, 30, &t));
+	assert_int_equal(t, 30);
+	assert_true(config_user_timeout(&u, &dns, 30, &t));
+	assert_int_equal(t, 600);
+	assert_false(config_user_timeout(&u, &other, 30, &t));
+
+	/* max-timeout caps the default, and any port's own. */
+	u.max_timeout = 20;
+	assert_true(config_user_timeout(&u, &ssh, 30, &t));
+	assert_int_equal(t, 20);
+	assert_true(config_user_permits(&u, &ssh, 20, 30));
+	assert_false(config_user_permits(&u, &ssh, 21, 30));
+	assert_true(config_user_timeout(&u, &dns, 30, &t));
+	assert_int_equal(t, 20);
+	assert_false(config_user_permits(&u, &dns, 600, 30));
+	/* Never past a day, whatever is asked. */
+	u.max_timeout = 0;
+	assert_false(config_user_permits(&u, &ssh, CONFIG_MAX_ACCESS + 1,
+	    CONFIG_MAX_ACCESS + 10));
+}
+
 int
 main(void)
 {
@@ -1606,6 +1718,9 @@ main(void)
 		cmocka_unit_test(test_server_unknown),
 		cmocka_unit_test(test_server_bad_port),
 		cmocka_unit_test(test_server_bad_timeout),
+		cmocka_unit_test(test_server_limits),
+		cmocka_unit_test(test_server_bad_limits),
+		cmocka_unit_test(test_user_permits),
 		cmocka_unit_test(test_server_bad_nftables),
 		cmocka_unit_test(test_server_bad_listen),
 		cmocka_unit_test(test_server_bad_users),

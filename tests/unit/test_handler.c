@@ -1018,6 +1018,252 @@ test_debug_rate_limit(void **state)
 	assert_int_equal(c->h.stats.bad_mac, 51);
 }
 
+
+/*
+ * One exchange by alice (or whoever c's keys and m.user say) from address
+ * ip: the verdict, with the firewall's answer err applied to a change.
+ * Returns the reply's type and code as type * 256 + code (COMEIN: type).
+ */
+static int
+exchange_from(struct ctx *c, const char *ip, uint8_t action, uint16_t port,
+    uint64_t now, int err)
+{
+	uint8_t resp[PROTO_MSG_LEN], out[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg m, rep;
+	struct addr peer;
+
+	assert_int_equal(addr_parse_ip(ip, &peer), 0);
+	peer.port = 40000;
+	knock_msg(&m, action, IPPROTO_TCP, port);
+	get_response(c, &m, &peer, now, resp);
+	switch (handler_packet(&c->h, resp, sizeof(resp), &peer, &c->local,
+	    now, out, &job)) {
+	case HANDLER_FIREWALL:
+		finish(c, &job, err, &rep);
+		break;
+	case HANDLER_REPLY:
+		assert_int_equal(proto_parse(out, sizeof(out),
+		    PROTO_FROM_SERVER, &rep), 0);
+		assert_int_equal(proto_verify(out, c->s2c), 0);
+		break;
+	default:
+		fail();
+	}
+	return (rep.type * 256 + rep.code);
+}
+
+#define COMEIN	(PROTO_COMEIN * 256)
+#define BUSY	(PROTO_GOAWAY * 256 + PROTO_REASON_BUSY)
+#define FWERR	(PROTO_GOAWAY * 256 + PROTO_REASON_FIREWALL)
+
+/* alice may hold max elements at once. */
+static struct user *
+limit_alice(struct ctx *c, uint32_t max)
+{
+	struct user *a = users_find(c->h.users, "alice");
+
+	assert_non_null(a);
+	opens_free(a->opens);
+	a->opens = opens_new(max);
+	assert_non_null(a->opens);
+	return (a);
+}
+
+/*
+ * max-open: a user at the limit is refused with busy, and counted; a
+ * refresh of an element already open is not counted twice.
+ */
+static void
+test_max_open(void **state)
+{
+	struct ctx *c = *state;
+	struct user *a = limit_alice(c, 3);
+
+	assert_int_equal(exchange_from(c, "2001:db8::a", PROTO_OPEN, 22, T0,
+	    0), COMEIN);
+	assert_int_equal(exchange_from(c, "2001:db8::b", PROTO_OPEN, 22, T0,
+	    0), COMEIN);
+	assert_int_equal(exchange_from(c, "192.0.2.10", PROTO_OPEN, 22, T0,
+	    0), COMEIN);
+	assert_int_equal(opens_count(a->opens, T0), 3);
+	/* The fourth element, from a new address or to a new port. */
+	assert_int_equal(exchange_from(c, "2001:db8::c", PROTO_OPEN, 22, T0,
+	    0), BUSY);
+	assert_int_equal(exchange_from(c, "192.0.2.10", PROTO_OPEN, 53, T0,
+	    0), (PROTO_GOAWAY * 256 + PROTO_REASON_FORBIDDEN));
+	assert_int_equal(c->h.stats.over_limit, 1);
+	assert_int_equal(c->h.stats.busy, 0);
+	assert_int_equal(c->h.stats.opened, 3);
+	/* A refresh is the same element: allowed, and still 3. */
+	assert_int_equal(exchange_from(c, "2001:db8::a", PROTO_OPEN, 22,
+	    T0 + 5, 0), COMEIN);
+	assert_int_equal(exchange_from(c, "2001:db8::a", PROTO_OPEN, 22,
+	    T0 + 6, 0), COMEIN);
+	assert_int_equal(opens_count(a->opens, T0 + 6), 3);
+	assert_int_equal(exchange_from(c, "2001:db8::c", PROTO_OPEN, 22,
+	    T0 + 6, 0), BUSY);
+	assert_int_equal(c->h.stats.over_limit, 2);
+	/* Refused opens are not recorded: no replay-cache room taken. */
+	assert_int_equal(c->h.stats.opened, 5);
+}
+
+/* Another user is not held up by alice at her limit. */
+static void
+test_max_open_others(void **state)
+{
+	struct ctx *c = *state;
+	struct mac *alice_c2s = c->c2s, *alice_s2c = c->s2c;
+	uint8_t key[32], k[32], resp[PROTO_MSG_LEN], out[PROTO_MSG_LEN];
+	struct handler_job job;
+	struct proto_msg m;
+	struct addr peer;
+
+	limit_alice(c, 1);
+	assert_int_equal(exchange_from(c, "2001:db8::a", PROTO_OPEN, 22, T0,
+	    0), COMEIN);
+	assert_int_equal(exchange_from(c, "2001:db8::b", PROTO_OPEN, 22, T0,
+	    0), BUSY);
+
+	memset(key, 0x22, sizeof(key));
+	assert_int_equal(mac_derive(key, PROTO_LABEL_C2S, k), 0);
+	c->c2s = mac_new(k);
+	assert_int_equal(mac_derive(key, PROTO_LABEL_S2C, k), 0);
+	c->s2c = mac_new(k);
+	assert_int_equal(addr_parse_ip("2001:db8::b", &peer), 0);
+	peer.port = 40000;
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	strcpy(m.user, "bob");
+	set_key_id(key, &m);
+	get_response(c, &m, &peer, T0, resp);
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &peer,
+	    &c->local, T0, out, &job), HANDLER_FIREWALL);
+	assert_string_equal(job.user->name, "bob");
+	mac_free(c->c2s);
+	mac_free(c->s2c);
+	c->c2s = alice_c2s;
+	c->s2c = alice_s2c;
+}
+
+/*
+ * Each element counts until its timeout (30 s here) has passed: then its
+ * place is free again, with no timer, found when next looked at.
+ */
+static void
+test_max_open_expiry(void **state)
+{
+	struct ctx *c = *state;
+	struct user *a = limit_alice(c, 2);
+
+	assert_int_equal(exchange_from(c, "2001:db8::a", PROTO_OPEN, 22, T0,
+	    0), COMEIN);
+	assert_int_equal(exchange_from(c, "2001:db8::b", PROTO_OPEN, 22,
+	    T0 + 10, 0), COMEIN);
+	assert_int_equal(exchange_from(c, "2001:db8::c", PROTO_OPEN, 22,
+	    T0 + 30, 0), BUSY);
+	assert_int_equal(opens_next_expiry(a->opens, T0 + 30), 1);
+	/* ::a (opened at T0 for 30 s) is gone; ::b is not. */
+	assert_int_equal(exchange_from(c, "2001:db8::c", PROTO_OPEN, 22,
+	    T0 + 31, 0), COMEIN);
+	assert_int_equal(exchange_from(c, "2001:db8::a", PROTO_OPEN, 22,
+	    T0 + 31, 0), BUSY);
+	assert_int_equal(opens_count(a->opens, T0 + 31), 2);
+	assert_int_equal(opens_count(a->opens, T0 + 41), 1);
+	assert_int_equal(opens_count(a->opens, T0 + 62), 0);
+}
+
+/* Closing an element, or the firewall refusing one, frees its place. */
+static void
+test_max_open_close(void **state)
+{
+	struct ctx *c = *state;
+	struct user *a = limit_alice(c, 2);
+
+	assert_int_equal(exchange_from(c, "2001:db8::a", PROTO_OPEN, 22, T0,
+	    0), COMEIN);
+	assert_int_equal(exchange_from(c, "2001:db8::b", PROTO_OPEN, 22, T0,
+	    0), COMEIN);
+	assert_int_equal(exchange_from(c, "2001:db8::c", PROTO_OPEN, 22, T0,
+	    0), BUSY);
+	assert_int_equal(exchange_from(c, "2001:db8::a", PROTO_CLOSE, 22, T0,
+	    0), COMEIN);
+	assert_int_equal(opens_count(a->opens, T0), 1);
+	/* Refused by the kernel: not there, so not counted. */
+	assert_int_equal(exchange_from(c, "2001:db8::c", PROTO_OPEN, 22, T0,
+	    17 /* EEXIST */), FWERR);
+	assert_int_equal(opens_count(a->opens, T0), 1);
+	assert_int_equal(exchange_from(c, "2001:db8::c", PROTO_OPEN, 22, T0,
+	    0), COMEIN);
+	/* A refused refresh keeps the element's old expiry (T0 + 31). */
+	assert_int_equal(exchange_from(c, "2001:db8::c", PROTO_OPEN, 22,
+	    T0 + 20, 23 /* ENFILE */), FWERR);
+	assert_int_equal(opens_count(a->opens, T0 + 31), 0);
+	/* A refused close leaves it counted. */
+	assert_int_equal(exchange_from(c, "2001:db8::d", PROTO_OPEN, 22,
+	    T0 + 31, 0), COMEIN);
+	assert_int_equal(exchange_from(c, "2001:db8::d", PROTO_CLOSE, 22,
+	    T0 + 31, 2 /* ENOENT: the table is gone */), FWERR);
+	assert_int_equal(opens_count(a->opens, T0 + 31), 1);
+}
+
+/* A reload keeps each remaining user's count: the elements stay. */
+static void
+test_max_open_reload(void **state)
+{
+	struct ctx *c = *state;
+	struct config_server cfg;
+	struct config_user *u = user("alice", 0x11);
+	struct users *fresh;
+	struct user *a;
+
+	limit_alice(c, 2);
+	assert_int_equal(exchange_from(c, "2001:db8::a", PROTO_OPEN, 22, T0,
+	    0), COMEIN);
+	assert_int_equal(exchange_from(c, "2001:db8::b", PROTO_OPEN, 22, T0,
+	    0), COMEIN);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.users = u;
+	cfg.nusers = 1;
+	u->max_open = 1;	/* lowered by the reload */
+	assert_non_null(fresh = users_new(&cfg));
+	a = users_find(fresh, "alice");
+	assert_int_equal(opens_count(a->opens, T0), 0);
+	assert_int_equal(users_carry(fresh, c->h.users), 0);
+	assert_int_equal(opens_max(a->opens), 1);
+	assert_int_equal(opens_count(a->opens, T0), 2);
+	users_free(c->h.users);
+	c->h.users = fresh;
+	/* Over the new limit until enough expire. */
+	assert_int_equal(exchange_from(c, "2001:db8::c", PROTO_OPEN, 22, T0,
+	    0), BUSY);
+	assert_int_equal(exchange_from(c, "2001:db8::a", PROTO_OPEN, 22, T0,
+	    0), COMEIN);
+	assert_int_equal(exchange_from(c, "2001:db8::c", PROTO_OPEN, 22,
+	    T0 + 31, 0), COMEIN);
+}
+
+/* With the default max-open, one user still cannot open past 64. */
+static void
+test_max_open_default(void **state)
+{
+	struct ctx *c = *state;
+	char ip[64];
+	int i;
+
+	/* Room enough in the replay cache that only max-open can stop her. */
+	replay_free(c->h.replay);
+	c->h.replay = replay_new(1024);
+	for (i = 0; i < CONFIG_MAX_OPEN; i++) {
+		snprintf(ip, sizeof(ip), "2001:db8::%x", 0x100 + i);
+		assert_int_equal(exchange_from(c, ip, PROTO_OPEN, 22, T0, 0),
+		    COMEIN);
+	}
+	assert_int_equal(exchange_from(c, "2001:db8::ffff", PROTO_OPEN, 22,
+	    T0, 0), BUSY);
+	assert_int_equal(c->h.stats.over_limit, 1);
+}
+
 int
 main(void)
 {
@@ -1056,6 +1302,17 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_not_recorded,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_open_others, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_max_open_expiry, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_max_open_close, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_max_open_reload, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_max_open_default, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_debug_rate_limit, setup,
 		    teardown),
 	};
