@@ -1033,8 +1033,16 @@ exchange_from(struct ctx *c, const char *ip, uint8_t action, uint16_t port,
 	struct proto_msg m, rep;
 	struct addr peer;
 
+	struct addr local4 = c->local;
+
 	assert_int_equal(addr_parse_ip(ip, &peer), 0);
 	peer.port = 40000;
+	/* An IPv6 datagram arrives at an IPv6 address: a family mismatch
+	 * is a forged IPv4-mapped source (test_mapped_source). */
+	if (peer.family == AF_INET6) {
+		assert_int_equal(addr_parse_ip("2001:db8::1", &c->local), 0);
+		c->local.port = local4.port;
+	}
 	knock_msg(&m, action, IPPROTO_TCP, port);
 	get_response(c, &m, &peer, now, resp);
 	switch (handler_packet(&c->h, resp, sizeof(resp), &peer, &c->local,
@@ -1050,6 +1058,7 @@ exchange_from(struct ctx *c, const char *ip, uint8_t action, uint16_t port,
 	default:
 		fail();
 	}
+	c->local = local4;
 	return (rep.type * 256 + rep.code);
 }
 
@@ -1117,7 +1126,7 @@ test_max_open_others(void **state)
 	uint8_t key[32], k[32], resp[PROTO_MSG_LEN], out[PROTO_MSG_LEN];
 	struct handler_job job;
 	struct proto_msg m;
-	struct addr peer;
+	struct addr peer, local4;
 
 	limit_alice(c, 1);
 	assert_int_equal(exchange_from(c, "2001:db8::a", PROTO_OPEN, 22, T0,
@@ -1132,6 +1141,9 @@ test_max_open_others(void **state)
 	c->s2c = mac_new(k);
 	assert_int_equal(addr_parse_ip("2001:db8::b", &peer), 0);
 	peer.port = 40000;
+	local4 = c->local;
+	assert_int_equal(addr_parse_ip("2001:db8::1", &c->local), 0);
+	c->local.port = local4.port;
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
 	strcpy(m.user, "bob");
 	set_key_id(key, &m);
@@ -1139,6 +1151,7 @@ test_max_open_others(void **state)
 	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &peer,
 	    &c->local, T0, out, &job), HANDLER_FIREWALL);
 	assert_string_equal(job.user->name, "bob");
+	c->local = local4;
 	mac_free(c->c2s);
 	mac_free(c->s2c);
 	c->c2s = alice_c2s;
