@@ -338,19 +338,21 @@ fwd_spare_new(void)
 }
 
 /*
- * forwards_new(cfg, users, config_path, host_sock): bind a listener for
- * each of cfg's forwards (knockd binds them itself, also when systemd
- * passed the UDP sockets) and take ownership of cfg->forwards (set to
- * NULL). users is the table HELLOs are checked against (see
- * forwards_reload). host_sock, if not -1, is a socket systemd made in the
- * host's network namespace: if knockd runs in another one (PrivateNetwork=)
- * no client could reach a forward, and that is an error that says how to
- * allow forward mode. With no forwards, an object that serves nothing.
- * Returns NULL after logging.
+ * forwards_new(cfg, users, config_path, host_sock, listeners): bind a
+ * listener for each of cfg's forwards (knockd binds them itself, also
+ * when systemd passed the UDP sockets), or, if listeners is not NULL,
+ * take listeners[i], already listening, for forward i (the network
+ * process, given them by the firewall process); and take ownership of
+ * cfg->forwards (set to NULL). users is the table HELLOs are checked
+ * against (see forwards_reload). host_sock, if not -1, is a socket
+ * systemd made in the host's network namespace: if knockd runs in
+ * another one (PrivateNetwork=) no client could reach a forward, and
+ * that is an error that says how to allow forward mode. With no
+ * forwards, an object that serves nothing. Returns NULL after logging.
  */
 struct forwards *
 forwards_new(struct config_server *cfg, const struct users *users,
-    const char *config_path, int host_sock)
+    const char *config_path, int host_sock, const int *listeners)
 {
 	struct forwards *fw;
 	size_t i;
@@ -402,9 +404,12 @@ forwards_new(struct config_server *cfg, const struct users *users,
 		if ((fw->v[i].src = sources_new(fw->v[i].hs_max)) == NULL)
 			goto err1m;
 	}
-	for (i = 0; i < fw->n; i++)
-		if (fwd_listen(fw, &fw->v[i]))
+	for (i = 0; i < fw->n; i++) {
+		if (listeners != NULL)
+			fw->v[i].lw.fd = listeners[i];
+		else if (fwd_listen(fw, &fw->v[i]))
 			goto err1;
+	}
 	if ((fw->tw.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
 	    TFD_CLOEXEC)) == -1) {
 		log_err("timerfd_create: %s", strerror(errno));
@@ -750,6 +755,20 @@ forwards_log_stats(const struct forwards *fw)
 	memset(&zero, 0, sizeof(zero));
 	for (i = 0; i < fw->n; i++)
 		fwd_log_stats(&fw->v[i], "since start", &zero);
+}
+
+/*
+ * forwards_listeners(fw, fds): the listening socket of each forward, in
+ * config order, into fds (forwards_count(fw) of them; -1 for one that
+ * stopped listening). fw keeps them.
+ */
+void
+forwards_listeners(const struct forwards *fw, int *fds)
+{
+	size_t i;
+
+	for (i = 0; i < fw->n; i++)
+		fds[i] = fw->v[i].lw.fd;
 }
 
 /*

@@ -25,18 +25,28 @@
 struct forwards;
 
 /*
- * forwards_new(cfg, users, config_path, host_sock): bind a listener for
- * each of cfg's forwards (knockd binds them itself, also when systemd
- * passed the UDP sockets) and take ownership of cfg->forwards (set to
- * NULL). users is the table HELLOs are checked against (see
- * forwards_reload). host_sock, if not -1, is a socket systemd made in the
- * host's network namespace: if knockd runs in another one (PrivateNetwork=)
- * no client could reach a forward, and that is an error that says how to
- * allow forward mode. With no forwards, an object that serves nothing.
- * Returns NULL after logging.
+ * forwards_new(cfg, users, config_path, host_sock, listeners): bind a
+ * listener for each of cfg's forwards (knockd binds them itself, also
+ * when systemd passed the UDP sockets), or, if listeners is not NULL,
+ * take listeners[i], already listening, for forward i (the network
+ * process, given them by the firewall process); and take ownership of
+ * cfg->forwards (set to NULL). users is the table HELLOs are checked
+ * against (see forwards_reload). host_sock, if not -1, is a socket
+ * systemd made in the host's network namespace: if knockd runs in
+ * another one (PrivateNetwork=) no client could reach a forward, and
+ * that is an error that says how to allow forward mode. With no
+ * forwards, an object that serves nothing. Returns NULL after logging.
  */
 struct forwards *forwards_new(struct config_server *cfg,
-    const struct users *users, const char *config_path, int host_sock);
+    const struct users *users, const char *config_path, int host_sock,
+    const int *listeners);
+
+/*
+ * forwards_listeners(fw, fds): the listening socket of each forward, in
+ * config order, into fds (forwards_count(fw) of them; -1 for one that
+ * stopped listening). fw keeps them.
+ */
+void forwards_listeners(const struct forwards *fw, int *fds);
 
 /*
  * forwards_attach(fw, epfd): add the listeners (and the timer) to the

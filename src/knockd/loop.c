@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +21,9 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "config_pack.h"
 #include "log.h"
 #include "loop.h"
 
@@ -439,41 +436,6 @@ loop_batch(struct loop *l, const struct loop_udp *u, uint64_t now)
 	return (n);
 }
 
-/* Read the packed configuration the firewall process wrote into fd. */
-static int
-loop_config_read(int fd, struct config_server *cfg)
-{
-	struct stat st;
-	uint8_t *buf = NULL;
-	size_t len, off = 0;
-	ssize_t r;
-	int rc = -1;
-
-	if (fstat(fd, &st) == -1 || st.st_size <= 0 ||
-	    (uint64_t)st.st_size > SIZE_MAX / 2) {
-		log_err("the new configuration cannot be read");
-		return (-1);
-	}
-	len = (size_t)st.st_size;
-	if ((buf = malloc(len)) == NULL) {
-		log_err("out of memory");
-		return (-1);
-	}
-	while (off < len) {
-		if ((r = pread(fd, buf + off, len - off, (off_t)off)) <= 0) {
-			if (r == -1 && errno == EINTR)
-				continue;
-			log_err("the new configuration cannot be read");
-			goto done;
-		}
-		off += (size_t)r;
-	}
-	rc = config_unpack(buf, len, cfg);
-done:
-	OPENSSL_clear_free(buf, len);
-	return (rc);
-}
-
 /*
  * A configuration the firewall process read, checked and sent: derive
  * its keys, and only if all is well take it. Returns 0 or -1 (logged).
@@ -485,7 +447,7 @@ loop_reload(struct loop *l, int fd)
 	struct users *u;
 
 	memset(&cfg, 0, sizeof(cfg));
-	if (loop_config_read(fd, &cfg))
+	if (privsep_config_read(fd, &cfg))
 		return (-1);
 	if ((u = users_new(&cfg)) == NULL) {
 		config_server_free(&cfg);

@@ -13,6 +13,8 @@
  * requests (privsep.h, sandbox.h, monitor.h). Any failure before that is
  * fatal and says why.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
@@ -185,6 +187,74 @@ check_forwards(const struct config_server *cfg)
 	}
 }
 
+/*
+ * knockd --network-process: the network process, run by privsep_exec()
+ * in the child of the split with the sockets and the packed
+ * configuration. It builds its state from them, enters its sandbox, tells
+ * the firewall process it is ready, and serves.
+ */
+static int
+network_main(const char *path)
+{
+	struct config_server cfg;
+	struct handler h;
+	struct privsep ps = { -1, -1, 0 };
+	struct forwards *fwd = NULL;
+	struct loop *loop = NULL;
+	int udp[CONFIG_LISTEN_MAX], lis[PRIVSEP_LISTENERS_MAX], cfgfd = -1;
+	size_t nudp = 0, nlis = 0, i;
+	int rc = 1;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&h, 0, sizeof(h));
+	if (secure_nodump() ||
+	    privsep_inherit(&ps, &cfgfd, udp, &nudp, CONFIG_LISTEN_MAX, lis,
+	    &nlis, PRIVSEP_LISTENERS_MAX) ||
+	    privsep_config_read(cfgfd, &cfg))
+		goto done;
+	close(cfgfd);
+	cfgfd = -1;
+	if (nlis != cfg.nforwards) {
+		log_err("the firewall process sent %zu listeners for %zu "
+		    "forwards", nlis, cfg.nforwards);
+		goto done;
+	}
+	h.default_timeout = cfg.timeout;
+	handler_set_public(&h, &cfg);
+	if ((h.users = users_new(&cfg)) == NULL)
+		goto done;
+	if ((h.jar = cookie_jar_new()) == NULL ||
+	    (h.replay = replay_new(REPLAY_DEFAULT_SLOTS)) == NULL) {
+		log_err("out of memory");
+		goto done;
+	}
+	if ((fwd = forwards_new(&cfg, h.users, path, -1, lis)) == NULL)
+		goto done;
+	nlis = 0;		/* fwd owns them now */
+	if (sandbox_prepare() ||
+	    (loop = loop_new(&h, &ps, udp, nudp, fwd)) == NULL ||
+	    sandbox_network(forwards_count(fwd) > 0) ||
+	    privsep_send(ps.req, PRIVSEP_READY, 0, -1))
+		goto done;
+	if (loop_run(loop) == 0)
+		rc = 0;
+done:
+	forwards_free(fwd);
+	loop_free(loop);
+	for (i = 0; i < nudp; i++)
+		close(udp[i]);
+	for (i = 0; i < nlis; i++)
+		close(lis[i]);
+	if (cfgfd != -1)
+		close(cfgfd);
+	privsep_close(&ps);
+	replay_free(h.replay);
+	cookie_jar_free(h.jar);
+	users_free(h.users);
+	config_server_free(&cfg);
+	return (rc);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -192,6 +262,7 @@ main(int argc, char *argv[])
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 't' },
 		{ "pubkey", no_argument, NULL, 'P' },
+		{ "network-process", no_argument, NULL, 'N' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -214,7 +285,7 @@ main(int argc, char *argv[])
 	size_t nusers = 0;
 	int side;
 	int ch, check = 0, debug = 0, rc = 1, npassed, nlfd = -1, nl_passed;
-	int pubkey = 0;
+	int pubkey = 0, network = 0, exe = -1, cfgfd = -1;
 
 	while ((ch = getopt_long(argc, argv, "c:tdVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -226,6 +297,9 @@ main(int argc, char *argv[])
 			break;
 		case 'P':
 			pubkey = 1;
+			break;
+		case 'N':
+			network = 1;
 			break;
 		case 'd':
 			debug = 1;
@@ -254,6 +328,8 @@ main(int argc, char *argv[])
 	    debug);
 	if (pubkey)
 		return (secure_nodump() ? 1 : print_pubkey(path));
+	if (network)
+		return (network_main(path));
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&policy, 0, sizeof(policy));
@@ -273,10 +349,17 @@ main(int argc, char *argv[])
 		goto done;
 	h.default_timeout = cfg.timeout;
 	handler_set_public(&h, &cfg);
-	/* The firewall process's own copy, before users_new() and
-	 * forwards_new() take their parts of cfg. */
-	if (!check && config_clone(&cfg, &policy))
+	/* The firewall process's own copy, and the network process's, before
+	 * users_new() and forwards_new() take their parts of cfg; and our
+	 * own binary, which the network process runs (privsep_exec). */
+	if (!check && (config_clone(&cfg, &policy) ||
+	    (cfgfd = privsep_config_fd(&cfg)) == -1))
 		goto done;
+	if (!check && (exe = open("/proc/self/exe", O_PATH | O_CLOEXEC)) ==
+	    -1) {
+		log_err("/proc/self/exe: %s", strerror(errno));
+		goto done;
+	}
 	if ((h.users = users_new(&cfg)) == NULL)
 		goto done;
 	nusers = users_count(h.users);
@@ -318,7 +401,7 @@ main(int argc, char *argv[])
 		}
 	/* Bound here even under socket activation: see forward.h. */
 	if ((fwd = forwards_new(&cfg, h.users, path, npassed > 0 ? fds[0] :
-	    -1)) == NULL)
+	    -1, NULL)) == NULL)
 		goto done;
 	nfwd = forwards_count(fwd);
 
@@ -330,20 +413,30 @@ main(int argc, char *argv[])
 	 */
 	if (sandbox_lookup(&id) || sandbox_prepare())
 		goto done;
+	if (nfwd > PRIVSEP_LISTENERS_MAX) {
+		log_err("more than %d forwards", PRIVSEP_LISTENERS_MAX);
+		goto done;
+	}
 	if ((side = privsep_split(&ps)) == -1)
 		goto done;
 	if (side == 0) {
+		/* Nothing of this process's state goes on but what the
+		 * exec hands over (privsep_exec). */
+		int lis[PRIVSEP_LISTENERS_MAX];
+
 		fw_close(fw);
 		fw = NULL;
 		systemd_notify_close();
-		if ((loop = loop_new(&h, &ps, fds, nfds, fwd)) == NULL ||
-		    sandbox_network(&id, nfwd > 0) ||
-		    privsep_send(ps.req, PRIVSEP_READY, 0, -1))
-			goto done;
-		if (loop_run(loop) == 0)
-			rc = 0;
-		goto done;
+		forwards_listeners(fwd, lis);
+		if (sandbox_become(&id) == 0)
+			privsep_exec(&ps, exe, cfgfd, fds, nfds, lis, nfwd, path,
+			    debug);
+		_exit(1);
 	}
+	close(cfgfd);
+	cfgfd = -1;
+	close(exe);
+	exe = -1;
 	forwards_free(fwd);
 	fwd = NULL;
 	for (i = 0; i < nfds; i++)
@@ -380,6 +473,10 @@ done:
 	forwards_free(fwd);
 	loop_free(loop);
 	privsep_close(&ps);
+	if (cfgfd != -1)
+		close(cfgfd);
+	if (exe != -1)
+		close(exe);
 	monitor_free(mon);
 	config_server_free(&policy);
 	for (i = 0; i < nfds; i++)

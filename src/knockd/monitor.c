@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,7 +28,6 @@
 
 #include <openssl/crypto.h>
 
-#include "config_pack.h"
 #include "log.h"
 #include "service.h"
 #include "systemd.h"
@@ -137,7 +135,8 @@ monitor_may_log(struct monitor *m)
 
 /*
  * Whether the configuration in force lets user open (or close) what c
- * names, for c's timeout. Logs a refusal (rate-limited): it means the
+ * names, for c's timeout (its own, or [server] timeout, capped at the
+ * user's max-timeout). Logs a refusal (rate-limited): it means the
  * network process asked for what it never should.
  */
 static int
@@ -147,7 +146,7 @@ monitor_permits(struct monitor *m, const struct privsep_change *pc)
 	const struct config_user *u;
 	struct service svc;
 	char s[SERVICE_STRLEN], a[ADDR_STRLEN];
-	uint32_t timeout = 0, most;
+	uint32_t timeout = 0;
 	const char *why = NULL;
 
 	if (memchr(pc->user, '\0', sizeof(pc->user)) == NULL)
@@ -163,12 +162,9 @@ monitor_permits(struct monitor *m, const struct privsep_change *pc)
 		svc.port = c->port;
 		if (!config_allowed(u, &svc, &timeout))
 			why = "a port the user may not open";
-		else {
-			most = timeout ? timeout : m->cfg.timeout;
-			if (c->op == FW_OPEN &&
-			    (c->timeout == 0 || c->timeout > most))
-				why = "a longer timeout than configured";
-		}
+		else if (c->op == FW_OPEN && !config_user_permits(u, &svc,
+		    c->timeout, m->cfg.timeout))
+			why = "a longer timeout than configured";
 	}
 	if (why == NULL)
 		return (1);
@@ -232,38 +228,6 @@ monitor_notify_ready(const struct monitor *m)
 	systemd_notify(msg);
 }
 
-/* The packed configuration, in a memfd for the network process. */
-static int
-monitor_memfd(const struct config_server *cfg)
-{
-	uint8_t *buf;
-	size_t len, off = 0;
-	ssize_t w;
-	int fd;
-
-	if ((buf = config_pack(cfg, &len)) == NULL)
-		return (-1);
-	if ((fd = memfd_create("knockd-config", MFD_CLOEXEC)) == -1) {
-		log_err("memfd_create: %s", strerror(errno));
-		goto err;
-	}
-	while (off < len) {
-		if ((w = write(fd, buf + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_err("memfd: %s", strerror(errno));
-			close(fd);
-			goto err;
-		}
-		off += (size_t)w;
-	}
-	OPENSSL_clear_free(buf, len);
-	return (fd);
-err:
-	OPENSSL_clear_free(buf, len);
-	return (-1);
-}
-
 static void
 monitor_reload(struct monitor *m)
 {
@@ -280,7 +244,7 @@ monitor_reload(struct monitor *m)
 	memset(&m->next, 0, sizeof(m->next));
 	if (config_server_load(m->path, &m->next))
 		goto fail;
-	if ((fd = monitor_memfd(&m->next)) == -1)
+	if ((fd = privsep_config_fd(&m->next)) == -1)
 		goto fail;
 	if (privsep_send(m->ps->ctl, PRIVSEP_CONFIG, 0, fd)) {
 		close(fd);

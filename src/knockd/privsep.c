@@ -6,9 +6,16 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
+#include "config_pack.h"
 #include "log.h"
 #include "privsep.h"
 
@@ -195,4 +202,219 @@ privsep_close(struct privsep *ps)
 	if (ps->ctl != -1)
 		close(ps->ctl);
 	ps->req = ps->ctl = -1;
+}
+
+/*
+ * privsep_config_fd(cfg): cfg packed (config_pack) into a new memfd, for
+ * the network process. Returns the descriptor, or -1 after logging.
+ */
+int
+privsep_config_fd(const struct config_server *cfg)
+{
+	uint8_t *buf;
+	size_t len, off = 0;
+	ssize_t w;
+	int fd;
+
+	if ((buf = config_pack(cfg, &len)) == NULL)
+		return (-1);
+	if ((fd = memfd_create("knockd-config", MFD_CLOEXEC)) == -1) {
+		log_err("memfd_create: %s", strerror(errno));
+		goto err;
+	}
+	while (off < len) {
+		if ((w = write(fd, buf + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_err("memfd: %s", strerror(errno));
+			close(fd);
+			goto err;
+		}
+		off += (size_t)w;
+	}
+	OPENSSL_clear_free(buf, len);
+	return (fd);
+err:
+	OPENSSL_clear_free(buf, len);
+	return (-1);
+}
+
+/*
+ * privsep_config_read(fd, cfg): the configuration privsep_config_fd()
+ * packed into fd, into *cfg (the caller's, for config_server_free()).
+ * Returns 0, or -1 after logging.
+ */
+int
+privsep_config_read(int fd, struct config_server *cfg)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t len, off = 0;
+	ssize_t r;
+	int rc = -1;
+
+	if (fstat(fd, &st) == -1 || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > SIZE_MAX / 2) {
+		log_err("the configuration from the firewall process cannot "
+		    "be read");
+		return (-1);
+	}
+	len = (size_t)st.st_size;
+	if ((buf = malloc(len)) == NULL) {
+		log_err("out of memory");
+		return (-1);
+	}
+	while (off < len) {
+		if ((r = pread(fd, buf + off, len - off, (off_t)off)) <= 0) {
+			if (r == -1 && errno == EINTR)
+				continue;
+			log_err("the configuration from the firewall process "
+			    "cannot be read");
+			goto done;
+		}
+		off += (size_t)r;
+	}
+	rc = config_unpack(buf, len, cfg);
+done:
+	OPENSSL_clear_free(buf, len);
+	return (rc);
+}
+
+/* Keep fd across the exec. */
+static int
+privsep_inheritable(int fd)
+{
+	int fl;
+
+	if ((fl = fcntl(fd, F_GETFD)) == -1 ||
+	    fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) == -1) {
+		log_err("fcntl: %s", strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* Append ",N" (or "N" first) for each of fds to buf. */
+static int
+privsep_list(char *buf, size_t cap, const char *sep, const int *fds,
+    size_t n)
+{
+	size_t i, len;
+	int w;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(buf);
+		w = snprintf(buf + len, cap - len, "%s%d", i == 0 ? sep : ",",
+		    fds[i]);
+		if (w < 0 || (size_t)w >= cap - len || privsep_inheritable(fds[i]))
+			return (-1);
+	}
+	if (n == 0) {
+		len = strlen(buf);
+		w = snprintf(buf + len, cap - len, "%s", sep);
+		if (w < 0 || (size_t)w >= cap - len)
+			return (-1);
+	}
+	return (0);
+}
+
+/*
+ * privsep_exec(ps, exe, cfgfd, udp, nudp, lis, nlis, path, debug): in
+ * the network process, just forked: run knockd again (exe, an O_PATH
+ * descriptor of its own binary) as "knockd --network-process", handing
+ * it its socketpair ends, the packed configuration, the knock sockets
+ * and the forwards' listeners through PRIVSEP_FDS_ENV. An exec, because
+ * it takes the capabilities away that no capset need then drop, and
+ * gives the process a fresh address space. Returns only on failure,
+ * after logging.
+ */
+void
+privsep_exec(const struct privsep *ps, int exe, int cfgfd, const int *udp,
+    size_t nudp, const int *lis, size_t nlis, const char *path, int debug)
+{
+	char env[1024] = PRIVSEP_FDS_ENV "=";
+	char *argv[6];
+	int own[3] = { ps->req, ps->ctl, cfgfd }, i = 0;
+
+	if (privsep_list(env, sizeof(env), "", own, 3) ||
+	    privsep_list(env, sizeof(env), ";", udp, nudp) ||
+	    privsep_list(env, sizeof(env), ";", lis, nlis)) {
+		log_err("cannot hand the network process its descriptors");
+		return;
+	}
+	if (putenv(env) != 0) {
+		log_err("putenv: %s", strerror(errno));
+		return;
+	}
+	argv[i++] = (char *)"knockd";
+	argv[i++] = (char *)"--network-process";
+	argv[i++] = (char *)"-c";
+	argv[i++] = (char *)path;
+	if (debug)
+		argv[i++] = (char *)"-d";
+	argv[i] = NULL;
+	fexecve(exe, argv, environ);
+	log_err("cannot run the network process: %s", strerror(errno));
+}
+
+/* Parse "N[,N...]" up to end into fds (at most max). */
+static int
+privsep_parse(const char **s, char end, int *fds, size_t max, size_t *n)
+{
+	char *e;
+	long v;
+
+	*n = 0;
+	while (**s != end && **s != '\0') {
+		if (*n == max)
+			return (-1);
+		errno = 0;
+		v = strtol(*s, &e, 10);
+		if (errno != 0 || e == *s || v < 3 || v > 65535)
+			return (-1);
+		fds[(*n)++] = (int)v;
+		*s = e;
+		if (**s == ',')
+			(*s)++;
+	}
+	if (**s != end)
+		return (-1);
+	if (**s != '\0')
+		(*s)++;
+	return (0);
+}
+
+/*
+ * privsep_inherit(ps, cfgfd, udp, nudp, udpmax, lis, nlis, lismax): in
+ * the network process after its exec, the descriptors privsep_exec()
+ * handed over, made close-on-exec again. Returns 0, or -1 after logging
+ * (knockd --network-process run by hand, say).
+ */
+int
+privsep_inherit(struct privsep *ps, int *cfgfd, int *udp, size_t *nudp,
+    size_t udpmax, int *lis, size_t *nlis, size_t lismax)
+{
+	const char *s = getenv(PRIVSEP_FDS_ENV);
+	int own[3];
+	size_t n, i;
+
+	if (s == NULL || privsep_parse(&s, ';', own, 3, &n) || n != 3 ||
+	    privsep_parse(&s, ';', udp, udpmax, nudp) ||
+	    privsep_parse(&s, '\0', lis, lismax, nlis)) {
+		log_err("--network-process is knockd's own: it is started "
+		    "by knockd, with " PRIVSEP_FDS_ENV);
+		return (-1);
+	}
+	unsetenv(PRIVSEP_FDS_ENV);
+	ps->req = own[0];
+	ps->ctl = own[1];
+	ps->child = 0;
+	*cfgfd = own[2];
+	for (i = 0; i < 3; i++)
+		(void)fcntl(own[i], F_SETFD, FD_CLOEXEC);
+	for (i = 0; i < *nudp; i++)
+		(void)fcntl(udp[i], F_SETFD, FD_CLOEXEC);
+	for (i = 0; i < *nlis; i++)
+		(void)fcntl(lis[i], F_SETFD, FD_CLOEXEC);
+	return (0);
 }

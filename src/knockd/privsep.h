@@ -27,10 +27,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "config.h"
 #include "fw.h"
 #include "keys.h"
 
 #define PRIVSEP_BATCH	64	/* element changes per APPLY */
+#define PRIVSEP_FDS_ENV	"KNOCKD_NETWORK_FDS"	/* see privsep_exec() */
+#define PRIVSEP_LISTENERS_MAX	64	/* forwards knockd hands over */
 
 enum privsep_type {
 	PRIVSEP_READY = 1,
@@ -102,6 +105,42 @@ ssize_t privsep_recv(int fd, void *buf, size_t len, int *passfd);
  */
 int privsep_apply(struct privsep *ps, const char *const *users,
     struct fw_change *c, size_t n);
+
+/*
+ * privsep_config_fd(cfg): cfg packed (config_pack) into a new memfd, for
+ * the network process. Returns the descriptor, or -1 after logging.
+ */
+int privsep_config_fd(const struct config_server *cfg);
+
+/*
+ * privsep_config_read(fd, cfg): the configuration privsep_config_fd()
+ * packed into fd, into *cfg (the caller's, for config_server_free()).
+ * Returns 0, or -1 after logging.
+ */
+int privsep_config_read(int fd, struct config_server *cfg);
+
+/*
+ * privsep_exec(ps, exe, cfgfd, udp, nudp, lis, nlis, path, debug): in
+ * the network process, just forked: run knockd again (exe, an O_PATH
+ * descriptor of its own binary) as "knockd --network-process", handing
+ * it its socketpair ends, the packed configuration, the knock sockets
+ * and the forwards' listeners through PRIVSEP_FDS_ENV. An exec, because
+ * it takes the capabilities away that no capset need then drop, and
+ * gives the process a fresh address space. Returns only on failure,
+ * after logging.
+ */
+void privsep_exec(const struct privsep *ps, int exe, int cfgfd,
+    const int *udp, size_t nudp, const int *lis, size_t nlis,
+    const char *path, int debug);
+
+/*
+ * privsep_inherit(ps, cfgfd, udp, nudp, udpmax, lis, nlis, lismax): in
+ * the network process after its exec, the descriptors privsep_exec()
+ * handed over, made close-on-exec again. Returns 0, or -1 after logging
+ * (knockd --network-process run by hand, say).
+ */
+int privsep_inherit(struct privsep *ps, int *cfgfd, int *udp, size_t *nudp,
+    size_t udpmax, int *lis, size_t *nlis, size_t lismax);
 
 /*
  * privsep_close(ps): close this process's ends. Safe twice.

@@ -228,8 +228,11 @@ sandbox_bounding(uint32_t keep)
 }
 
 /*
- * Capabilities: keep only those in keep, effective and permitted; none
- * inheritable, none ambient.
+ * Capabilities: clear the ambient set, and keep only those in keep,
+ * effective and permitted. capset(2) only if something must go: under
+ * knockd.service nothing must (the firewall process has CAP_NET_ADMIN
+ * alone, the network process nothing after its exec), and the unit's
+ * filter leaves capset out.
  */
 static int
 sandbox_caps(uint32_t keep)
@@ -245,6 +248,16 @@ sandbox_caps(uint32_t keep)
 	memset(&hdr, 0, sizeof(hdr));
 	memset(data, 0, sizeof(data));
 	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capget, &hdr, data) == -1) {
+		log_err("capget: %s", strerror(errno));
+		return (-1);
+	}
+	/* An inheritable capability alone gives nothing: no ambient set,
+	 * no_new_privs, and no exec allowed. */
+	if (data[0].effective == keep && data[0].permitted == keep &&
+	    data[1].effective == 0 && data[1].permitted == 0)
+		return (0);
+	memset(data, 0, sizeof(data));
 	data[0].effective = data[0].permitted = keep;
 	if (syscall(SYS_capset, &hdr, data) == -1) {
 		log_err("capset: %s", strerror(errno));
@@ -333,14 +346,41 @@ sandbox_load(scmp_filter_ctx ctx)
 }
 
 /*
- * sandbox_network(id, forwards): enter the network process's sandbox:
- * become id's user, drop every capability, no_new_privs, and the
+ * sandbox_become(id): in the network process, before its exec: no
+ * capability in the bounding set (where this process may drop them),
+ * id's user if id says so, and no ambient capability, so that the exec
+ * leaves it none at all. Returns 0, or -1 after logging.
+ */
+int
+sandbox_become(const struct sandbox_id *id)
+{
+
+	if (sandbox_bounding(0))
+		return (-1);
+	if (id->change && (setgroups(1, &id->gid) == -1 ||
+	    setresgid(id->gid, id->gid, id->gid) == -1 ||
+	    setresuid(id->uid, id->uid, id->uid) == -1)) {
+		log_err("cannot become user %s: %s", id->name,
+		    strerror(errno));
+		return (-1);
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&
+	    errno != EINVAL) {
+		log_err("PR_CAP_AMBIENT_CLEAR_ALL: %s", strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * sandbox_network(forwards): enter the network process's sandbox, after
+ * its exec: no capability (checked), not dumpable, no_new_privs, and the
  * network filter: no file can be opened, and no socket made but, if
  * forwards is non-zero, the forwards' TCP connections to their backends.
  * Returns 0, or -1 after logging (the caller exits).
  */
 int
-sandbox_network(const struct sandbox_id *id, int forwards)
+sandbox_network(int forwards)
 {
 	static const int calls[] = {
 		SCMP_SYS(recvmmsg), SCMP_SYS(sendmmsg), SCMP_SYS(recvfrom),
@@ -357,18 +397,8 @@ sandbox_network(const struct sandbox_id *id, int forwards)
 	int rc = -1;
 
 	sandbox_who = "knockd: network process";
-	if (sandbox_bounding(0))
-		return (-1);
-	if (id->change && (setgroups(1, &id->gid) == -1 ||
-	    setresgid(id->gid, id->gid, id->gid) == -1 ||
-	    setresuid(id->uid, id->uid, id->uid) == -1)) {
-		log_err("cannot become user %s: %s", id->name,
-		    strerror(errno));
-		return (-1);
-	}
 	if (sandbox_caps(0))
 		return (-1);
-	/* A uid change makes the process dumpable again: undo that. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
 		log_err("PR_SET_DUMPABLE: %s", strerror(errno));
 		return (-1);

@@ -1,10 +1,11 @@
 /*
  * sandbox.h: what each of knockd's two processes may still do once it
  * serves. The firewall process keeps CAP_NET_ADMIN and nothing else; the
- * network process runs as an unprivileged user with no capability. Both
- * set no_new_privs and enter a seccomp filter (libseccomp) derived from
- * what that process really calls; a call outside it kills the process,
- * after one log line that names the call.
+ * network process runs as an unprivileged user with no capability (an
+ * exec of knockd itself takes them away, with no capset). Both set
+ * no_new_privs and enter a seccomp filter (libseccomp) derived from what
+ * that process really calls; a call outside it kills the process, after
+ * one log line that names the call.
  */
 #ifndef KNOCKD_SANDBOX_H
 #define KNOCKD_SANDBOX_H
@@ -39,13 +40,21 @@ int sandbox_lookup(struct sandbox_id *id);
 int sandbox_prepare(void);
 
 /*
- * sandbox_network(id, forwards): enter the network process's sandbox:
- * become id's user, drop every capability, no_new_privs, and the
+ * sandbox_become(id): in the network process, before its exec: no
+ * capability in the bounding set (where this process may drop them),
+ * id's user if id says so, and no ambient capability, so that the exec
+ * leaves it none at all. Returns 0, or -1 after logging.
+ */
+int sandbox_become(const struct sandbox_id *id);
+
+/*
+ * sandbox_network(forwards): enter the network process's sandbox, after
+ * its exec: no capability (checked), not dumpable, no_new_privs, and the
  * network filter: no file can be opened, and no socket made but, if
  * forwards is non-zero, the forwards' TCP connections to their backends.
  * Returns 0, or -1 after logging (the caller exits).
  */
-int sandbox_network(const struct sandbox_id *id, int forwards);
+int sandbox_network(int forwards);
 
 /*
  * sandbox_firewall(child): enter the firewall process's sandbox: keep

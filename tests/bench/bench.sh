@@ -46,17 +46,27 @@ put() {	# KEY VALUE...
 	echo "$*" >>"$R"
 }
 
-cpu_ticks() {	# PID: utime + stime + reaped children (fwknopd's iptables)
-	awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"
+# Each takes one PID or several, space-separated, and sums over them:
+# knockd is two processes (knockd(8), PRIVILEGE SEPARATION), and what it
+# costs is what both cost.
+cpu_ticks() {	# PIDS: utime + stime + reaped children (fwknopd's iptables)
+	# shellcheck disable=SC2046,SC2086 # one file per PID
+	awk '{ n += $14 + $15 + $16 + $17 } END { print n }' $(printf '/proc/%s/stat ' $1)
 }
-rss_kib() {	# PID
-	awk '/^VmRSS/ { print $2 }' "/proc/$1/status"
+rss_kib() {	# PIDS
+	# shellcheck disable=SC2046,SC2086
+	awk '/^VmRSS/ { n += $2 } END { print n }' $(printf '/proc/%s/status ' $1)
 }
-user_sys() {	# PID: utime stime (ticks)
-	awk '{ print $14, $15 }' "/proc/$1/stat"
+user_sys() {	# PIDS: utime stime (ticks)
+	# shellcheck disable=SC2046,SC2086
+	awk '{ u += $14; s += $15 } END { print u, s }' $(printf '/proc/%s/stat ' $1)
 }
-switches() {	# PID: context switches, voluntary and not (one thread)
-	awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"
+switches() {	# PIDS: context switches, voluntary and not (one thread each)
+	# shellcheck disable=SC2046,SC2086
+	awk '/ctxt_switches/ { n += $2 } END { print n }' $(printf '/proc/%s/status ' $1)
+}
+knockd_pids() {	# both of knockd's processes
+	echo "$KNOCKD_PID $(knockd_net_pid)"
 }
 udp_rcvbuf_errors() {
 	ip netns exec "$NS_SRV" awk '/^Udp:/ { if (n++) print $6 }' /proc/net/snmp
@@ -223,8 +233,9 @@ flood() {
 
 echo "floods: $FLOOD_SECONDS s each, valid knocks every 100 ms meanwhile"
 fwknop_bad_spa "$T/bad.spa"
-flood knock-random "$KNOCKD_PID" "$KNOCK_PORT" random
-flood knock-badmac "$KNOCKD_PID" "$KNOCK_PORT" badmac alice
+KNOCKD_PIDS=$(knockd_pids)
+flood knock-random "$KNOCKD_PIDS" "$KNOCK_PORT" random
+flood knock-badmac "$KNOCKD_PIDS" "$KNOCK_PORT" badmac alice
 flood fwknop-random "$FWKNOP_PID" "$FWKNOP_SPA_PORT" random
 flood fwknop-badmac "$FWKNOP_PID" "$FWKNOP_SPA_PORT" template "$T/bad.spa"
 fwknop_stop
@@ -244,17 +255,17 @@ load_users=()
 for i in $(seq "$LOAD_USERS"); do
 	load_users+=(-u "load$i")
 done
-cpu0=$(cpu_ticks "$KNOCKD_PID")
+cpu0=$(cpu_ticks "$KNOCKD_PIDS")
 ip netns exec "$NS_CLI" "$OPENLOAD" -c "$T/load.conf" "${load_users[@]}" \
     -s "$OPEN_SECONDS" -n 1000 "$SRV6" 22 2001:db8:100::1 >"$T/openload" \
     2>&1 || fail "openload failed: $(cat "$T/openload")"
-awk -v c="$(( $(cpu_ticks "$KNOCKD_PID") - cpu0 ))" -v hz="$(getconf CLK_TCK)" '
+awk -v c="$(( $(cpu_ticks "$KNOCKD_PIDS") - cpu0 ))" -v hz="$(getconf CLK_TCK)" '
 $1 == "opens" {
 	for (i = 1; i < NF; i += 2) printf "opens.%s %s\n", $i, $(i + 1)
 	printf "opens.knockd_cpu %.2f\n", c / hz
 }' "$T/openload" >>"$R"
 grep '^opens ' "$T/openload" | sed 's/^/  /'
-put opens.rss_after "$(rss_kib "$KNOCKD_PID")"
+put opens.rss_after "$(rss_kib "$KNOCKD_PIDS")"
 put opens.elements "$(element_count allow6)"
 
 # ---------------------------------------------------------------- scale
@@ -268,11 +279,12 @@ knockd_stop
 ip netns exec "$NS_SRV" nft flush set inet knock allow6
 ip netns exec "$NS_SRV" nft flush set inet knock allow4
 knockd_start
+KNOCKD_PIDS=$(knockd_pids)
 knock_as alice "$SRV4" 22
 [ "$KNOCK_RC" = 0 ] || fail "a knock before the scale test failed: $KNOCK_OUT"
 ip netns exec "$NS_CLI" "$BENCHLAT" -C -n 2000 "$SRV4" 22 >"$T/conn1" ||
     fail "connect timing failed"
-put scale.rss_1 "$(rss_kib "$KNOCKD_PID")"
+put scale.rss_1 "$(rss_kib "$KNOCKD_PIDS")"
 "$PY" - "$SCALE" >"$T/scale.nft" <<'EOF'
 import sys
 n = int(sys.argv[1])
@@ -287,7 +299,7 @@ knock_as alice "$SRV4" 22
 put scale.elements "$(element_count allow4)"
 ip netns exec "$NS_CLI" "$BENCHLAT" -C -n 2000 "$SRV4" 22 >"$T/connN" ||
     fail "connect timing failed"
-put scale.rss_n "$(rss_kib "$KNOCKD_PID")"
+put scale.rss_n "$(rss_kib "$KNOCKD_PIDS")"
 awk '$1 == "summary" { print "scale.connect1_p50 " $7; print "scale.connect1_p99 " $9 }' "$T/conn1" >>"$R"
 awk '$1 == "summary" { print "scale.connectN_p50 " $7; print "scale.connectN_p99 " $9 }' "$T/connN" >>"$R"
 ip netns exec "$NS_SRV" nft flush set inet knock allow4
@@ -297,12 +309,12 @@ ip netns exec "$NS_SRV" nft flush set inet knock allow4
 echo "idle: $IDLE_SECONDS s"
 fwknop_start
 sleep 1
-k0=$(switches "$KNOCKD_PID") f0=$(switches "$FWKNOP_PID")
+k0=$(switches "$KNOCKD_PIDS") f0=$(switches "$FWKNOP_PID")
 sleep "$IDLE_SECONDS"
-k1=$(switches "$KNOCKD_PID") f1=$(switches "$FWKNOP_PID")
+k1=$(switches "$KNOCKD_PIDS") f1=$(switches "$FWKNOP_PID")
 put idle.knock.wakeups "$(awk -v a="$k0" -v b="$k1" -v s="$IDLE_SECONDS" 'BEGIN { printf "%.1f", (b - a) / s }')"
 put idle.fwknop.wakeups "$(awk -v a="$f0" -v b="$f1" -v s="$IDLE_SECONDS" 'BEGIN { printf "%.1f", (b - a) / s }')"
-put idle.knock.rss "$(rss_kib "$KNOCKD_PID")"
+put idle.knock.rss "$(rss_kib "$KNOCKD_PIDS")"
 put idle.fwknop.rss "$(rss_kib "$FWKNOP_PID")"
 fwknop_stop
 

@@ -308,7 +308,9 @@ for mode in integrity:94 encrypt:95 chacha:96; do
 	kc=$BG_PID
 	wait_port "${p}01" "knock --forward"
 	measure "$name" "${p}01" "$kc" "$KNOCKD_PID"
-	put "fwd.$name.rss_knockd" "$(proc_kib "$KNOCKD_PID" VmHWM)"
+	# Both of knockd's processes (cputree above counts the child too).
+	put "fwd.$name.rss_knockd" "$(( $(proc_kib "$KNOCKD_PID" VmHWM) +
+	    $(proc_kib "$(knockd_net_pid)" VmHWM) ))"
 	put "fwd.$name.rss_knock" "$(proc_kib "$kc" VmHWM)"
 	proc_stop "$kc"
 done
