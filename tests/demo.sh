@@ -27,6 +27,8 @@ for tool in ip nft python3; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed"
 done
 [ -x "$KNOCKD" ] && [ -x "$KNOCK" ] || die "run make first"
+getent passwd knockd >/dev/null 2>&1 ||
+    die "user knockd does not exist, which knockd's network process runs as: ./bootstrap demo creates it (or: systemd-sysusers systemd/knockd.sysusers)"
 PY=$(python3 -c 'import sys; print(sys.executable)') || die "python3 does not run"
 
 SRV=knock-demo-$$-server

@@ -431,7 +431,7 @@ main(int argc, char *argv[])
 		if (sandbox_become(&id) == 0)
 			privsep_exec(&ps, exe, cfgfd, fds, nfds, lis, nfwd, path,
 			    debug);
-		_exit(1);
+		_exit(1);	/* privsep_exec() said why */
 	}
 	close(cfgfd);
 	cfgfd = -1;

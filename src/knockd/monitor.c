@@ -28,6 +28,7 @@
 
 #include <openssl/crypto.h>
 
+#include "keys.h"
 #include "log.h"
 #include "service.h"
 #include "systemd.h"
@@ -143,14 +144,15 @@ static int
 monitor_permits(struct monitor *m, const struct privsep_change *pc)
 {
 	const struct fw_change *c = &pc->change;
-	const struct config_user *u;
+	const struct config_user *u = NULL;
 	struct service svc;
 	char s[SERVICE_STRLEN], a[ADDR_STRLEN];
 	uint32_t timeout = 0;
 	const char *why = NULL;
 
-	if (memchr(pc->user, '\0', sizeof(pc->user)) == NULL)
-		why = "a user name with no end";
+	if (memchr(pc->user, '\0', sizeof(pc->user)) == NULL ||
+	    !keys_user_valid(pc->user))
+		why = "not a user name";
 	else if ((u = monitor_user(m, pc->user)) == NULL)
 		why = "no such user";
 	else if (c->op != FW_OPEN && c->op != FW_CLOSE)
@@ -171,10 +173,12 @@ monitor_permits(struct monitor *m, const struct privsep_change *pc)
 	if (monitor_may_log(m)) {
 		svc.ipproto = c->ipproto;
 		svc.port = c->port;
+		/* The name only once it is known to be one: no control
+		 * characters in the log. */
 		log_warn("refused the network process's request to %s %s "
-		    "for %.*s from %s for %u s: %s", c->op == FW_CLOSE ?
+		    "for %s from %s for %u s: %s", c->op == FW_CLOSE ?
 		    "close" : "open", service_format(&svc, s),
-		    KEYS_USER_MAX, pc->user,
+		    u != NULL ? pc->user : "?",
 		    c->addr.family != 0 ? addr_format(&c->addr, a, 0) : "?",
 		    (unsigned)c->timeout, why);
 	}
@@ -211,9 +215,14 @@ monitor_apply(struct monitor *m, ssize_t len)
 	}
 	m->rep.h.type = PRIVSEP_APPLIED;
 	m->rep.h.val = (int32_t)n;
+	/* Never blocks: a network process that stops reading its answers
+	 * is not to be waited for. */
 	if (send(m->ps->req, &m->rep, offsetof(struct privsep_applied, err) +
-	    n * sizeof(m->rep.err[0]), MSG_NOSIGNAL) == -1)
+	    n * sizeof(m->rep.err[0]), MSG_NOSIGNAL | MSG_DONTWAIT) == -1) {
+		log_err("cannot answer the network process: %s; stopping both",
+		    strerror(errno));
 		return (-1);
+	}
 	return (0);
 }
 

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <linux/close_range.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -93,7 +95,9 @@ privsep_send(int fd, uint32_t type, int32_t val, int passfd)
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &passfd, sizeof(int));
 	}
-	while ((rc = sendmsg(fd, &h, MSG_NOSIGNAL)) == -1 && errno == EINTR)
+	/* Never blocks: a peer that stops reading is a broken peer. */
+	while ((rc = sendmsg(fd, &h, MSG_NOSIGNAL | MSG_DONTWAIT)) == -1 &&
+	    errno == EINTR)
 		;
 	return (rc == (ssize_t)sizeof(m) ? 0 : -1);
 }
@@ -108,15 +112,18 @@ privsep_send(int fd, uint32_t type, int32_t val, int passfd)
 ssize_t
 privsep_recv(int fd, void *buf, size_t len, int *passfd)
 {
+	/* Room for more than the one descriptor a message may carry, so
+	 * that the others are seen, and closed, rather than cut off. */
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(8 * sizeof(int))];
 	} cm;
 	struct iovec iov = { buf, len };
 	struct msghdr h;
 	struct cmsghdr *c;
 	ssize_t rc;
-	int got = -1;
+	size_t i, n;
+	int got = -1, extra = 0, one;
 
 	memset(&h, 0, sizeof(h));
 	h.msg_iov = &iov;
@@ -127,21 +134,34 @@ privsep_recv(int fd, void *buf, size_t len, int *passfd)
 	    errno == EINTR)
 		;
 	for (c = CMSG_FIRSTHDR(&h); rc >= 0 && c != NULL;
-	    c = CMSG_NXTHDR(&h, c))
-		if (c->cmsg_level == SOL_SOCKET &&
-		    c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&got, CMSG_DATA(c), sizeof(int));
-	if (passfd != NULL)
-		*passfd = got;
-	else if (got != -1)
-		close(got);
-	if (rc > 0 && (h.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		if (passfd != NULL && got != -1)
+	    c = CMSG_NXTHDR(&h, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len < CMSG_LEN(0))
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&one, CMSG_DATA(c) + i * sizeof(int),
+			    sizeof(int));
+			if (got == -1 && passfd != NULL)
+				got = one;
+			else {
+				close(one);
+				extra = 1;
+			}
+		}
+	}
+	if (rc > 0 && (extra || (h.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))) {
+		/* More than was meant: the other process is not to be
+		 * trusted to have meant anything. */
+		if (got != -1)
 			close(got);
+		if (passfd != NULL)
+			*passfd = -1;
 		errno = EMSGSIZE;
 		return (-1);
 	}
+	if (passfd != NULL)
+		*passfd = got;
 	return (rc);
 }
 
@@ -334,8 +354,34 @@ privsep_exec(const struct privsep *ps, int exe, int cfgfd, const int *udp,
 {
 	char env[1024] = PRIVSEP_FDS_ENV "=";
 	char *argv[6];
-	int own[3] = { ps->req, ps->ctl, cfgfd }, i = 0;
+	int own[3] = { ps->req, ps->ctl, cfgfd }, i = 0, null;
 
+	/*
+	 * No terminal: a session of its own, so that the one knockd was
+	 * started from is not its controlling terminal, and stdin from
+	 * /dev/null, so that it reads nothing typed there. stderr stays:
+	 * it is the log. Everything else inherited is closed at the exec,
+	 * but what is handed over below.
+	 */
+	if (setsid() == -1 && errno != EPERM) {
+		log_err("setsid: %s", strerror(errno));
+		return;
+	}
+	if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
+	    dup2(null, STDIN_FILENO) == -1) {
+		log_err("/dev/null: %s", strerror(errno));
+		return;
+	}
+	close(null);
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1) {
+		log_err("close_range: %s", strerror(errno));
+		return;
+	}
+	/* Before the exec, so that no file capability could count. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		log_err("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		return;
+	}
 	if (privsep_list(env, sizeof(env), "", own, 3) ||
 	    privsep_list(env, sizeof(env), ";", udp, nudp) ||
 	    privsep_list(env, sizeof(env), ";", lis, nlis)) {

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -45,8 +46,8 @@ static char *sandbox_names[SANDBOX_NAMES];
 
 /*
  * sandbox_lookup(id): whom the network process will run as. Started as
- * root: the user knockd, or nobody (with a notice) where knockd does not
- * exist. Started as anyone else (knockd.service's User=): that user.
+ * root: the user knockd, which must exist. Started as anyone else
+ * (knockd.service's User=): that user.
  * Call before anything is forked: it reads the user database. Returns 0,
  * or -1 after logging.
  */
@@ -58,23 +59,18 @@ sandbox_lookup(struct sandbox_id *id)
 	memset(id, 0, sizeof(*id));
 	if (geteuid() != 0)
 		return (0);
+	/*
+	 * A user of its own: one shared with other daemons (nobody) could
+	 * trace the network process in the moment after its exec, before
+	 * it makes itself undumpable.
+	 */
 	if ((pw = getpwnam(SANDBOX_USER)) == NULL) {
-		/*
-		 * nobody is shared with other daemons, but the filter leaves
-		 * this process no call that could reach them (no ptrace, no
-		 * kill, no open).
-		 */
-		if ((pw = getpwnam(SANDBOX_USER_FALLBACK)) == NULL) {
-			log_err("neither user %s nor %s exists: create %s "
-			    "(systemd-sysusers knockd.sysusers, or: useradd "
-			    "--system --no-create-home --shell "
-			    "/usr/sbin/nologin %s)", SANDBOX_USER,
-			    SANDBOX_USER_FALLBACK, SANDBOX_USER, SANDBOX_USER);
-			return (-1);
-		}
-		log_notice("no user %s: the network process runs as %s "
-		    "(make install creates %s)", SANDBOX_USER,
-		    SANDBOX_USER_FALLBACK, SANDBOX_USER);
+		log_err("user %s does not exist: knockd's network process runs "
+		    "as it (knockd(8), PRIVILEGE SEPARATION); create it with: "
+		    "systemd-sysusers knockd.sysusers (make install does), or: "
+		    "useradd --system --no-create-home --shell "
+		    "/usr/sbin/nologin %s", SANDBOX_USER, SANDBOX_USER);
+		return (-1);
 	}
 	if (pw->pw_uid == 0) {
 		log_err("user %s has uid 0: the network process must not run "
@@ -266,21 +262,23 @@ sandbox_caps(uint32_t keep)
 	return (0);
 }
 
-/* Allow call nr with up to two argument checks; log a failure once. */
+/* Act on call nr with up to three argument checks; log a failure once. */
 static int
-sandbox_allow(scmp_filter_ctx ctx, int nr, unsigned n,
-    struct scmp_arg_cmp a, struct scmp_arg_cmp b)
+sandbox_rule(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned n,
+    struct scmp_arg_cmp a, struct scmp_arg_cmp b, struct scmp_arg_cmp c)
 {
 	int rc;
 
 	if (nr < 0)		/* not on this architecture */
 		return (0);
 	if (n == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		rc = seccomp_rule_add(ctx, action, nr, 0);
 	else if (n == 1)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, a);
+		rc = seccomp_rule_add(ctx, action, nr, 1, a);
+	else if (n == 2)
+		rc = seccomp_rule_add(ctx, action, nr, 2, a, b);
 	else
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2, a, b);
+		rc = seccomp_rule_add(ctx, action, nr, 3, a, b, c);
 	if (rc < 0) {
 		log_err("seccomp_rule_add %d: %s", nr, strerror(-rc));
 		return (-1);
@@ -288,9 +286,29 @@ sandbox_allow(scmp_filter_ctx ctx, int nr, unsigned n,
 	return (0);
 }
 
-#define ALLOW(nr)		sandbox_allow(ctx, (nr), 0, none, none)
-#define ALLOW1(nr, a)		sandbox_allow(ctx, (nr), 1, (a), none)
-#define ALLOW2(nr, a, b)	sandbox_allow(ctx, (nr), 2, (a), (b))
+#define ALLOW(nr)	sandbox_rule(ctx, SCMP_ACT_ALLOW, (nr), 0, none, none, none)
+#define ALLOW1(nr, a)	sandbox_rule(ctx, SCMP_ACT_ALLOW, (nr), 1, (a), none, none)
+#define ALLOW2(nr, a, b) sandbox_rule(ctx, SCMP_ACT_ALLOW, (nr), 2, (a), (b), none)
+#define ALLOW3(nr, a, b, c) sandbox_rule(ctx, SCMP_ACT_ALLOW, (nr), 3, (a), (b), (c))
+/* Refused with an error the caller handles, rather than killed: what
+ * libc tries and does without (nscd's socket, netlink for getaddrinfo). */
+#define REFUSE1(nr, e, a) sandbox_rule(ctx, SCMP_ACT_ERRNO(e), (nr), 1, (a), none, none)
+
+/* fcntl: the flags of a descriptor and of its file, nothing more (no
+ * F_SETOWN, F_SETSIG: a signal sent to another process). */
+static int
+sandbox_fcntl(scmp_filter_ctx ctx)
+{
+	static const int cmds[] = { F_GETFD, F_SETFD, F_GETFL, F_SETFL };
+	struct scmp_arg_cmp none = SCMP_A0(SCMP_CMP_EQ, 0);
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (ALLOW1(SCMP_SYS(fcntl), SCMP_A1(SCMP_CMP_EQ,
+		    (scmp_datum_t)cmds[i])))
+			return (-1);
+	return (0);
+}
 
 /* What both processes call: memory, time, randomness, their event loop,
  * the log, and the way out (including the violation report's raise). */
@@ -388,8 +406,7 @@ sandbox_network(int forwards)
 		SCMP_SYS(shutdown), SCMP_SYS(getsockopt),
 		SCMP_SYS(setsockopt), SCMP_SYS(getsockname),
 		SCMP_SYS(getpeername), SCMP_SYS(timerfd_settime),
-		SCMP_SYS(fcntl), SCMP_SYS(ioctl), SCMP_SYS(readv),
-		SCMP_SYS(writev), SCMP_SYS(eventfd2),
+		SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(eventfd2),
 	};
 	struct scmp_arg_cmp none = SCMP_A0(SCMP_CMP_EQ, 0);
 	scmp_filter_ctx ctx;
@@ -415,12 +432,16 @@ sandbox_network(int forwards)
 	/* Its own file limit, which forwards_reload() may raise. */
 	if (ALLOW1(SCMP_SYS(prlimit64), SCMP_A0(SCMP_CMP_EQ, 0)))
 		goto done;
+	if (sandbox_fcntl(ctx))
+		goto done;
 	/* The backends' connections: TCP, IPv4 or IPv6, nothing else. */
 	if (forwards &&
-	    (ALLOW2(SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_INET),
-	    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM)) ||
-	    ALLOW2(SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_INET6),
-	    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM))))
+	    (ALLOW3(SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_INET),
+	    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM),
+	    SCMP_A2(SCMP_CMP_EQ, IPPROTO_TCP)) ||
+	    ALLOW3(SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_INET6),
+	    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM),
+	    SCMP_A2(SCMP_CMP_EQ, IPPROTO_TCP))))
 		goto done;
 	rc = sandbox_load(ctx);
 done:
@@ -443,13 +464,13 @@ sandbox_firewall(pid_t child)
 		SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(lseek),
 		SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(getcwd),
 		SCMP_SYS(lstat),
-		SCMP_SYS(stat), SCMP_SYS(statx), SCMP_SYS(fcntl),
+		SCMP_SYS(stat), SCMP_SYS(statx),
 		SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid),
 		SCMP_SYS(getegid), SCMP_SYS(memfd_create), SCMP_SYS(wait4),
 		SCMP_SYS(waitid), SCMP_SYS(connect), SCMP_SYS(poll),
 		SCMP_SYS(ppoll), SCMP_SYS(bind), SCMP_SYS(getsockname),
 		SCMP_SYS(setsockopt), SCMP_SYS(getsockopt), SCMP_SYS(uname),
-		SCMP_SYS(recvmmsg), SCMP_SYS(sendmmsg), SCMP_SYS(ioctl),
+		SCMP_SYS(recvmmsg), SCMP_SYS(sendmmsg),
 		SCMP_SYS(getdents64), SCMP_SYS(sysinfo),
 	};
 	struct scmp_arg_cmp none = SCMP_A0(SCMP_CMP_EQ, 0);
@@ -476,12 +497,17 @@ sandbox_firewall(pid_t child)
 	    ALLOW1(SCMP_SYS(open), SCMP_A1(SCMP_CMP_MASKED_EQ,
 	    O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY)))
 		goto done;
-	/* Netlink for the sets; UDP and TCP for the resolver; the local
-	 * socket nscd may offer it. */
-	if (ALLOW1(SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_NETLINK)) ||
-	    ALLOW1(SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_INET)) ||
+	if (sandbox_fcntl(ctx))
+		goto done;
+	/* UDP and TCP for the resolver. The netlink socket for the sets is
+	 * open already; getaddrinfo's netlink query and nscd's local socket
+	 * it does without. */
+	if (ALLOW1(SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_INET)) ||
 	    ALLOW1(SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_INET6)) ||
-	    ALLOW1(SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_UNIX)))
+	    REFUSE1(SCMP_SYS(socket), EAFNOSUPPORT,
+	    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK)) ||
+	    REFUSE1(SCMP_SYS(socket), EAFNOSUPPORT,
+	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX)))
 		goto done;
 	/* Stop the network process, and no other. */
 	if (ALLOW1(SCMP_SYS(kill), SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)child)))

@@ -13,7 +13,6 @@
 #include <sys/types.h>
 
 #define SANDBOX_USER		"knockd"	/* the network process's user */
-#define SANDBOX_USER_FALLBACK	"nobody"	/* if knockd does not exist */
 
 struct sandbox_id {
 	int change;		/* 0: keep the uid knockd was started with */
@@ -24,8 +23,8 @@ struct sandbox_id {
 
 /*
  * sandbox_lookup(id): whom the network process will run as. Started as
- * root: the user knockd, or nobody (with a notice) where knockd does not
- * exist. Started as anyone else (knockd.service's User=): that user.
+ * root: the user knockd, which must exist. Started as anyone else
+ * (knockd.service's User=): that user.
  * Call before anything is forked: it reads the user database. Returns 0,
  * or -1 after logging.
  */

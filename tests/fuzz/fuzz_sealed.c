@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct handler h;
 static struct mac *c2s[2], *s2c[2];
 static uint8_t key_id[3][PROTO_KEY_ID_LEN];
-static struct addr local, public_addr;
+static struct addr local, local6, public_addr;
 
 static struct config_user *
 fuzz_user(struct config_user *u, const char *name, uint8_t keybyte)
@@ -74,6 +74,16 @@ fuzz_init(void)
 	local.ip[2] = 2;
 	local.ip[3] = 1;
 	local.port = 5800;
+	/* Where IPv6 datagrams arrive: a family other than the source's is
+	 * a forged IPv4-mapped source, dropped before anything else. */
+	memset(&local6, 0, sizeof(local6));
+	local6.family = AF_INET6;
+	local6.ip[0] = 0x20;
+	local6.ip[1] = 0x01;
+	local6.ip[2] = 0x0d;
+	local6.ip[3] = 0xb8;
+	local6.ip[15] = 1;
+	local6.port = 5800;
 	public_addr.family = AF_INET;
 	public_addr.ip[0] = 203;
 	public_addr.ip[2] = 113;
@@ -148,7 +158,8 @@ fuzz_send(const struct proto_msg *m, int who, const struct addr *peer,
 
 	if (proto_seal(m, c2s[who], in))
 		return (HANDLER_DROP);
-	v = handler_packet(&h, in, sizeof(in), peer, &local, now, out, &job);
+	v = handler_packet(&h, in, sizeof(in), peer, peer->family == AF_INET6 ?
+	    &local6 : &local, now, out, &job);
 	if (v == HANDLER_FIREWALL) {
 		/* What a key holder can never get: another address opened,
 		 * or a port that is not the user's. */
@@ -194,16 +205,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		who = data[5] % 3 == 1 ? 1 : 0;
 		strcpy(m.user, who ? "bob" : "alice");
 		memcpy(m.key_id, key_id[data[5] % 3], PROTO_KEY_ID_LEN);
-		dst = (data[6] & 3) == 1 ? public_addr : local;
+		fuzz_peer(data[7], &peer);
+		dst = (data[6] & 3) == 1 ? public_addr :
+		    peer.family == AF_INET6 ? local6 : local;
 		if ((data[6] & 3) == 2)
-			dst.ip[3] = 77;
+			dst.ip[dst.family == AF_INET6 ? 15 : 3] = 77;
 		addr_mapped(&dst, m.server);
 		m.server_port = (data[6] & 4) ? 5801 : 5800;
 		if (data[10] & 1)
 			m.target[15] = data[10];
 		memcpy(m.nonce, data + 11, STEP - 11 < PROTO_NONCE_LEN ?
 		    STEP - 11 : PROTO_NONCE_LEN);
-		fuzz_peer(data[7], &peer);
 
 		switch (data[0] & 7) {
 		case 0: case 1: case 2: case 3:

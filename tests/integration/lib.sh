@@ -215,6 +215,8 @@ require_basics() {
 	    skip "python3 does not run"
 	"$PY" -c 'import hashlib; hashlib.blake2s(b"", key=b"k")' \
 	    2>/dev/null || skip "python3 lacks keyed BLAKE2s"
+	getent passwd knockd >/dev/null 2>&1 ||
+	    skip "user knockd does not exist, which knockd's network process runs as: ./bootstrap creates it (or: systemd-sysusers systemd/knockd.sysusers)"
 	[ -x "$KNOCKD" ] || fail "$KNOCKD not found: run make first"
 	[ -x "$KNOCK" ] || fail "$KNOCK not found: run make first"
 	T=$(mktemp -d "${TMPDIR:-/tmp}/knock-it.XXXXXX") ||
