@@ -1,15 +1,19 @@
 /*
- * loop.c: receive datagrams in batches, hand them to the handler, apply
- * the firewall changes of a whole batch in one netlink transaction, and
- * send the replies in one call. Nothing here allocates after start-up and
- * nothing wakes up unless a datagram, a signal or forward-mode traffic
+ * loop.c: the network process's event loop. Receive datagrams in
+ * batches, hand them to the handler, send the firewall changes of a
+ * whole batch to the firewall process (which applies them in one netlink
+ * transaction), and send the replies in one call: at once where no
+ * change is needed, else when its answer comes. Up to LOOP_INFLIGHT
+ * batches await their answers while the loop goes on receiving. Nothing
+ * here allocates after start-up and nothing wakes up unless a datagram,
+ * a signal, a message of the firewall process or forward-mode traffic
  * arrives: the time-driven work (cookie secrets, replay generations, the
  * drop summary) is done lazily when an event shows the clock has moved,
  * and forward.c's one timer runs only while a handshake is under way.
  *
  * Each fd's epoll data.ptr points at an object that starts with an enum
- * loop_tag: the knock sockets and the signalfd are served here, the rest
- * goes to forward.c.
+ * loop_tag: the knock sockets, the signalfd and the two socketpair ends
+ * are served here, the rest goes to forward.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,10 +36,34 @@
 #define LOOP_RXBUF	(PROTO_MSG_LEN * 2)	/* longer is truncated */
 #define LOOP_SUMMARY	60		/* seconds between drop summaries */
 #define LOOP_EVENTS	32		/* epoll events per wake-up */
+#define LOOP_INFLIGHT	8		/* batches of changes the firewall
+					 * process has not answered yet */
 
 union loop_cmsg {
 	struct cmsghdr align;
 	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+};
+
+/* One change of a batch in flight, and what its answer needs to go out. */
+struct loop_fly_job {
+	struct handler_job job;
+	struct sockaddr_storage name;	/* the client's address */
+	socklen_t namelen;
+	union loop_cmsg cmsg;		/* the address to answer from */
+	size_t cmsglen;
+	uint8_t out[PROTO_MSG_LEN];
+};
+
+/*
+ * A batch of changes sent to the firewall process, whose answer has not
+ * come yet: the loop goes on receiving meanwhile, so the hop to the
+ * other process costs a round trip per batch of latency, not of
+ * throughput.
+ */
+struct loop_fly {
+	int fd;				/* the knock socket it came in on */
+	unsigned n;
+	struct loop_fly_job j[LOOP_BATCH];
 };
 
 /* A knock socket, as epoll's data.ptr sees it. */
@@ -55,6 +83,7 @@ struct loop {
 	int sigfd;
 	enum loop_tag sigtag;		/* LOOP_SIGNAL: the signalfd's data */
 	enum loop_tag ctltag;		/* LOOP_MONITOR: ps->ctl's data */
+	enum loop_tag reqtag;		/* LOOP_ANSWER: ps->req's data */
 	sigset_t oldmask;
 
 	/* The last summary: when, and the counters then. */
@@ -73,6 +102,11 @@ struct loop {
 	unsigned jobrx[LOOP_BATCH];	/* the rx index of each job */
 	struct fw_change change[LOOP_BATCH];
 	const char *jobuser[LOOP_BATCH];
+
+	/* The batches in flight, oldest at fly_head. */
+	struct loop_fly fly[LOOP_INFLIGHT];
+	unsigned fly_head, fly_n;
+	int ferr[LOOP_BATCH];
 
 	struct mmsghdr tx[LOOP_BATCH];
 	struct iovec txiov[LOOP_BATCH];
@@ -133,6 +167,7 @@ loop_new(struct handler *h, struct privsep *ps, const int *fds, size_t nfds,
 	}
 	l->sigtag = LOOP_SIGNAL;
 	l->ctltag = LOOP_MONITOR;
+	l->reqtag = LOOP_ANSWER;
 	l->nfds = nfds;
 	l->summary_at = loop_now();
 	l->summary = h->stats;
@@ -158,6 +193,9 @@ loop_new(struct handler *h, struct privsep *ps, const int *fds, size_t nfds,
 		goto err3;
 	ev.data.ptr = &l->ctltag;
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, ps->ctl, &ev) == -1)
+		goto err3;
+	ev.data.ptr = &l->reqtag;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, ps->req, &ev) == -1)
 		goto err3;
 	for (i = 0; i < nfds; i++) {
 		ev.data.ptr = &l->udp[i];
@@ -348,6 +386,9 @@ loop_send(int fd, struct mmsghdr *tx, unsigned n)
 	}
 }
 
+static int loop_fly(struct loop *, int, unsigned);
+static int loop_answer(struct loop *, int);
+
 /* Receive and answer one batch; returns how many datagrams it held, or
  * -1 if the firewall process is gone. */
 static int
@@ -399,22 +440,7 @@ loop_batch(struct loop *l, const struct loop_udp *u, uint64_t now)
 		}
 	}
 
-	/*
-	 * Every change from this batch goes to the kernel in one transaction,
-	 * and the answers go out only once the kernel has acknowledged it.
-	 */
-	if (njob > 0) {
-		if (privsep_apply(l->ps, l->jobuser, l->change, njob))
-			return (-1);
-		for (i = 0; i < njob; i++) {
-			l->job[i].change.err = l->change[i].err;
-			if (handler_finish(l->h, &l->job[i],
-			    l->txbuf[l->jobrx[i]]) == 0)
-				l->reply[l->jobrx[i]] = 1;
-		}
-	}
-
-	/* Pass 2: send every reply in one call. */
+	/* Pass 2: send every reply there is now in one call. */
 	for (i = 0; i < (unsigned)n; i++) {
 		struct msghdr *h = &l->rx[i].msg_hdr, *t;
 
@@ -433,7 +459,135 @@ loop_batch(struct loop *l, const struct loop_udp *u, uint64_t now)
 	}
 	if (ntx > 0)
 		loop_send(fd, l->tx, ntx);
+
+	/*
+	 * Every change from this batch goes to the kernel in one
+	 * transaction, made by the firewall process; the answers go out
+	 * only once the kernel has acknowledged it (loop_answer).
+	 */
+	if (njob > 0 && loop_fly(l, fd, njob))
+		return (-1);
 	return (n);
+}
+
+/* Send this batch's njob changes to the firewall process, keeping what
+ * their answers need. Returns 0, or -1 if the firewall process is gone. */
+static int
+loop_fly(struct loop *l, int fd, unsigned njob)
+{
+	struct loop_fly *f;
+	struct loop_fly_job *fj;
+	struct msghdr t;
+	unsigned i;
+
+	/* At most so many in flight: then wait for the oldest answer. */
+	if (l->fly_n == LOOP_INFLIGHT && loop_answer(l, 1) != 1)
+		return (-1);
+	f = &l->fly[(l->fly_head + l->fly_n) % LOOP_INFLIGHT];
+	f->fd = fd;
+	f->n = njob;
+	for (i = 0; i < njob; i++) {
+		struct msghdr *h = &l->rx[l->jobrx[i]].msg_hdr;
+
+		fj = &f->j[i];
+		fj->job = l->job[i];
+		memcpy(&fj->name, h->msg_name, h->msg_namelen);
+		fj->namelen = h->msg_namelen;
+		memset(&t, 0, sizeof(t));
+		loop_reply_source(h, &t, &fj->cmsg);
+		fj->cmsglen = t.msg_control != NULL ? t.msg_controllen : 0;
+		l->change[i] = fj->job.change;
+		l->jobuser[i] = fj->job.user->name;
+	}
+	if (privsep_apply_send(l->ps, l->jobuser, l->change, njob))
+		return (-1);
+	l->fly_n++;
+	return (0);
+}
+
+/*
+ * The firewall process's answer to the oldest batch in flight: finish
+ * each of its exchanges and send the replies. Waits for it if block is
+ * non-zero. Returns 1 if a batch was answered, 0 if no answer is there
+ * yet, -1 if the firewall process is gone.
+ */
+static int
+loop_answer(struct loop *l, int block)
+{
+	struct loop_fly *f = &l->fly[l->fly_head];
+	struct loop_fly_job *fj;
+	struct msghdr *t;
+	unsigned i, ntx = 0;
+	int rc;
+
+	if (l->fly_n == 0)
+		return (0);
+	if ((rc = privsep_apply_recv(l->ps, l->ferr, f->n, block)) != 1)
+		return (rc);
+	for (i = 0; i < f->n; i++) {
+		fj = &f->j[i];
+		fj->job.change.err = l->ferr[i];
+		if (handler_finish(l->h, &fj->job, fj->out) != 0)
+			continue;
+		l->txiov[ntx].iov_base = fj->out;
+		l->txiov[ntx].iov_len = PROTO_MSG_LEN;
+		memset(&l->tx[ntx], 0, sizeof(l->tx[ntx]));
+		t = &l->tx[ntx].msg_hdr;
+		t->msg_name = &fj->name;
+		t->msg_namelen = fj->namelen;
+		t->msg_iov = &l->txiov[ntx];
+		t->msg_iovlen = 1;
+		if (fj->cmsglen > 0) {
+			t->msg_control = fj->cmsg.buf;
+			t->msg_controllen = fj->cmsglen;
+		}
+		ntx++;
+	}
+	if (ntx > 0)
+		loop_send(f->fd, l->tx, ntx);
+	l->fly_head = (l->fly_head + 1) % LOOP_INFLIGHT;
+	l->fly_n--;
+	return (1);
+}
+
+/*
+ * The request channel is readable: the answers that are there. With
+ * none in flight, only the end of the firewall process (or a message
+ * out of turn) can be. Returns 0, or -1 if the firewall process is gone.
+ */
+static int
+loop_answers(struct loop *l)
+{
+	uint8_t junk[sizeof(struct privsep_msg)];
+	ssize_t got;
+	int rc;
+
+	if (l->fly_n == 0) {
+		got = privsep_recv(l->ps->req, junk, sizeof(junk), NULL,
+		    MSG_DONTWAIT);
+		if (got == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR))
+			return (0);
+		log_err("the firewall process is gone: the network process "
+		    "stops");
+		return (-1);
+	}
+	while ((rc = loop_answer(l, 0)) == 1)
+		;
+	return (rc == 0 ? 0 : -1);
+}
+
+/* Wait for every batch in flight to be answered (before the users they
+ * point at are replaced). Returns 0, or -1 if the firewall process is
+ * gone. */
+static int
+loop_drain(struct loop *l)
+{
+
+	while (l->fly_n > 0)
+		if (loop_answer(l, 1) != 1)
+			return (-1);
+	return (0);
 }
 
 /*
@@ -447,7 +601,8 @@ loop_reload(struct loop *l, int fd)
 	struct users *u;
 
 	memset(&cfg, 0, sizeof(cfg));
-	if (privsep_config_read(fd, &cfg))
+	/* The batches in flight point at the users about to be replaced. */
+	if (loop_drain(l) || privsep_config_read(fd, &cfg))
 		return (-1);
 	if ((u = users_new(&cfg)) == NULL) {
 		config_server_free(&cfg);
@@ -521,9 +676,10 @@ loop_test_hook(struct loop *l)
 	c[1].port = u->cfg->allow[0].svc.port;
 	c[1].timeout = CONFIG_MAX_ACCESS;
 	who[0] = who[1] = u->name;
-	if (privsep_apply(l->ps, who, c, 2) == 0)
+	if (loop_drain(l) == 0 && privsep_apply_send(l->ps, who, c, 2) == 0 &&
+	    privsep_apply_recv(l->ps, l->ferr, 2, 1) == 1)
 		log_notice("test hook: the firewall process answered %d and "
-		    "%d", c[0].err, c[1].err);
+		    "%d", l->ferr[0], l->ferr[1]);
 }
 #endif
 
@@ -536,7 +692,7 @@ loop_monitor(struct loop *l)
 	ssize_t rc;
 	int fd = -1, ok;
 
-	rc = privsep_recv(l->ps->ctl, &m, sizeof(m), &fd);
+	rc = privsep_recv(l->ps->ctl, &m, sizeof(m), &fd, MSG_DONTWAIT);
 	if (rc == -1 && (errno == EAGAIN || errno == EINTR))
 		return (0);
 	if (rc != (ssize_t)sizeof(m)) {
@@ -635,6 +791,10 @@ loop_run(struct loop *l)
 				if ((r = loop_monitor(l)) != 0)
 					return (r > 0 ? 0 : -1);
 				fwd = 1;
+				break;
+			case LOOP_ANSWER:
+				if (loop_answers(l))
+					return (-1);
 				break;
 			case LOOP_UDP:
 				u = (struct loop_udp *)tag;

@@ -23,7 +23,8 @@ enum loop_tag {
 	LOOP_UDP = 1,		/* a knock socket (loop.c) */
 	LOOP_SIGNAL,		/* the signalfd (loop.c) */
 	LOOP_FORWARD,		/* a forward's fd or timer (forward.c) */
-	LOOP_MONITOR		/* the firewall process's messages (loop.c) */
+	LOOP_MONITOR,		/* the firewall process's messages (loop.c) */
+	LOOP_ANSWER		/* its answers to element changes (loop.c) */
 };
 
 struct loop;

@@ -447,7 +447,7 @@ main(int argc, char *argv[])
 	monitor_strip(&policy);
 	if ((mon = monitor_new(&ps, fw, &policy, path)) == NULL ||
 	    sandbox_firewall(ps.child) ||
-	    privsep_recv(ps.req, &msg, sizeof(msg), NULL) != sizeof(msg) ||
+	    privsep_recv(ps.req, &msg, sizeof(msg), NULL, 0) != sizeof(msg) ||
 	    msg.type != PRIVSEP_READY) {
 		/* It said why, or a monitor_run() would say how it ended. */
 		(void)kill(ps.child, SIGKILL);

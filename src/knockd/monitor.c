@@ -355,7 +355,8 @@ monitor_request(struct monitor *m)
 {
 	ssize_t rc;
 
-	rc = privsep_recv(m->ps->req, &m->req, sizeof(m->req), NULL);
+	rc = privsep_recv(m->ps->req, &m->req, sizeof(m->req), NULL,
+	    MSG_DONTWAIT);
 	if (rc == -1 && (errno == EAGAIN || errno == EINTR))
 		return (0);
 	if (rc <= 0)

@@ -103,14 +103,15 @@ privsep_send(int fd, uint32_t type, int32_t val, int passfd)
 }
 
 /*
- * privsep_recv(fd, buf, len, passfd): receive one message of at most len
- * bytes into buf, and the descriptor sent with it into *passfd (-1 if
- * none; passfd may be NULL only where none is expected, and one is then
- * closed). Returns its length, 0 when the other process is gone, or -1
- * with errno set.
+ * privsep_recv(fd, buf, len, passfd, flags): receive one message of at
+ * most len bytes into buf (recvmsg flags, such as MSG_DONTWAIT), and the
+ * descriptor sent with it into *passfd (-1 if none; passfd NULL where
+ * none is expected). A message with more descriptors than that is
+ * refused (EMSGSIZE) and they are closed. Returns its length, 0 when the
+ * other process is gone, or -1 with errno set.
  */
 ssize_t
-privsep_recv(int fd, void *buf, size_t len, int *passfd)
+privsep_recv(int fd, void *buf, size_t len, int *passfd, int flags)
 {
 	/* Room for more than the one descriptor a message may carry, so
 	 * that the others are seen, and closed, rather than cut off. */
@@ -130,7 +131,7 @@ privsep_recv(int fd, void *buf, size_t len, int *passfd)
 	h.msg_iovlen = 1;
 	h.msg_control = cm.buf;
 	h.msg_controllen = sizeof(cm.buf);
-	while ((rc = recvmsg(fd, &h, MSG_CMSG_CLOEXEC)) == -1 &&
+	while ((rc = recvmsg(fd, &h, MSG_CMSG_CLOEXEC | flags)) == -1 &&
 	    errno == EINTR)
 		;
 	for (c = CMSG_FIRSTHDR(&h); rc >= 0 && c != NULL;
@@ -166,19 +167,17 @@ privsep_recv(int fd, void *buf, size_t len, int *passfd)
 }
 
 /*
- * privsep_apply(ps, users, c, n): in the network process, have the
- * firewall process apply the n (at most PRIVSEP_BATCH) changes c, c[i]
- * on behalf of users[i], and wait for its answer: c[i].err is then 0,
- * the kernel's errno, or EPERM where the firewall process refused the
- * change as beyond that user's rights. Returns 0, or -1 after logging if
- * the firewall process is gone.
+ * privsep_apply_send(ps, users, c, n): in the network process, ask the
+ * firewall process to apply the n (at most PRIVSEP_BATCH) changes c, c[i]
+ * on behalf of users[i]. The answers come, in order, to
+ * privsep_apply_recv(). Returns 0, or -1 after logging if the firewall
+ * process is gone.
  */
 int
-privsep_apply(struct privsep *ps, const char *const *users,
-    struct fw_change *c, size_t n)
+privsep_apply_send(struct privsep *ps, const char *const *users,
+    const struct fw_change *c, size_t n)
 {
 	static struct privsep_apply req;
-	static struct privsep_applied rep;
 	size_t i, len;
 	ssize_t rc;
 
@@ -191,23 +190,48 @@ privsep_apply(struct privsep *ps, const char *const *users,
 		snprintf(req.c[i].user, sizeof(req.c[i].user), "%s", users[i]);
 	}
 	len = offsetof(struct privsep_apply, c) + n * sizeof(req.c[0]);
+	/* Blocking: a firewall process that is behind holds us back. */
 	while ((rc = send(ps->req, &req, len, MSG_NOSIGNAL)) == -1 &&
 	    errno == EINTR)
 		;
-	if (rc != (ssize_t)len)
-		goto gone;
-	rc = privsep_recv(ps->req, &rep, sizeof(rep), NULL);
-	if (rc < (ssize_t)sizeof(rep.h) || rep.h.type != PRIVSEP_APPLIED ||
-	    rep.h.val != (int32_t)n)
-		goto gone;
-	for (i = 0; i < n; i++)
-		c[i].err = rep.err[i];
-	return (0);
-
-gone:
+	if (rc == (ssize_t)len)
+		return (0);
 	log_err("the firewall process is gone (%s): the network process "
-	    "stops", rc == -1 ? strerror(errno) : "no answer");
+	    "stops", rc == -1 ? strerror(errno) : "short send");
 	return (-1);
+}
+
+/*
+ * privsep_apply_recv(ps, err, n, block): the answer to the oldest APPLY
+ * of n changes not yet answered: err[i] is then 0, the kernel's errno,
+ * or EPERM where the firewall process refused the change as beyond that
+ * user's rights. Waits for it if block is non-zero. Returns 1 with the
+ * answer, 0 if none is there yet (block zero), or -1 after logging if
+ * the firewall process is gone or answered out of turn.
+ */
+int
+privsep_apply_recv(struct privsep *ps, int *err, size_t n, int block)
+{
+	static struct privsep_applied rep;
+	ssize_t rc;
+	size_t i;
+
+	rc = privsep_recv(ps->req, &rep, sizeof(rep), NULL,
+	    block ? 0 : MSG_DONTWAIT);
+	if (rc == -1 && !block && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return (0);
+	if (rc < (ssize_t)sizeof(rep.h) || rep.h.type != PRIVSEP_APPLIED ||
+	    rep.h.val != (int32_t)n ||
+	    (size_t)rc != offsetof(struct privsep_applied, err) +
+	    n * sizeof(rep.err[0])) {
+		log_err("the firewall process is gone (%s): the network "
+		    "process stops", rc == -1 ? strerror(errno) : rc == 0 ?
+		    "it closed its end" : "an answer out of turn");
+		return (-1);
+	}
+	for (i = 0; i < n; i++)
+		err[i] = rep.err[i];
+	return (1);
 }
 
 /*

@@ -10,13 +10,15 @@
  *
  *   req: network -> firewall: READY once, APPLY (a batch of element
  *        changes, each with the user it is for), RELOADED (the result of
- *        a CONFIG); firewall -> network: APPLIED, the answer to an APPLY.
+ *        a CONFIG); firewall -> network: APPLIED, the answer to an APPLY,
+ *        in the order of the APPLYs.
  *   ctl: firewall -> network: CONFIG (a packed configuration, in a memfd
  *        passed along), STATS (log the counters), STOP.
  *
- * req is strictly one request, one answer, so the network process can
- * wait for its answer in line; what the firewall process starts goes on
- * ctl, which the network process's event loop watches. A RELOADED comes
+ * On req each APPLY gets one APPLIED, in order: the network process
+ * keeps a few batches in flight and takes their answers as its event
+ * loop sees them; what the firewall process starts goes on ctl, which
+ * that loop also watches. A RELOADED comes
  * on req, in order with the APPLYs: every request sent after the new
  * configuration took effect is judged by it.
  */
@@ -87,24 +89,34 @@ int privsep_split(struct privsep *ps);
 int privsep_send(int fd, uint32_t type, int32_t val, int passfd);
 
 /*
- * privsep_recv(fd, buf, len, passfd): receive one message of at most len
- * bytes into buf, and the descriptor sent with it into *passfd (-1 if
- * none; passfd may be NULL only where none is expected, and one is then
- * closed). Returns its length, 0 when the other process is gone, or -1
- * with errno set.
+ * privsep_recv(fd, buf, len, passfd, flags): receive one message of at
+ * most len bytes into buf (recvmsg flags, such as MSG_DONTWAIT), and the
+ * descriptor sent with it into *passfd (-1 if none; passfd NULL where
+ * none is expected). A message with more descriptors than that is
+ * refused (EMSGSIZE) and they are closed. Returns its length, 0 when the
+ * other process is gone, or -1 with errno set.
  */
-ssize_t privsep_recv(int fd, void *buf, size_t len, int *passfd);
+ssize_t privsep_recv(int fd, void *buf, size_t len, int *passfd, int flags);
 
 /*
- * privsep_apply(ps, users, c, n): in the network process, have the
- * firewall process apply the n (at most PRIVSEP_BATCH) changes c, c[i]
- * on behalf of users[i], and wait for its answer: c[i].err is then 0,
- * the kernel's errno, or EPERM where the firewall process refused the
- * change as beyond that user's rights. Returns 0, or -1 after logging if
- * the firewall process is gone.
+ * privsep_apply_send(ps, users, c, n): in the network process, ask the
+ * firewall process to apply the n (at most PRIVSEP_BATCH) changes c, c[i]
+ * on behalf of users[i]. The answers come, in order, to
+ * privsep_apply_recv(). Returns 0, or -1 after logging if the firewall
+ * process is gone.
  */
-int privsep_apply(struct privsep *ps, const char *const *users,
-    struct fw_change *c, size_t n);
+int privsep_apply_send(struct privsep *ps, const char *const *users,
+    const struct fw_change *c, size_t n);
+
+/*
+ * privsep_apply_recv(ps, err, n, block): the answer to the oldest APPLY
+ * of n changes not yet answered: err[i] is then 0, the kernel's errno,
+ * or EPERM where the firewall process refused the change as beyond that
+ * user's rights. Waits for it if block is non-zero. Returns 1 with the
+ * answer, 0 if none is there yet (block zero), or -1 after logging if
+ * the firewall process is gone or answered out of turn.
+ */
+int privsep_apply_recv(struct privsep *ps, int *err, size_t n, int block);
 
 /*
  * privsep_config_fd(cfg): cfg packed (config_pack) into a new memfd, for
