@@ -55,7 +55,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -323,18 +322,6 @@ forwards_reap(struct forwards *fw)
 		OPENSSL_cleanse(c, sizeof(*c));
 		free(c);
 	}
-}
-
-/*
- * fwd_spare_new(): a descriptor held only to be given up when the others
- * run out (see fwd_listen.c). An eventfd, because the network process
- * may open no file, and /dev/null would be one.
- */
-int
-fwd_spare_new(void)
-{
-
-	return (eventfd(0, EFD_CLOEXEC));
 }
 
 /*

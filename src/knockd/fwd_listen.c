@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -41,6 +42,18 @@ fwd_pause(struct forwards *fw, struct forward *f, int err)
 	f->starved = 1;
 	log_warn("forward %s: cannot accept connections: %s; trying again "
 	    "every %d ms", f->cfg.name, strerror(err), FWD_PAUSE_MS);
+}
+
+/*
+ * fwd_spare_new(): a descriptor held only to be given up when the others
+ * run out (see fwd_listen.c). An eventfd, because the network process
+ * may open no file, and /dev/null would be one.
+ */
+int
+fwd_spare_new(void)
+{
+
+	return (eventfd(0, EFD_CLOEXEC));
 }
 
 /*

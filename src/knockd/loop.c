@@ -30,6 +30,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "pktinfo.h"
 
 #define LOOP_BATCH	64		/* datagrams per recvmmsg */
 #define LOOP_ROUNDS	16		/* batches per socket per wake-up */
@@ -39,17 +40,12 @@
 #define LOOP_INFLIGHT	8		/* batches of changes the firewall
 					 * process has not answered yet */
 
-union loop_cmsg {
-	struct cmsghdr align;
-	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-};
-
 /* One change of a batch in flight, and what its answer needs to go out. */
 struct loop_fly_job {
 	struct handler_job job;
 	struct sockaddr_storage name;	/* the client's address */
 	socklen_t namelen;
-	union loop_cmsg cmsg;		/* the address to answer from */
+	union pktinfo_cmsg cmsg;		/* the address to answer from */
 	size_t cmsglen;
 	uint8_t out[PROTO_MSG_LEN];
 };
@@ -95,7 +91,7 @@ struct loop {
 	struct iovec rxiov[LOOP_BATCH];
 	uint8_t rxbuf[LOOP_BATCH][LOOP_RXBUF];
 	struct sockaddr_storage rxname[LOOP_BATCH];
-	union loop_cmsg rxcmsg[LOOP_BATCH];
+	union pktinfo_cmsg rxcmsg[LOOP_BATCH];
 
 	uint8_t reply[LOOP_BATCH];	/* rx[i] has a reply in txbuf[i] */
 	struct handler_job job[LOOP_BATCH];
@@ -111,7 +107,7 @@ struct loop {
 	struct mmsghdr tx[LOOP_BATCH];
 	struct iovec txiov[LOOP_BATCH];
 	uint8_t txbuf[LOOP_BATCH][PROTO_MSG_LEN];
-	union loop_cmsg txcmsg[LOOP_BATCH];
+	union pktinfo_cmsg txcmsg[LOOP_BATCH];
 };
 
 static uint64_t
@@ -288,86 +284,6 @@ loop_summary(struct loop *l, uint64_t now)
 	forwards_summary(l->fwd, now);
 }
 
-/*
- * Where a datagram arrived: its destination address (IP_PKTINFO or
- * IPV6_PKTINFO, which listen.c asks for on every knock socket, and which
- * gives an IPv4 datagram on a dual-stack socket as ::ffff:a.b.c.d) and
- * the socket's port. family stays 0 if the kernel said nothing, and
- * handler.c then treats the datagram as sent elsewhere.
- */
-static void
-loop_local(struct msghdr *rx, uint16_t port, struct addr *local)
-{
-	struct cmsghdr *c;
-
-	memset(local, 0, sizeof(*local));
-	for (c = CMSG_FIRSTHDR(rx); c != NULL; c = CMSG_NXTHDR(rx, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
-			struct in_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			local->family = AF_INET;
-			memcpy(local->ip, &pi.ipi_addr, 4);
-			break;
-		}
-		if (c->cmsg_level == IPPROTO_IPV6 &&
-		    c->cmsg_type == IPV6_PKTINFO &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
-			struct in6_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			addr_from_mapped(pi.ipi6_addr.s6_addr, port, local);
-			break;
-		}
-	}
-	if (local->family != 0)
-		local->port = port;
-}
-
-/* Reply from the local address the request was sent to. */
-static void
-loop_reply_source(struct msghdr *rx, struct msghdr *tx, union loop_cmsg *c)
-{
-	struct cmsghdr *in, *out;
-
-	tx->msg_control = NULL;
-	tx->msg_controllen = 0;
-	for (in = CMSG_FIRSTHDR(rx); in != NULL; in = CMSG_NXTHDR(rx, in)) {
-		if (in->cmsg_level == IPPROTO_IP &&
-		    in->cmsg_type == IP_PKTINFO &&
-		    in->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
-			struct in_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(in), sizeof(pi));
-			pi.ipi_spec_dst = pi.ipi_addr;
-			pi.ipi_ifindex = 0;
-			tx->msg_control = c->buf;
-			tx->msg_controllen = CMSG_SPACE(sizeof(pi));
-			out = CMSG_FIRSTHDR(tx);
-			out->cmsg_level = IPPROTO_IP;
-			out->cmsg_type = IP_PKTINFO;
-			out->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(out), &pi, sizeof(pi));
-			return;
-		}
-		if (in->cmsg_level == IPPROTO_IPV6 &&
-		    in->cmsg_type == IPV6_PKTINFO &&
-		    in->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
-			tx->msg_control = c->buf;
-			tx->msg_controllen = CMSG_SPACE(sizeof(struct
-			    in6_pktinfo));
-			out = CMSG_FIRSTHDR(tx);
-			out->cmsg_level = IPPROTO_IPV6;
-			out->cmsg_type = IPV6_PKTINFO;
-			out->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
-			memcpy(CMSG_DATA(out), CMSG_DATA(in),
-			    sizeof(struct in6_pktinfo));
-			return;
-		}
-	}
-}
-
 static void
 loop_send(int fd, struct mmsghdr *tx, unsigned n)
 {
@@ -428,7 +344,7 @@ loop_batch(struct loop *l, const struct loop_udp *u, uint64_t now)
 			len = LOOP_RXBUF + 1;
 		if (addr_from_sockaddr(h->msg_name, h->msg_namelen, &peer))
 			continue;
-		loop_local(h, u->port, &local);
+		pktinfo_local(h, u->port, &local);
 		v = handler_packet(l->h, l->rxbuf[i], len, &peer, &local, now,
 		    l->txbuf[i], &l->job[njob]);
 		if (v == HANDLER_REPLY)
@@ -454,7 +370,7 @@ loop_batch(struct loop *l, const struct loop_udp *u, uint64_t now)
 		t->msg_namelen = h->msg_namelen;
 		t->msg_iov = &l->txiov[ntx];
 		t->msg_iovlen = 1;
-		loop_reply_source(h, t, &l->txcmsg[ntx]);
+		pktinfo_reply_from(h, t, &l->txcmsg[ntx]);
 		ntx++;
 	}
 	if (ntx > 0)
@@ -494,7 +410,7 @@ loop_fly(struct loop *l, int fd, unsigned njob)
 		memcpy(&fj->name, h->msg_name, h->msg_namelen);
 		fj->namelen = h->msg_namelen;
 		memset(&t, 0, sizeof(t));
-		loop_reply_source(h, &t, &fj->cmsg);
+		pktinfo_reply_from(h, &t, &fj->cmsg);
 		fj->cmsglen = t.msg_control != NULL ? t.msg_controllen : 0;
 		l->change[i] = fj->job.change;
 		l->jobuser[i] = fj->job.user->name;
