@@ -306,7 +306,8 @@ FUZZ_SRC := $(COMMON_SRC) src/knockd/users.c src/knockd/handler.c \
 	src/knockd/dest.c src/knockd/opens.c
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_SRC) $(wildcard src/common/*.h src/knockd/*.h)
 	@mkdir -p build-fuzz
-	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) \
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined $(DEFS) \
 		-Isrc/common -Isrc/knockd -o $@ $< $(FUZZ_SRC) $(CLIENT_LIBS)
 
 fuzz: build-fuzz/fuzz_handler build-fuzz/fuzz_config build-fuzz/fuzz_tunnel \

@@ -236,7 +236,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 4:
 			m.type = PROTO_RESPONSE;
-			m.epoch = (uint32_t)(data[9] << 24 | data[10]);
+			m.epoch = (uint32_t)data[9] << 24 | data[10];
 			memcpy(m.cookie, data, STEP < PROTO_COOKIE_LEN ? STEP :
 			    PROTO_COOKIE_LEN);
 			(void)fuzz_send(&m, who, &peer, now, 0, out);
