@@ -326,8 +326,14 @@ main(int argc, char *argv[])
 	log_init("knockd", !check && !pubkey &&
 	    (getenv("JOURNAL_STREAM") != NULL || !isatty(STDERR_FILENO)),
 	    debug);
-	if (pubkey)
-		return (secure_nodump() ? 1 : print_pubkey(path));
+	if (pubkey) {
+		/* As for serving: a key file of root:knockd 0640, as make
+		 * install leaves it, is good when that group is knockd's. */
+		if (secure_nodump())
+			return (1);
+		trust_refresh();
+		return (print_pubkey(path));
+	}
 	if (network)
 		return (network_main(path));
 
