@@ -345,6 +345,34 @@ sandbox_common(scmp_filter_ctx ctx)
 	return (0);
 }
 
+/*
+ * A filter that traps every call but those both processes make (memory,
+ * time, their loops, the way out), fcntl's flags, and calls[0..n): the
+ * caller adds its own rules with arguments and loads it. Returns NULL
+ * after logging.
+ */
+static scmp_filter_ctx
+sandbox_filter_new(const int *calls, size_t n)
+{
+	struct scmp_arg_cmp none = SCMP_A0(SCMP_CMP_EQ, 0);
+	scmp_filter_ctx ctx;
+	size_t i;
+
+	if ((ctx = seccomp_init(SCMP_ACT_TRAP)) == NULL) {
+		log_err("seccomp_init failed");
+		return (NULL);
+	}
+	if (sandbox_common(ctx) || sandbox_fcntl(ctx))
+		goto err;
+	for (i = 0; i < n; i++)
+		if (ALLOW(calls[i]))
+			goto err;
+	return (ctx);
+err:
+	seccomp_release(ctx);
+	return (NULL);
+}
+
 static int
 sandbox_load(scmp_filter_ctx ctx)
 {
@@ -410,7 +438,6 @@ sandbox_network(int forwards)
 	};
 	struct scmp_arg_cmp none = SCMP_A0(SCMP_CMP_EQ, 0);
 	scmp_filter_ctx ctx;
-	size_t i;
 	int rc = -1;
 
 	sandbox_who = "knockd: network process";
@@ -420,19 +447,11 @@ sandbox_network(int forwards)
 		log_err("PR_SET_DUMPABLE: %s", strerror(errno));
 		return (-1);
 	}
-	if ((ctx = seccomp_init(SCMP_ACT_TRAP)) == NULL) {
-		log_err("seccomp_init failed");
+	if ((ctx = sandbox_filter_new(calls,
+	    sizeof(calls) / sizeof(calls[0]))) == NULL)
 		return (-1);
-	}
-	if (sandbox_common(ctx))
-		goto done;
-	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
-		if (ALLOW(calls[i]))
-			goto done;
 	/* Its own file limit, which forwards_reload() may raise. */
 	if (ALLOW1(SCMP_SYS(prlimit64), SCMP_A0(SCMP_CMP_EQ, 0)))
-		goto done;
-	if (sandbox_fcntl(ctx))
 		goto done;
 	/* The backends' connections: TCP, IPv4 or IPv6, nothing else. */
 	if (forwards &&
@@ -475,29 +494,20 @@ sandbox_firewall(pid_t child)
 	};
 	struct scmp_arg_cmp none = SCMP_A0(SCMP_CMP_EQ, 0);
 	scmp_filter_ctx ctx;
-	size_t i;
 	int rc = -1;
 
 	sandbox_who = "knockd: firewall process";
 	if (sandbox_bounding(1u << CAP_NET_ADMIN) ||
 	    sandbox_caps(1u << CAP_NET_ADMIN))
 		return (-1);
-	if ((ctx = seccomp_init(SCMP_ACT_TRAP)) == NULL) {
-		log_err("seccomp_init failed");
+	if ((ctx = sandbox_filter_new(calls,
+	    sizeof(calls) / sizeof(calls[0]))) == NULL)
 		return (-1);
-	}
-	if (sandbox_common(ctx))
-		goto done;
-	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
-		if (ALLOW(calls[i]))
-			goto done;
 	/* Files for reading only: the config and key files at reload. */
 	if (ALLOW1(SCMP_SYS(openat), SCMP_A2(SCMP_CMP_MASKED_EQ,
 	    O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY)) ||
 	    ALLOW1(SCMP_SYS(open), SCMP_A1(SCMP_CMP_MASKED_EQ,
 	    O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY)))
-		goto done;
-	if (sandbox_fcntl(ctx))
 		goto done;
 	/* UDP and TCP for the resolver. The netlink socket for the sets is
 	 * open already; getaddrinfo's netlink query and nscd's local socket
