@@ -30,6 +30,7 @@
 #include "config.h"
 #include "keys.h"
 #include "log.h"
+#include "tmpdir.h"
 
 /* Bytes 0..31, all 0xff, all 0x5a. */
 #define KEY_SEQ		"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
@@ -1040,22 +1041,11 @@ test_client_inline_key_mode(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return (remove(path));
-}
-
-static int
 group_setup(void **state)
 {
 
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/knock-test-config-XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
+	if (tmpdir_make(tmpdir, sizeof(tmpdir), "config"))
 		return (-1);
 	write_file("alice.key", 0600, "# alice\n" KEY_SEQ "\n");
 	return (0);
@@ -1066,7 +1056,7 @@ group_teardown(void **state)
 {
 
 	(void)state;
-	return (nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS));
+	return (tmpdir_remove(tmpdir));
 }
 
 /*

@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "keys.h"
+#include "tmpdir.h"
 
 /* Known answers, from Python's base64.b64encode. */
 #define KEY_SEQ_B64	"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="	/* 0..31 */
@@ -466,22 +467,11 @@ test_trusted_group(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return (remove(path));
-}
-
-static int
 group_setup(void **state)
 {
 
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/knock-test-keys-XXXXXX");
-	return (mkdtemp(tmpdir) == NULL ? -1 : 0);
+	return (tmpdir_make(tmpdir, sizeof(tmpdir), "keys"));
 }
 
 static int
@@ -489,7 +479,7 @@ group_teardown(void **state)
 {
 
 	(void)state;
-	return (nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS));
+	return (tmpdir_remove(tmpdir));
 }
 
 int

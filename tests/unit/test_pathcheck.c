@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "pathcheck.h"
+#include "tmpdir.h"
 
 /* Room for an expected message: three paths and the words. */
 #define WANT_LEN	(3 * PATH_MAX + 128)
@@ -393,22 +394,11 @@ test_other_owner(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return (remove(path));
-}
-
-static int
 group_setup(void **state)
 {
 
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/knock-test-pathcheck-XXXXXX");
-	return (mkdtemp(tmpdir) == NULL ? -1 : 0);
+	return (tmpdir_make(tmpdir, sizeof(tmpdir), "pathcheck"));
 }
 
 static int
@@ -416,7 +406,7 @@ group_teardown(void **state)
 {
 
 	(void)state;
-	return (nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS));
+	return (tmpdir_remove(tmpdir));
 }
 
 int
