@@ -200,6 +200,11 @@ clean:
 # keep their keys in ~/.config/knock (knock refuses a key in a file others
 # can read; made 0600 for root's keys, other users skip it). On a real
 # install (no DESTDIR) systemd-sysusers creates the user knockd first.
+# The documentation names its own paths as the default PREFIX puts them
+# (/usr/local/share/doc/knock); make install rewrites them to DOCDIR, so
+# a path copied from an installed man page or config always exists.
+DOCSUB	= sed 's|/usr/local/share/doc/knock|$(DOCDIR)|g'
+
 MAN1	:= man/knock.1
 MAN5	:= man/knockd.conf.5 man/knock.conf.5
 MAN8	:= man/knockd.8
@@ -230,27 +235,31 @@ install: all
 		$(DESTDIR)$(BASHCOMPDIR) $(ETC)
 	install -m 755 $(B)/knock $(DESTDIR)$(BINDIR)/knock
 	install -m 755 $(B)/knockd $(DESTDIR)$(SBINDIR)/knockd
-	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
-	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
-	install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8
+	for f in $(MAN1) $(MAN5) $(MAN8); do s=$${f##*.}; \
+		$(DOCSUB) $$f >$(DESTDIR)$(MANDIR)/man$$s/$${f##*/} && \
+		chmod 644 $(DESTDIR)$(MANDIR)/man$$s/$${f##*/} || exit 1; \
+	done
 	sed 's|/usr/sbin/knockd|$(SBINDIR)/knockd|' systemd/knockd.service \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/knockd.service
 	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/knockd.service
 	install -m 644 systemd/knockd.socket $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 644 systemd/knockd.sysusers $(DESTDIR)$(SYSUSERSDIR)/knockd.conf
 	install -m 644 completion/knock.bash $(DESTDIR)$(BASHCOMPDIR)/knock
-	install -m 644 nftables.conf.example README.md doc/protocol.md \
-		systemd/forward.conf $(DESTDIR)$(DOCDIR)
+	for f in nftables.conf.example README.md doc/protocol.md \
+	    systemd/forward.conf; do \
+		$(DOCSUB) $$f >$(DESTDIR)$(DOCDIR)/$${f##*/} && \
+		chmod 644 $(DESTDIR)$(DOCDIR)/$${f##*/} || exit 1; \
+	done
 	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
 		echo "systemd-sysusers $(SYSUSERSDIR)/knockd.conf"; \
 		systemd-sysusers $(SYSUSERSDIR)/knockd.conf || exit 1; \
 	fi
 	@set -e; f=$(ETC)/knockd.conf; \
 	if [ -e $$f ]; then echo "keeping $$f"; \
-	elif getent group knockd >/dev/null 2>&1 && \
-	    install -m 640 -g knockd etc/knockd.conf $$f 2>/dev/null; then \
-		echo "installed $$f (root:knockd 0640)"; \
-	else install -m 600 etc/knockd.conf $$f; echo "installed $$f (0600)"; fi; \
+	else (umask 077; $(DOCSUB) etc/knockd.conf >$$f.new); \
+		if getent group knockd >/dev/null 2>&1 && \
+		    chgrp knockd $$f.new 2>/dev/null; then chmod 640 $$f.new; fi; \
+		mv $$f.new $$f; echo "installed $$f ($$(stat -c %G:%a $$f))"; fi; \
 	if [ "$$(stat -c %G:%a $$f)" != knockd:640 ]; then \
 		echo "note: knockd.service runs as user knockd: once that user" \
 		    "exists, run: chgrp knockd $(SYSCONFDIR)/knock/knockd.conf;" \
@@ -293,7 +302,7 @@ uninstall:
 	@# The server's key is never removed: clients trust its public key.
 	@[ ! -e $(ETC)/knockd.key ] || echo "keeping $(ETC)/knockd.key"
 	@for f in knockd.conf knock.conf; do \
-		if cmp -s etc/$$f $(ETC)/$$f; then rm -f $(ETC)/$$f; \
+		if $(DOCSUB) etc/$$f | cmp -s - $(ETC)/$$f; then rm -f $(ETC)/$$f; \
 		elif [ -e $(ETC)/$$f ]; then echo "keeping $(ETC)/$$f: edited"; fi; \
 	done
 	@rmdir $(ETC) 2>/dev/null || true

@@ -64,6 +64,19 @@ out=$("$d/usr/sbin/knockd" -c "$d/etc/knock/knockd.conf" --pubkey 2>&1)
 [ "$out" = "$pub" ] && good "knockd --pubkey prints it, before any user exists" ||
     bad "knockd --pubkey on the installed config: $out"
 
+# Every documentation path the installed files name exists (trap: the
+# docs named /usr/share/doc/knock while the default PREFIX installs to
+# /usr/local/share/doc/knock, so a copied cp command failed).
+docpaths() {	# ROOT: "path" per named doc path that is not installed
+	grep -rhoE '/usr[a-z/]*/share/doc/knock(/[A-Za-z0-9._-]+)?' "$1" |
+	    sort -u | while read -r p; do [ -e "$1$p" ] || echo "$p"; done
+}
+n=$(grep -rlE 'share/doc/knock' "$d" | wc -l)
+missing=$(docpaths "$d")
+[ "$n" -ge 5 ] && [ -z "$missing" ] &&
+    good "PREFIX=/usr: the $n installed files that name a doc path name one that exists" ||
+    bad "PREFIX=/usr: doc paths named but not installed ($n files): $missing"
+
 # A second install keeps a config the administrator edited.
 echo "# edited" >>"$d/etc/knock/knockd.conf"
 chmod 600 "$d/etc/knock/knockd.conf"
@@ -92,6 +105,11 @@ make -s install DESTDIR="$d" >/dev/null 2>&1 || bad "make install (default PREFI
 outside=$(cd "$d" && find . -type f ! -path './usr/local/*' ! -path './etc/*')
 [ -z "$outside" ] && good "with PREFIX=/usr/local nothing lands outside /usr/local and /etc" ||
     bad "PREFIX=/usr/local installed outside it: $outside"
+missing=$(docpaths "$d")
+[ -z "$missing" ] && grep -q /usr/local/share/doc/knock/forward.conf \
+    "$d/usr/local/share/man/man8/knockd.8" &&
+    good "with PREFIX=/usr/local every doc path named exists too" ||
+    bad "PREFIX=/usr/local: doc paths named but not installed: $missing"
 grep -qx 'ExecStart=/usr/local/sbin/knockd' "$d/usr/local/lib/systemd/system/knockd.service" &&
     good "and the unit runs /usr/local/sbin/knockd" ||
     bad "the unit does not follow PREFIX"
