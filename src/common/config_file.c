@@ -530,6 +530,7 @@ config_key_path(struct config_file *f, const char *value,
 static void
 config_check_inline(struct config_file *f)
 {
+	char fix[KEYS_FIX_LEN];
 	const char *why;
 
 	if (f->inline_checked)
@@ -539,10 +540,10 @@ config_check_inline(struct config_file *f)
 		return;
 	if ((f->st.st_mode & 077) != 0)
 		config_file_error(f, "key: %s %s (mode %04o): refusing to use "
-		    "a key written in it; run: %s %s, or move the key to a "
+		    "a key written in it; run: %s, or move the key to a "
 		    "key-file", f->path, why,
-		    (unsigned int)(f->st.st_mode & 07777), keys_fix(&f->st),
-		    f->path);
+		    (unsigned int)(f->st.st_mode & 07777),
+		    keys_fix(&f->st, f->path, fix, sizeof(fix)));
 	else
 		config_file_error(f, "key: %s %s (owner uid %u): refusing to "
 		    "use a key written in it; move the key to a key-file",

@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -234,19 +236,38 @@ keys_private_reason(const struct stat *st)
 }
 
 /*
- * keys_fix(st): the command, less the file name, that makes a file with
- * status st private enough. chmod 600 would lock out a reader who is not
- * root and does not own the file (knockd.service reading root's file):
- * that reader needs read permission through a private group.
+ * keys_fix(st, path, buf, len): the command that makes the file path, of
+ * status st, private enough, in buf; returns buf. chmod 600 would lock
+ * out a reader who is not root and does not own the file (knockd.service
+ * reading root's file): that reader needs read permission through a
+ * private group. So does knockd run by root where knockd's private group
+ * exists (trust.c): the same files serve knockd.service, as user knockd,
+ * and root's chmod 600 would break it.
  */
 const char *
-keys_fix(const struct stat *st)
+keys_fix(const struct stat *st, const char *path, char *buf, size_t len)
 {
 
-	if (geteuid() == 0 || st->st_uid == geteuid())
-		return ("chmod 600");
-	return ("chmod 640, with a group private to this user (knockd.service: "
-	    "chgrp knockd), on");
+	struct group *gr;
+
+	if (trust_group && geteuid() == 0 && trusted_gid != 0 &&
+	    trusted_gid != st->st_gid) {
+		/* An error path: the group database may be read again. */
+		if ((gr = getgrgid(trusted_gid)) != NULL)
+			snprintf(buf, len, "chgrp %s %s; chmod 640 %s",
+			    gr->gr_name, path, path);
+		else
+			snprintf(buf, len, "chgrp %u %s; chmod 640 %s",
+			    (unsigned int)trusted_gid, path, path);
+	}
+	else if (trust_group && geteuid() == 0 && trusted_gid != 0)
+		snprintf(buf, len, "chmod 640 %s", path);
+	else if (geteuid() == 0 || st->st_uid == geteuid())
+		snprintf(buf, len, "chmod 600 %s", path);
+	else
+		snprintf(buf, len, "chmod 640 %s, with a group private to this "
+		    "user (knockd.service: chgrp knockd %s)", path, path);
+	return (buf);
 }
 
 /*
@@ -259,6 +280,7 @@ int
 keys_check_private(int fd, const char *path)
 {
 	struct stat st;
+	char fix[KEYS_FIX_LEN];
 	const char *why;
 
 	if (fstat(fd, &st) == -1) {
@@ -269,8 +291,8 @@ keys_check_private(int fd, const char *path)
 		return (0);
 	if (S_ISREG(st.st_mode) && (st.st_mode & 077) != 0)
 		log_err("%s %s (mode %04o): refusing to use the key in it; "
-		    "run: %s %s", path, why,
-		    (unsigned int)(st.st_mode & 07777), keys_fix(&st), path);
+		    "run: %s", path, why, (unsigned int)(st.st_mode & 07777),
+		    keys_fix(&st, path, fix, sizeof(fix)));
 	else
 		log_err("%s %s (owner uid %u): refusing to use the key in it",
 		    path, why, (unsigned int)st.st_uid);

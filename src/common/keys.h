@@ -5,6 +5,7 @@
 #ifndef KNOCK_KEYS_H
 #define KNOCK_KEYS_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -62,10 +63,13 @@ void keys_trust_group(gid_t gid);
 void keys_trust_no_group(void);
 
 /*
- * keys_fix(st): "chmod 600", or what else makes a file with status st
- * acceptable to this process, as a command to put before the file name.
+ * keys_fix(st, path, buf, len): "chmod 600 PATH", or what else makes the
+ * file path, of status st, acceptable to this process (and, run by root,
+ * to knockd.service's user knockd), as a command, in buf; returns buf.
  */
-const char *keys_fix(const struct stat *st);
+#define KEYS_FIX_LEN	(2 * PATH_MAX + 64)
+const char *keys_fix(const struct stat *st, const char *path, char *buf,
+    size_t len);
 
 /*
  * keys_check_private(fd, path): apply keys_private_reason() to the open

@@ -41,6 +41,7 @@
 #include "replay.h"
 #include "sandbox.h"
 #include "secure.h"
+#include "svccheck.h"
 #include "systemd.h"
 #include "trust.h"
 #include "userkey.h"
@@ -382,6 +383,8 @@ main(int argc, char *argv[])
 		goto done;
 	}
 	if (check) {
+		if (svccheck_as_service(path))
+			goto done;
 		check_users(h.users);
 		check_forwards(&cfg);
 		printf("%s: configuration and nftables %s %s are good\n", path,

@@ -101,18 +101,45 @@ expect_check 1 "--check with an inline key in a 0644 file"
 assert_contains "$CHECK_OUT" "$T/open.conf" "the message names the file"
 assert_contains "$CHECK_OUT" "group or others" "and says why"
 
-# So is a key file others can read; the same file at 0600 is fine.
+# So is a key file others can read.
 printf '%s\n' "$KEY_ALICE" >"$T/alice.key"
-chmod 600 "$T/alice.key"
+chmod 644 "$T/alice.key"
 printf '[server]\n[user alice]\nkey-file = %s\nallow = tcp/22\n' \
     "$T/alice.key" >"$T/keyfile.conf"
 chmod 644 "$T/keyfile.conf"	# holds no key itself
 check "$T/keyfile.conf"
-expect_check 0 "--check with a 0600 key file"
+expect_check 1 "--check with a 0644 key file"
+assert_contains "$CHECK_OUT" "$T/alice.key is readable by group or others" \
+    "the message names the key file and says why"
+# The fix it gives root must not lock out knockd.service (User=knockd):
+# chmod 600 did (issue 13, trap 1).
+assert_contains "$CHECK_OUT" "run: chgrp knockd $T/alice.key; chmod 640 $T/alice.key" \
+    "the fix gives the key to group knockd"
+assert_not_contains "$CHECK_OUT" "chmod 600" "not chmod 600"
 chmod 640 "$T/alice.key"
 check "$T/keyfile.conf"
-expect_check 1 "--check with a 0640 key file"
-assert_contains "$CHECK_OUT" "$T/alice.key" "the message names the key file"
+expect_check 1 "--check with a root:root 0640 key file"
+assert_contains "$CHECK_OUT" "chgrp knockd $T/alice.key" "the same fix"
+
+# A key only root may read (root:root 0600): good for root, but
+# knockd.service reads it as the user knockd, and would not start.
+# --check run by root loads the config again as that user, and says so.
+chmod 600 "$T/alice.key"
+check "$T/keyfile.conf"
+expect_check 1 "--check with a key file only root can read"
+assert_contains "$CHECK_OUT" "as user knockd: $T/alice.key: Permission denied" \
+    "the message shows what the service would meet"
+assert_contains "$CHECK_OUT" "knockd.service runs knockd as user knockd, which cannot use it" \
+    "and why it matters"
+assert_contains "$CHECK_OUT" "chgrp knockd FILE; chmod 640 FILE" "and the fix"
+# The fix, as given: now both root and the service read it.
+chgrp knockd "$T/alice.key" && chmod 640 "$T/alice.key" || fail "chgrp"
+check "$T/keyfile.conf"
+expect_check 0 "--check with the key file root:knockd 0640"
+ip netns exec "$NS_SRV" setpriv --reuid=knockd --regid=knockd --init-groups \
+    cat "$T/alice.key" >/dev/null 2>&1 ||
+    fail "the user knockd cannot read the key after the fix"
+ok "and the user knockd reads it"
 
 # A missing config file.
 check "$T/nonexistent.conf"

@@ -12,6 +12,8 @@ ns_up
 fw_load
 services_start 22
 keypair server SERVER_PUB
+# root:knockd 0640, as make install leaves /etc/knock/knockd.key.
+chgrp knockd "$T/server.key" && chmod 640 "$T/server.key" || fail "chgrp"
 keypair alice ALICE_PUB
 keypair alice-new ALICE_NEW_PUB
 SERVER_EXTRA="private-key-file = $T/server.key"

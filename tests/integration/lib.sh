@@ -221,7 +221,9 @@ require_basics() {
 	[ -x "$KNOCK" ] || fail "$KNOCK not found: run make first"
 	T=$(mktemp -d "${TMPDIR:-/tmp}/knock-it.XXXXXX") ||
 	    fail "cannot make a temporary directory"
-	chmod 700 "$T"
+	# As /etc/knock is under make install: knockd --check run as root
+	# reads the config again as the user knockd (svccheck.c).
+	chgrp knockd "$T" && chmod 750 "$T" || fail "cannot give $T to group knockd"
 }
 
 ns_add() {	# NAME
@@ -324,7 +326,7 @@ server_conf() {
 		printf 'set4 = allow4\nset6 = allow6\n\n'
 		cat
 	} >"$T/knockd.conf"
-	chmod 600 "$T/knockd.conf"
+	chgrp knockd "$T/knockd.conf" && chmod 640 "$T/knockd.conf"
 }
 
 client_conf() {	# NAME USER KEY: writes $T/NAME.conf

@@ -22,7 +22,8 @@ chmod 755 "$T/etc" "$T/etc/knock"
 KEYS=$T/etc/knock
 printf '%s\n' "$KEY_ALICE" >"$KEYS/alice.key"
 printf '%s\n' "$KEY_BOB" >"$KEYS/bob.key"
-chmod 600 "$KEYS/alice.key" "$KEYS/bob.key"
+chgrp knockd "$KEYS/alice.key" "$KEYS/bob.key" &&
+    chmod 640 "$KEYS/alice.key" "$KEYS/bob.key" || fail "chgrp"
 # bob.key is a key this knockd does not use (bob's for another server):
 # were bob a user here too, the duplicate key would be refused anyway.
 server_conf <<EOF
