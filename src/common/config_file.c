@@ -40,7 +40,7 @@
 
 #define CONFIG_FILE_MAX		(1024 * 1024)	/* no config is that big */
 #define CONFIG_ERRORS_MAX	20	/* then the file is probably not ours */
-#define CONFIG_NAME_SHOWN	24	/* longest unknown key name we quote */
+#define CONFIG_NAME_SHOWN	24	/* longest unknown setting name we quote */
 
 static void config_verror_at(struct config_file *, int, const char *,
     va_list) __attribute__((format(printf, 3, 0)));
@@ -119,7 +119,7 @@ config_file_quote(const char *s)
 }
 
 /*
- * What to print for a key name: key names are short, and a long one may
+ * What to print for a setting's name: names are short, and a long one may
  * be a key pasted on a line of its own (its '=' makes it "name =").
  */
 static const char *
@@ -463,13 +463,16 @@ config_file_parse(struct config_file *f)
 }
 
 /*
- * config_file_unknown_key(f, name): report key name as unknown in the
- * current section.
+ * config_file_unknown_key(f, name): report setting name as unknown in the
+ * current section. ("key" in the function's name is inih's word for the
+ * name of a setting; messages say "setting" and keep "key" for secrets.)
  */
 void
-config_file_unknown_key(struct config_file *f,
-    const char *name) {  config_file_error(f, "unknown key '%s' in [%s]",
-    config_quote_name(name), f->secname);
+config_file_unknown_key(struct config_file *f, const char *name)
+{
+
+	config_file_error(f, "unknown setting '%s' in [%s]",
+	    config_quote_name(name), f->secname);
 }
 
 /*
@@ -538,14 +541,14 @@ config_check_inline(struct config_file *f)
 	if ((why = keys_private_reason(&f->st)) == NULL)
 		return;
 	if ((f->st.st_mode & 077) != 0)
-		config_file_error(f, "key: %s %s (mode %04o): refusing to use "
-		    "a key written in it; run: %s %s, or move the key to a "
+		config_file_error(f, "%s %s (mode %04o): refusing to use a "
+		    "key written in it; run: %s %s, or move the key to a "
 		    "key-file", f->path, why,
 		    (unsigned int)(f->st.st_mode & 07777), keys_fix(&f->st),
 		    f->path);
 	else
-		config_file_error(f, "key: %s %s (owner uid %u): refusing to "
-		    "use a key written in it; move the key to a key-file",
+		config_file_error(f, "%s %s (owner uid %u): refusing to use "
+		    "a key written in it; move the key to a key-file",
 		    f->path, why, (unsigned int)f->st.st_uid);
 }
 
