@@ -126,6 +126,38 @@ usage(FILE *f)
 	    CONFIG_CLIENT_PATH, PROTO_DEFAULT_PORT, KNOCK_WAIT_DEFAULT);
 }
 
+/*
+ * A bad option: what was wrong and the one usage line, on stderr, not the
+ * whole help, which would scroll the error out of sight. ch is what
+ * getopt_long() returned (opterr is off: the message is ours). Returns
+ * EXIT_USAGE.
+ */
+static int
+usage_short(int ch, char *const argv[])
+{
+	const char *arg = argv[optind - 1];
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+	size_t n;
+
+	/*
+	 * A long option is a whole word, so argv[optind - 1] is it; a short
+	 * one may sit inside "-qx", so optopt names it.
+	 */
+	n = strncmp(arg, "--", 2) == 0 ? strcspn(arg, "=") : 0;
+	if (ch == ':')
+		log_err("option %.*s%s needs a value", (int)n, arg,
+		    n > 0 ? "" : shortopt);
+	else if (optopt == 0)
+		log_err("unknown option %.*s", (int)n, arg);
+	else if (n > 0)
+		log_err("option %.*s takes no value", (int)n, arg);
+	else
+		log_err("unknown option %s", shortopt);
+	fprintf(stderr, "usage: knock [options] HOST SERVICE...  (knock --help "
+	    "for more)\n");
+	return (EXIT_USAGE);
+}
+
 static int
 knock_load_config(const struct knock_opts *o, struct config_client *cfg)
 {
@@ -603,8 +635,9 @@ main(int argc, char *argv[])
 		log_err("cannot initialise libcrypto");
 		return (EXIT_USAGE);
 	}
-	while ((ch = getopt_long(argc, argv, "c:u:p:46w:W:F:kIN:qvVh", longopts,
-	    NULL)) != -1) {
+	opterr = 0;	/* usage_short() says it, shorter */
+	while ((ch = getopt_long(argc, argv, ":c:u:p:46w:W:F:kIN:qvVh",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o.config = optarg;
@@ -678,8 +711,7 @@ main(int argc, char *argv[])
 			usage(stdout);
 			return (EXIT_OPEN);
 		default:
-			usage(stderr);
-			return (EXIT_USAGE);
+			return (usage_short(ch, argv));
 		}
 	}
 	if (o.quiet && o.verbose) {
