@@ -7,7 +7,7 @@
  *         [-q|-v]
  *   knock --forward [LADDR:]PORT|- [-kI] [-N NAME] [-c FILE] [-u USER]
  *         [-p PORT] [-4|-6] [-w SECONDS] [-q|-v] HOST:PORT
- *   knock --genkey [-u USER]
+ *   knock --genkey [-u USER] [FILE]
  *   knock --pubkey < PRIVATE-KEY
  *
  * Quiet on success and one line on failure, so that it can sit in
@@ -80,7 +80,7 @@ usage(FILE *f)
 	    "       knock --forward [LADDR:]PORT [-k] [-I] [-N NAME] [options] "
 	    "HOST:PORT\n"
 	    "       knock --forward - [-k] [-I] [-N NAME] [options] HOST:PORT\n"
-	    "       knock --genkey [-u USER]\n"
+	    "       knock --genkey [-u USER] [FILE]\n"
 	    "       knock --pubkey < PRIVATE-KEY-FILE\n"
 	    "\n"
 	    "SERVICE is 22, tcp/22 or udp/53. Exit status: 0 open (with -W:\n"
@@ -117,8 +117,9 @@ usage(FILE *f)
 	    "  -N, --forward-name NAME\n"
 	    "                      --forward: refuse a forward not named NAME\n"
 	    "                      ([forward NAME] in knockd.conf)\n"
-	    "      --genkey        print a new random key (a private key,\n"
-	    "                      or a shared key) and exit\n"
+	    "      --genkey [FILE] print a new random key (a private key,\n"
+	    "                      or a shared key) and exit; with FILE,\n"
+	    "                      write it to FILE, a new file, mode 0600\n"
 	    "      --pubkey        read a private key on stdin, print its\n"
 	    "                      public key (for the server's public-key)\n"
 	    "  -V, --version       print the version and exit\n"
@@ -764,12 +765,13 @@ main(int argc, char *argv[])
 		return (pubkey_main() ? EXIT_USAGE : EXIT_OPEN);
 	}
 	if (o.genkey) {
-		if (optind != argc) {
-			log_err("--genkey takes no HOST or SERVICE (try "
-			    "knock --genkey -u USER)");
+		if (argc - optind > 1) {
+			log_err("--genkey takes one FILE at most, and no HOST "
+			    "or SERVICE: knock --genkey [-u USER] [FILE]");
 			return (EXIT_USAGE);
 		}
-		return (genkey_main(o.user) ? EXIT_USAGE : EXIT_OPEN);
+		return (genkey_main(o.user, optind < argc ? argv[optind] :
+		    NULL) ? EXIT_USAGE : EXIT_OPEN);
 	}
 	if (argc - optind != 2) {
 		log_err("%s: knock HOST SERVICE, one of each (knock --help)",
