@@ -570,7 +570,10 @@ config_client_secret(const struct config_client_user *u,
 		return (0);
 	}
 	if (keys_read_file(sec->file, key)) {
-		log_err("cannot use that key file of user '%s'", u->name);
+		log_err("cannot use the %s of user '%s' (%s:%d)", sec ==
+		    &u->priv ? "private-key-file" : sec == &u->psk ?
+		    "preshared-key-file" : "key-file", u->name,
+		    u->src != NULL ? u->src : "knock.conf", sec->line);
 		return (-1);
 	}
 	return (0);

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -97,7 +98,9 @@ usage(FILE *f)
 	    "  -w, --wait SECONDS  give up after SECONDS (default %d; with -W\n"
 	    "                      and --forward, also on the TCP connection)\n"
 	    "  -q, --quiet         print nothing, not even on failure\n"
-	    "  -v, --verbose       say what happens, also on success\n"
+	    "  -v, --verbose       say what happens, also on success: the\n"
+	    "                      files read, the sections, user and key\n"
+	    "                      used, and each datagram\n"
 	    "      --close         end the access now instead of opening\n"
 	    "  -W, --proxy HOST:PORT\n"
 	    "                      open tcp/PORT, connect to it at the address\n"
@@ -174,8 +177,11 @@ knock_load_config(const struct knock_opts *o, struct config_client *cfg)
 	else if ((home = getenv("HOME")) != NULL && home[0] != '\0')
 		snprintf(path, sizeof(path), "%s/.config/knock/knock.conf",
 		    home);
-	else
+	else {
+		log_debug("no per-user config: neither XDG_CONFIG_HOME nor "
+		    "HOME is set");
 		return (0);
+	}
 	return (config_client_load(path, cfg, CONFIG_OPTIONAL));
 }
 
@@ -279,7 +285,99 @@ knock_resolve(const char *host, int family, uint16_t port,
 		n++;
 	}
 	freeaddrinfo(res);
+	/* knock -v: which of the name's addresses it knocks. */
+	if (n > 0 && log_enabled(LOG_DEBUG)) {
+		char list[2 * ADDR_STRLEN + 8], a[ADDR_STRLEN];
+
+		list[0] = '\0';
+		for (i = 0; i < n; i++)
+			snprintf(list + strlen(list), sizeof(list) -
+			    strlen(list), "%s%s", i > 0 ? ", " : "",
+			    addr_format(&t[i].server, a, 0));
+		if (strcmp(list, host) != 0)
+			log_debug("%s is %s", host, list);
+	}
 	return (n);
+}
+
+/*
+ * Where a secret of uc came from, never the key: "private-key-file = PATH
+ * (FILE:LINE)", or for a key written in the config "private-key at
+ * FILE:LINE". Returns buf.
+ */
+static const char *
+knock_secret_where(const struct config_client_user *uc,
+    const struct config_secret *sec, const char *setting, char *buf,
+    size_t len)
+{
+
+	if (sec->file != NULL)
+		snprintf(buf, len, "%s-file = %s (%s:%d)", setting, sec->file,
+		    uc->src, sec->line);
+	else
+		snprintf(buf, len, "%s at %s:%d", setting, uc->src, sec->line);
+	return (buf);
+}
+
+/*
+ * knock -v, before the key is read: the [host] sections that matched and
+ * the user, with why that one. With knock_report_key(), a knock that
+ * fails can be narrowed down to a file and a line; the files read or
+ * skipped were reported while loading.
+ */
+static void
+knock_report_host(const char *host, const struct config_client_host *hc,
+    const char *user, const char *user_from)
+{
+
+	if (hc != NULL)
+		log_info("host %s: [host %s] at %s", host, hc->name, hc->src);
+	else
+		log_info("host %s: no [host %s] section in the files read",
+		    host, host);
+	log_info("user %s (%s)", user, user_from);
+}
+
+/*
+ * knock -v, once the key is made: its ID, kind and the setting it came
+ * from (never the key), the server-key's ID, and the name or address,
+ * control port and wait, each with where it came from.
+ */
+static void
+knock_report_key(const struct config_client_host *hc,
+    const struct config_client_user *uc, const struct knock_host *kh,
+    const char *port_from, const char *wait_from)
+{
+	char id[USERKEY_ID_STRLEN], sid[USERKEY_ID_STRLEN];
+	char where[PATH_MAX + 300], psk[PATH_MAX + 300];
+	uint8_t srv[USERKEY_ID_LEN];
+
+	/* The line tests and scripts read: keep its form. */
+	log_info("user %s, key %s (%s)", kh->user,
+	    userkey_id_format(kh->key_id, id), kh->pair ?
+	    "key pair, with the host's server-key" : "shared key");
+	if (kh->pair) {
+		psk[0] = '\0';
+		if (uc->psk.have)
+			knock_secret_where(uc, &uc->psk, "preshared-key", psk,
+			    sizeof(psk));
+		if (userkey_id_public(hc->server_key, srv) == 0)
+			userkey_id_format(srv, sid);
+		else
+			snprintf(sid, sizeof(sid), "?");
+		log_info("key %s: key pair, %s, server-key %s of [host %s]%s%s",
+		    id, knock_secret_where(uc, &uc->priv, "private-key", where,
+		    sizeof(where)), sid, hc->name, psk[0] != '\0' ?
+		    ", with " : "", psk);
+	} else
+		log_info("key %s: shared key, %s%s", id,
+		    knock_secret_where(uc, &uc->shared, "key", where,
+		    sizeof(where)), uc->priv.have ? " (the user's key pair "
+		    "needs a server-key, and this host has none)" : "");
+	log_info("knocking %s%s, control port %u (%s), wait %u s (%s)",
+	    kh->name, hc != NULL && hc->address != NULL ?
+	    " (address of [host])" : "", kh->port, port_from, kh->wait,
+	    wait_from);
 }
 
 /*
@@ -296,6 +394,8 @@ knock_setup(const struct knock_opts *o, const char *host,
 	struct config_client cfg;
 	const struct config_client_host *hc;
 	const struct config_client_user *uc;
+	const char *user_from = "login name", *port_from = "default";
+	const char *wait_from = "default";
 	struct passwd *pw;
 	int rc = -1;
 
@@ -308,31 +408,43 @@ knock_setup(const struct knock_opts *o, const char *host,
 	hc = config_client_host(&cfg, host);
 
 	/* The command line beats [host], which beats [client]. */
-	if (o->user != NULL)
+	if (o->user != NULL) {
 		snprintf(kh->user, sizeof(kh->user), "%s", o->user);
-	else if (hc != NULL && hc->user[0] != '\0')
+		user_from = "-u";
+	} else if (hc != NULL && hc->user[0] != '\0') {
 		snprintf(kh->user, sizeof(kh->user), "%s", hc->user);
-	else if (cfg.user[0] != '\0')
+		user_from = "user of [host]";
+	} else if (cfg.user[0] != '\0') {
 		snprintf(kh->user, sizeof(kh->user), "%s", cfg.user);
-	else if ((pw = getpwuid(getuid())) != NULL)
+		user_from = "user of [client]";
+	} else if ((pw = getpwuid(getuid())) != NULL)
 		snprintf(kh->user, sizeof(kh->user), "%s", pw->pw_name);
+	if (o->verbose)
+		knock_report_host(host, hc, kh->user, user_from);
 	if (!keys_user_valid(kh->user)) {
 		log_err("bad user name '%s': 1-32 of A-Z a-z 0-9 . _ @ -",
 		    kh->user);
 		goto done;
 	}
 	kh->port = PROTO_DEFAULT_PORT;
-	if (o->port != 0)
+	if (o->port != 0) {
 		kh->port = o->port;
-	else if (hc != NULL && hc->port != 0)
+		port_from = "-p";
+	} else if (hc != NULL && hc->port != 0) {
 		kh->port = hc->port;
-	else if (cfg.port != 0)
+		port_from = "port of [host]";
+	} else if (cfg.port != 0) {
 		kh->port = cfg.port;
+		port_from = "port of [client]";
+	}
 	kh->wait = KNOCK_WAIT_DEFAULT;
-	if (o->wait != 0)
+	if (o->wait != 0) {
 		kh->wait = o->wait;
-	else if (cfg.wait != 0)
+		wait_from = "-w";
+	} else if (cfg.wait != 0) {
 		kh->wait = (unsigned)cfg.wait;
+		wait_from = "wait of [client]";
+	}
 	kh->family = o->family;
 	if (kh->family == AF_UNSPEC && hc != NULL)
 		kh->family = hc->family;
@@ -352,13 +464,8 @@ knock_setup(const struct knock_opts *o, const char *host,
 	}
 	if (knock_user_key(o, host, uc, hc, kh))
 		goto done;
-	if (o->verbose) {
-		char id[USERKEY_ID_STRLEN];
-
-		log_info("user %s, key %s (%s)", kh->user,
-		    userkey_id_format(kh->key_id, id), kh->pair ?
-		    "key pair, with the host's server-key" : "shared key");
-	}
+	if (o->verbose)
+		knock_report_key(hc, uc, kh, port_from, wait_from);
 	rc = 0;
 done:
 	config_client_free(&cfg);	/* wipes the raw keys now */
