@@ -494,12 +494,13 @@ config_file_once(struct config_file *f, int *line, const char *name)
 }
 
 /*
- * Where a key-file value points: absolute, "~/" under $HOME, or relative
+ * Where the value of a key-file setting (name: key-file,
+ * private-key-file...) points: absolute, "~/" under $HOME, or relative
  * to the directory of the config file (not the working directory, which
  * for a daemon is "/"). Returns 0, or -1 after reporting.
  */
 static int
-config_key_path(struct config_file *f, const char *value,
+config_key_path(struct config_file *f, const char *name, const char *value,
     char out[static PATH_MAX])
 {
 	const char *home;
@@ -509,8 +510,8 @@ config_key_path(struct config_file *f, const char *value,
 		n = snprintf(out, PATH_MAX, "%s", value);
 	else if (value[0] == '~' && value[1] == '/') {
 		if ((home = getenv("HOME")) == NULL || home[0] != '/') {
-			config_file_error(f, "key-file starts with ~/ but HOME "
-			    "is not set: '%s'", config_file_quote(value));
+			config_file_error(f, "%s starts with ~/ but HOME is "
+			    "not set: '%s'", name, config_file_quote(value));
 			return (-1);
 		}
 		n = snprintf(out, PATH_MAX, "%s/%s", home, value + 2);
@@ -519,7 +520,7 @@ config_key_path(struct config_file *f, const char *value,
 	else
 		n = snprintf(out, PATH_MAX, "%s/%s", f->dir, value);
 	if (n < 0 || n >= PATH_MAX) {
-		config_file_error(f, "key-file path too long: '%s'",
+		config_file_error(f, "%s: path too long: '%s'", name,
 		    config_file_quote(value));
 		return (-1);
 	}
@@ -603,7 +604,7 @@ config_file_user_key(struct config_file *f, struct config_keyseen *ks,
 		    "holds the key", name);
 		return;
 	}
-	if (config_key_path(f, value, path))
+	if (config_key_path(f, name, value, path))
 		return;
 	/*
 	 * The client reads a key-file only when it knocks as that user: a

@@ -457,7 +457,7 @@ knock_setup(const struct knock_opts *o, const char *host,
 		log_err("no key for user '%s': add a [user %s] section with "
 		    "private-key-file (knock --genkey makes the key, knock "
 		    "--pubkey its public half for the server), or a shared "
-		    "key or key-file, to %s", kh->user, kh->user,
+		    "key (key or key-file), to %s", kh->user, kh->user,
 		    o->config != NULL ? o->config :
 		    "~/.config/knock/knock.conf");
 		goto done;

@@ -361,6 +361,10 @@ test_server_key_paths(void **state)
 	server_refused("[user a]\nkey-file = ~/abs.key\nallow = 22\n",
 	    "knockd.conf:2: key-file starts with ~/ but HOME is not set: "
 	    "'~/abs.key'", NULL);
+	/* The message names the setting that was given. */
+	client_refused("[user a]\nprivate-key-file = ~/a.key\n",
+	    "knock.conf:2: private-key-file starts with ~/ but HOME is not "
+	    "set: '~/a.key'", NULL);
 	if (home != NULL)
 		setenv("HOME", home, 1);
 	free(home);
