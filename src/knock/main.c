@@ -133,19 +133,22 @@ usage(FILE *f)
 /*
  * A bad option: what was wrong and the one usage line, on stderr, not the
  * whole help, which would scroll the error out of sight. ch is what
- * getopt_long() returned (opterr is off: the message is ours). Returns
- * EXIT_USAGE.
+ * getopt_long() returned with optstring (opterr is off: the message is
+ * ours). Returns EXIT_USAGE.
  */
 static int
-usage_short(int ch, char *const argv[])
+usage_short(int ch, char *const argv[], const char *optstring)
 {
 	const char *arg = argv[optind - 1];
 	char shortopt[3] = { '-', (char)optopt, '\0' };
 	size_t n;
 
 	/*
-	 * A long option is a whole word, so argv[optind - 1] is it; a short
-	 * one may sit inside "-qx", so optopt names it.
+	 * A long option is a whole word, after which optind has moved, so
+	 * argv[optind - 1] is it. A short one may sit inside "-qx", with
+	 * optind still on the word or past it, so optopt names it: an
+	 * unknown letter, where '?' with a known one (or a long-only value)
+	 * is a long option given "=value" it does not take.
 	 */
 	n = strncmp(arg, "--", 2) == 0 ? strcspn(arg, "=") : 0;
 	if (ch == ':')
@@ -153,10 +156,11 @@ usage_short(int ch, char *const argv[])
 		    n > 0 ? "" : shortopt);
 	else if (optopt == 0)
 		log_err("unknown option %.*s", (int)n, arg);
-	else if (n > 0)
-		log_err("option %.*s takes no value", (int)n, arg);
-	else
+	else if (optopt < 256 && (optopt == ':' ||
+	    strchr(optstring, optopt) == NULL))
 		log_err("unknown option %s", shortopt);
+	else
+		log_err("option %.*s takes no value", (int)n, arg);
 	fprintf(stderr, "usage: knock [options] HOST SERVICE...  (knock --help "
 	    "for more)\n");
 	return (EXIT_USAGE);
@@ -729,6 +733,7 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char optstring[] = ":c:u:p:46w:W:F:kIN:qvVh";
 	struct knock_opts o;
 	struct service svc;
 	struct addr server;
@@ -744,8 +749,8 @@ main(int argc, char *argv[])
 		return (EXIT_USAGE);
 	}
 	opterr = 0;	/* usage_short() says it, shorter */
-	while ((ch = getopt_long(argc, argv, ":c:u:p:46w:W:F:kIN:qvVh",
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			o.config = optarg;
@@ -819,7 +824,7 @@ main(int argc, char *argv[])
 			usage(stdout);
 			return (EXIT_OPEN);
 		default:
-			return (usage_short(ch, argv));
+			return (usage_short(ch, argv, optstring));
 		}
 	}
 	if (o.quiet && o.verbose) {

@@ -71,6 +71,10 @@ run "$K" --bogus gate 22
 has "$ERR" "knock: unknown option --bogus" "--bogus is named"
 run "$K" -qx gate 22
 has "$ERR" "knock: unknown option -x" "-x is named inside -qx"
+run "$K" --close -xq gate 22
+has "$ERR" "knock: unknown option -x" "-x is named inside -xq, after a long option"
+run "$K" -q --quiet=yes gate 22
+has "$ERR" "knock: option --quiet takes no value" "--quiet=yes (its short form is known)"
 run "$K" --close=1 gate 22
 has "$ERR" "knock: option --close takes no value" "--close=1"
 run "$K" -c
