@@ -33,7 +33,8 @@
 #                           user's to choose. Then the one positional word
 #                           is HOST:PORT, completed as -W's argument
 #   -N, --forward-name      nothing: the name is in the server's config
-#   --genkey                then only -u, the one option it takes
+#   --genkey                then only -u, the one option it takes, and
+#                           a FILE to write the key to
 #   --pubkey                nothing: it reads a private key on stdin
 #
 # Config files that hold keys may be readable by their owner only, and
@@ -324,7 +325,17 @@ _knock()
 	esac
 
 	if [[ $genkey ]]; then
-		[[ $cur == -* ]] && _knock_add "$cur" -u --user
+		if [[ $cur == -* ]]; then
+			_knock_add "$cur" -u --user
+		elif ((npos == 0)); then
+			# --genkey FILE: the new file to write the key to.
+			if declare -F _filedir >/dev/null; then
+				_filedir
+			else
+				compopt -o filenames 2>/dev/null
+				mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+			fi
+		fi
 		return 0
 	fi
 	if [[ $cur == -* && ! $dashdash ]]; then

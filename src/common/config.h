@@ -183,6 +183,7 @@ struct config_secret {
 	uint8_t key[KEYS_KEY_LEN];	/* the inline key */
 	char *file;			/* or this file's (NULL: inline) */
 	int have;			/* given at all */
+	int line;			/* of its setting, in the user's src */
 };
 
 struct config_client_user {
@@ -190,6 +191,9 @@ struct config_client_user {
 	struct config_secret shared;	/* key, key-file */
 	struct config_secret priv;	/* private-key, private-key-file */
 	struct config_secret psk;	/* preshared-key(-file), key pairs */
+	int line;			/* of the [user NAME] that gave the
+					 * keys (the last one read) */
+	char *src;			/* and the file it is in (knock -v) */
 };
 
 struct config_client_host {
@@ -200,6 +204,10 @@ struct config_client_host {
 	char *address;			/* NULL = resolve name */
 	uint8_t server_key[KEYS_KEY_LEN];	/* the server's public key */
 	int have_server_key;
+	int line;			/* of [host NAME] in the file parsed */
+	char *src;			/* "FILE:LINE" of each [host NAME]
+					 * merged into it, ", " between: what
+					 * knock -v names */
 };
 
 struct config_client {

@@ -7,7 +7,9 @@
  * Each file is parsed alone into a layer, and merged only if it has no
  * error, so that a bad file changes nothing.
  */
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,16 +44,24 @@ config_client_section(struct config_file *f, const char *name)
 	struct config_client *l = &cp->l;
 	struct config_client_user *nu;
 	struct config_client_host *nh;
+	const struct config_client_user *ou;
+	const struct config_client_host *oh;
 	const char *arg;
 	char *hname;
 
+	/*
+	 * A section given twice is an error that names both lines, and the
+	 * second is still parsed, into a copy of its own that is never
+	 * used (the file is refused), so that the errors in it are
+	 * reported too, not hidden behind the first.
+	 */
 	if (strcmp(name, "client") == 0) {
 		if (cp->client_line != 0) {
-			config_file_error(f, "[client] is already at line %d",
-			    cp->client_line);
-			return;
-		}
-		cp->client_line = f->lineno;
+			config_file_error(f, "[client] is already at line %d: "
+			    "one [client] section per file", cp->client_line);
+			cp->user_line = cp->port_line = cp->wait_line = 0;
+		} else
+			cp->client_line = f->lineno;
 		f->sec = CONFIG_SEC_CLIENT;
 	} else if (strncmp(name, "user ", 5) == 0) {
 		arg = name + 5;
@@ -61,17 +71,18 @@ config_client_section(struct config_file *f, const char *name)
 			    config_file_quote(arg));
 			return;
 		}
-		if (config_client_user(l, arg) != NULL) {
-			config_file_error(f, "user '%s' is defined twice", arg);
-			return;
-		}
+		if ((ou = config_client_user(l, arg)) != NULL)
+			config_file_error(f, "[user %s] is already at line %d: "
+			    "one section per user in a file", arg, ou->line);
 		if ((nu = config_file_grow(l->users, l->nusers, l->nusers + 1,
 		    sizeof(*nu))) == NULL) {
 			config_file_error(f, "out of memory");
 			return;
 		}
 		l->users = nu;
-		strcpy(l->users[l->nusers++].name, arg);
+		nu = &l->users[l->nusers++];
+		strcpy(nu->name, arg);
+		nu->line = f->lineno;
 		memset(&cp->key, 0, sizeof(cp->key));
 		memset(&cp->priv, 0, sizeof(cp->priv));
 		memset(&cp->psk, 0, sizeof(cp->psk));
@@ -83,10 +94,17 @@ config_client_section(struct config_file *f, const char *name)
 			    "IP address): '%s'", config_file_quote(arg));
 			return;
 		}
-		if (config_client_host(l, arg) != NULL) {
-			config_file_error(f, "host '%s' is defined twice", arg);
-			return;
-		}
+		/* Names that differ in case only are one host. */
+		if ((oh = config_client_host(l, arg)) == NULL)
+			;
+		else if (strcmp(oh->name, arg) == 0)
+			config_file_error(f, "[host %s] is already at line %d: "
+			    "one section per host in a file", arg, oh->line);
+		else
+			config_file_error(f, "[host %s] is already at line %d, "
+			    "as [host %s] (host names ignore case): one "
+			    "section per host in a file", arg, oh->line,
+			    oh->name);
 		if ((hname = strdup(arg)) == NULL ||
 		    (nh = config_file_grow(l->hosts, l->nhosts, l->nhosts + 1,
 		    sizeof(*nh))) == NULL) {
@@ -97,6 +115,7 @@ config_client_section(struct config_file *f, const char *name)
 		l->hosts = nh;
 		nh = &l->hosts[l->nhosts++];
 		nh->name = hname;
+		nh->line = f->lineno;
 		nh->family = -1;	/* not set: AF_UNSPEC is "any" */
 		cp->huser_line = cp->hport_line = 0;
 		cp->hfamily_line = cp->haddress_line = 0;
@@ -255,6 +274,9 @@ config_client_end(struct config_file *f)
 		u->shared.have = cp->key.line != 0;
 		u->priv.have = cp->priv.line != 0;
 		u->psk.have = cp->psk.line != 0;
+		u->shared.line = cp->key.line;
+		u->priv.line = cp->priv.line;
+		u->psk.line = cp->psk.line;
 	} else if (f->sec == CONFIG_SEC_HOST) {
 		h = &cp->l.hosts[cp->l.nhosts - 1];
 		if (h->address != NULL && h->family > 0 &&
@@ -299,11 +321,6 @@ config_client_host_index(const struct config_client *cfg, const char *name)
 	return (i);
 }
 
-/*
- * Merge layer l (one file) into cfg, l's values winning, and take what l
- * owns. Everything that can fail is done before cfg changes, so cfg is
- * either merged or untouched. Returns 0, or -1 (out of memory).
- */
 /* A later file's secret replaces an earlier one's, file name and all. */
 static void
 config_client_secret_move(struct config_secret *to, struct config_secret *from)
@@ -314,8 +331,49 @@ config_client_secret_move(struct config_secret *to, struct config_secret *from)
 	to->file = from->file;		/* NULL for an inline key */
 	from->file = NULL;
 	to->have = from->have;
+	to->line = from->line;
 }
 
+/*
+ * Where each section of layer l (the file path) came from, for knock -v,
+ * in what l owns: a user's keys come from its last section, so the user
+ * gets path; a host's settings from every section merged, so the host
+ * gets cfg's list with "path:LINE" added. Only l changes, so cfg stays
+ * untouched on failure. Returns 0, or -1 (out of memory).
+ */
+static int
+config_client_sources(const struct config_client *cfg,
+    struct config_client *l, const char *path)
+{
+	const struct config_client_host *ch;
+	struct config_client_host *lh;
+	size_t i;
+	int n;
+
+	for (i = 0; i < l->nusers; i++)
+		if ((l->users[i].src = strdup(path)) == NULL)
+			return (-1);
+	for (i = 0; i < l->nhosts; i++) {
+		lh = &l->hosts[i];
+		ch = config_client_host(cfg, lh->name);
+		if (ch != NULL && ch->src != NULL)
+			n = asprintf(&lh->src, "%s, %s:%d", ch->src, path,
+			    lh->line);
+		else
+			n = asprintf(&lh->src, "%s:%d", path, lh->line);
+		if (n < 0) {
+			lh->src = NULL;
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Merge layer l (one file) into cfg, l's values winning, and take what l
+ * owns. Everything that can fail is done before cfg changes, so cfg is
+ * either merged or untouched. Returns 0, or -1 (out of memory).
+ */
 static int
 config_client_merge(struct config_client *cfg, struct config_client *l)
 {
@@ -361,6 +419,10 @@ config_client_merge(struct config_client *cfg, struct config_client *l)
 		config_client_secret_move(&cu->shared, &lu->shared);
 		config_client_secret_move(&cu->priv, &lu->priv);
 		config_client_secret_move(&cu->psk, &lu->psk);
+		cu->line = lu->line;
+		free(cu->src);
+		cu->src = lu->src;
+		lu->src = NULL;
 	}
 	for (i = 0; i < l->nhosts; i++) {
 		lh = &l->hosts[i];
@@ -387,6 +449,10 @@ config_client_merge(struct config_client *cfg, struct config_client *l)
 			    sizeof(ch->server_key));
 			ch->have_server_key = 1;
 		}
+		ch->line = lh->line;
+		free(ch->src);
+		ch->src = lh->src;
+		lh->src = NULL;
 	}
 	return (0);
 
@@ -405,23 +471,30 @@ int
 config_client_load(const char *path, struct config_client *cfg, int need)
 {
 	struct config_client_parse cp;
-	int rc;
+	int rc, e;
 
 	memset(&cp, 0, sizeof(cp));
 	cp.f.syn = &config_client_syntax;
-	if ((rc = config_file_read(&cp.f, path, need)) == 1)
+	if ((rc = config_file_read(&cp.f, path, need)) == 1) {
+		/* errno is still the reason: nothing ran since. */
+		e = errno;
+		log_debug("skipped %s: %s%s", path, strerror(e), e == EACCES ?
+		    " (the system-wide file may be root's alone)" : "");
 		return (0);
+	}
 	if (rc)
 		goto err0;
 	config_file_parse(&cp.f);
 	if (cp.f.nerrors > 0)
 		goto err1;
-	if (config_client_merge(cfg, &cp.l)) {
+	if (config_client_sources(cfg, &cp.l, path) ||
+	    config_client_merge(cfg, &cp.l)) {
 		log_err("%s: out of memory", path);
 		goto err1;
 	}
 	config_client_free(&cp.l);
 	config_file_free(&cp.f);
+	log_debug("read %s", path);
 	return (0);
 
 err1:
@@ -443,6 +516,7 @@ config_client_free(struct config_client *cfg)
 		free(cfg->users[i].shared.file);
 		free(cfg->users[i].priv.file);
 		free(cfg->users[i].psk.file);
+		free(cfg->users[i].src);
 	}
 	if (cfg->users != NULL) {
 		OPENSSL_cleanse(cfg->users, cfg->nusers * sizeof(*cfg->users));
@@ -451,6 +525,7 @@ config_client_free(struct config_client *cfg)
 	for (i = 0; i < cfg->nhosts; i++) {
 		free(cfg->hosts[i].name);
 		free(cfg->hosts[i].address);
+		free(cfg->hosts[i].src);
 	}
 	free(cfg->hosts);
 	memset(cfg, 0, sizeof(*cfg));
@@ -495,7 +570,10 @@ config_client_secret(const struct config_client_user *u,
 		return (0);
 	}
 	if (keys_read_file(sec->file, key)) {
-		log_err("cannot use that key file of user '%s'", u->name);
+		log_err("cannot use the %s of user '%s' (%s:%d)", sec ==
+		    &u->priv ? "private-key-file" : sec == &u->psk ?
+		    "preshared-key-file" : "key-file", u->name,
+		    u->src != NULL ? u->src : "knock.conf", sec->line);
 		return (-1);
 	}
 	return (0);

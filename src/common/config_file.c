@@ -40,7 +40,7 @@
 
 #define CONFIG_FILE_MAX		(1024 * 1024)	/* no config is that big */
 #define CONFIG_ERRORS_MAX	20	/* then the file is probably not ours */
-#define CONFIG_NAME_SHOWN	24	/* longest unknown key name we quote */
+#define CONFIG_NAME_SHOWN	24	/* longest unknown setting name we quote */
 
 static void config_verror_at(struct config_file *, int, const char *,
     va_list) __attribute__((format(printf, 3, 0)));
@@ -119,7 +119,7 @@ config_file_quote(const char *s)
 }
 
 /*
- * What to print for a key name: key names are short, and a long one may
+ * What to print for a setting's name: names are short, and a long one may
  * be a key pasted on a line of its own (its '=' makes it "name =").
  */
 static const char *
@@ -463,13 +463,16 @@ config_file_parse(struct config_file *f)
 }
 
 /*
- * config_file_unknown_key(f, name): report key name as unknown in the
- * current section.
+ * config_file_unknown_key(f, name): report setting name as unknown in the
+ * current section. ("key" in the function's name is inih's word for the
+ * name of a setting; messages say "setting" and keep "key" for secrets.)
  */
 void
-config_file_unknown_key(struct config_file *f,
-    const char *name) {  config_file_error(f, "unknown key '%s' in [%s]",
-    config_quote_name(name), f->secname);
+config_file_unknown_key(struct config_file *f, const char *name)
+{
+
+	config_file_error(f, "unknown setting '%s' in [%s]",
+	    config_quote_name(name), f->secname);
 }
 
 /*
@@ -491,12 +494,13 @@ config_file_once(struct config_file *f, int *line, const char *name)
 }
 
 /*
- * Where a key-file value points: absolute, "~/" under $HOME, or relative
+ * Where the value of a key-file setting (name: key-file,
+ * private-key-file...) points: absolute, "~/" under $HOME, or relative
  * to the directory of the config file (not the working directory, which
  * for a daemon is "/"). Returns 0, or -1 after reporting.
  */
 static int
-config_key_path(struct config_file *f, const char *value,
+config_key_path(struct config_file *f, const char *name, const char *value,
     char out[static PATH_MAX])
 {
 	const char *home;
@@ -506,8 +510,8 @@ config_key_path(struct config_file *f, const char *value,
 		n = snprintf(out, PATH_MAX, "%s", value);
 	else if (value[0] == '~' && value[1] == '/') {
 		if ((home = getenv("HOME")) == NULL || home[0] != '/') {
-			config_file_error(f, "key-file starts with ~/ but HOME "
-			    "is not set: '%s'", config_file_quote(value));
+			config_file_error(f, "%s starts with ~/ but HOME is "
+			    "not set: '%s'", name, config_file_quote(value));
 			return (-1);
 		}
 		n = snprintf(out, PATH_MAX, "%s/%s", home, value + 2);
@@ -516,7 +520,7 @@ config_key_path(struct config_file *f, const char *value,
 	else
 		n = snprintf(out, PATH_MAX, "%s/%s", f->dir, value);
 	if (n < 0 || n >= PATH_MAX) {
-		config_file_error(f, "key-file path too long: '%s'",
+		config_file_error(f, "%s: path too long: '%s'", name,
 		    config_file_quote(value));
 		return (-1);
 	}
@@ -539,14 +543,14 @@ config_check_inline(struct config_file *f)
 	if ((why = keys_private_reason(&f->st)) == NULL)
 		return;
 	if ((f->st.st_mode & 077) != 0)
-		config_file_error(f, "key: %s %s (mode %04o): refusing to use "
-		    "a key written in it; run: %s, or move the key to a "
+		config_file_error(f, "%s %s (mode %04o): refusing to use a "
+		    "key written in it; run: %s, or move the key to a "
 		    "key-file", f->path, why,
 		    (unsigned int)(f->st.st_mode & 07777),
 		    keys_fix(&f->st, f->path, fix, sizeof(fix)));
 	else
-		config_file_error(f, "key: %s %s (owner uid %u): refusing to "
-		    "use a key written in it; move the key to a key-file",
+		config_file_error(f, "%s %s (owner uid %u): refusing to use "
+		    "a key written in it; move the key to a key-file",
 		    f->path, why, (unsigned int)f->st.st_uid);
 }
 
@@ -601,7 +605,7 @@ config_file_user_key(struct config_file *f, struct config_keyseen *ks,
 		    "holds the key", name);
 		return;
 	}
-	if (config_key_path(f, value, path))
+	if (config_key_path(f, name, value, path))
 		return;
 	/*
 	 * The client reads a key-file only when it knocks as that user: a

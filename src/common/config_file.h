@@ -141,8 +141,9 @@ void config_file_free(struct config_file *f);
 void config_file_parse(struct config_file *f);
 
 /*
- * config_file_unknown_key(f, name): report key name as unknown in the
- * current section.
+ * config_file_unknown_key(f, name): report setting name as unknown in the
+ * current section. ("key" in the function's name is inih's word for the
+ * name of a setting; messages say "setting" and keep "key" for secrets.)
  */
 void config_file_unknown_key(struct config_file *f, const char *name);
 

@@ -7,7 +7,7 @@
  *         [-q|-v]
  *   knock --forward [LADDR:]PORT|- [-kI] [-N NAME] [-c FILE] [-u USER]
  *         [-p PORT] [-4|-6] [-w SECONDS] [-q|-v] HOST:PORT
- *   knock --genkey [-u USER]
+ *   knock --genkey [-u USER] [FILE]
  *   knock --pubkey < PRIVATE-KEY
  *
  * Quiet on success and one line on failure, so that it can sit in
@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -80,7 +81,7 @@ usage(FILE *f)
 	    "       knock --forward [LADDR:]PORT [-k] [-I] [-N NAME] [options] "
 	    "HOST:PORT\n"
 	    "       knock --forward - [-k] [-I] [-N NAME] [options] HOST:PORT\n"
-	    "       knock --genkey [-u USER]\n"
+	    "       knock --genkey [-u USER] [FILE]\n"
 	    "       knock --pubkey < PRIVATE-KEY-FILE\n"
 	    "\n"
 	    "SERVICE is 22, tcp/22 or udp/53. Exit status: 0 open (with -W:\n"
@@ -97,7 +98,9 @@ usage(FILE *f)
 	    "  -w, --wait SECONDS  give up after SECONDS (default %d; with -W\n"
 	    "                      and --forward, also on the TCP connection)\n"
 	    "  -q, --quiet         print nothing, not even on failure\n"
-	    "  -v, --verbose       say what happens, also on success\n"
+	    "  -v, --verbose       say what happens, also on success: the\n"
+	    "                      files read, the sections, user and key\n"
+	    "                      used, and each datagram\n"
 	    "      --close         end the access now instead of opening\n"
 	    "  -W, --proxy HOST:PORT\n"
 	    "                      open tcp/PORT, connect to it at the address\n"
@@ -117,13 +120,50 @@ usage(FILE *f)
 	    "  -N, --forward-name NAME\n"
 	    "                      --forward: refuse a forward not named NAME\n"
 	    "                      ([forward NAME] in knockd.conf)\n"
-	    "      --genkey        print a new random key (a private key,\n"
-	    "                      or a shared key) and exit\n"
+	    "      --genkey [FILE] print a new random key (a private key,\n"
+	    "                      or a shared key) and exit; with FILE,\n"
+	    "                      write it to FILE, a new file, mode 0600\n"
 	    "      --pubkey        read a private key on stdin, print its\n"
 	    "                      public key (for the server's public-key)\n"
 	    "  -V, --version       print the version and exit\n"
 	    "  -h, --help          print this help and exit\n",
 	    CONFIG_CLIENT_PATH, PROTO_DEFAULT_PORT, KNOCK_WAIT_DEFAULT);
+}
+
+/*
+ * A bad option: what was wrong and the one usage line, on stderr, not the
+ * whole help, which would scroll the error out of sight. ch is what
+ * getopt_long() returned with optstring (opterr is off: the message is
+ * ours). Returns EXIT_USAGE.
+ */
+static int
+usage_short(int ch, char *const argv[], const char *optstring)
+{
+	const char *arg = argv[optind - 1];
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+	size_t n;
+
+	/*
+	 * A long option is a whole word, after which optind has moved, so
+	 * argv[optind - 1] is it. A short one may sit inside "-qx", with
+	 * optind still on the word or past it, so optopt names it: an
+	 * unknown letter, where '?' with a known one (or a long-only value)
+	 * is a long option given "=value" it does not take.
+	 */
+	n = strncmp(arg, "--", 2) == 0 ? strcspn(arg, "=") : 0;
+	if (ch == ':')
+		log_err("option %.*s%s needs a value", (int)n, arg,
+		    n > 0 ? "" : shortopt);
+	else if (optopt == 0)
+		log_err("unknown option %.*s", (int)n, arg);
+	else if (optopt < 256 && (optopt == ':' ||
+	    strchr(optstring, optopt) == NULL))
+		log_err("unknown option %s", shortopt);
+	else
+		log_err("option %.*s takes no value", (int)n, arg);
+	fprintf(stderr, "usage: knock [options] HOST SERVICE...  (knock --help "
+	    "for more)\n");
+	return (EXIT_USAGE);
 }
 
 static int
@@ -141,8 +181,11 @@ knock_load_config(const struct knock_opts *o, struct config_client *cfg)
 	else if ((home = getenv("HOME")) != NULL && home[0] != '\0')
 		snprintf(path, sizeof(path), "%s/.config/knock/knock.conf",
 		    home);
-	else
+	else {
+		log_debug("no per-user config: neither XDG_CONFIG_HOME nor "
+		    "HOME is set");
 		return (0);
+	}
 	return (config_client_load(path, cfg, CONFIG_OPTIONAL));
 }
 
@@ -246,7 +289,99 @@ knock_resolve(const char *host, int family, uint16_t port,
 		n++;
 	}
 	freeaddrinfo(res);
+	/* knock -v: which of the name's addresses it knocks. */
+	if (n > 0 && log_enabled(LOG_DEBUG)) {
+		char list[2 * ADDR_STRLEN + 8], a[ADDR_STRLEN];
+
+		list[0] = '\0';
+		for (i = 0; i < n; i++)
+			snprintf(list + strlen(list), sizeof(list) -
+			    strlen(list), "%s%s", i > 0 ? ", " : "",
+			    addr_format(&t[i].server, a, 0));
+		if (strcmp(list, host) != 0)
+			log_debug("%s is %s", host, list);
+	}
 	return (n);
+}
+
+/*
+ * Where a secret of uc came from, never the key: "private-key-file = PATH
+ * (FILE:LINE)", or for a key written in the config "private-key at
+ * FILE:LINE". Returns buf.
+ */
+static const char *
+knock_secret_where(const struct config_client_user *uc,
+    const struct config_secret *sec, const char *setting, char *buf,
+    size_t len)
+{
+
+	if (sec->file != NULL)
+		snprintf(buf, len, "%s-file = %s (%s:%d)", setting, sec->file,
+		    uc->src, sec->line);
+	else
+		snprintf(buf, len, "%s at %s:%d", setting, uc->src, sec->line);
+	return (buf);
+}
+
+/*
+ * knock -v, before the key is read: the [host] sections that matched and
+ * the user, with why that one. With knock_report_key(), a knock that
+ * fails can be narrowed down to a file and a line; the files read or
+ * skipped were reported while loading.
+ */
+static void
+knock_report_host(const char *host, const struct config_client_host *hc,
+    const char *user, const char *user_from)
+{
+
+	if (hc != NULL)
+		log_info("host %s: [host %s] at %s", host, hc->name, hc->src);
+	else
+		log_info("host %s: no [host %s] section in the files read",
+		    host, host);
+	log_info("user %s (%s)", user, user_from);
+}
+
+/*
+ * knock -v, once the key is made: its ID, kind and the setting it came
+ * from (never the key), the server-key's ID, and the name or address,
+ * control port and wait, each with where it came from.
+ */
+static void
+knock_report_key(const struct config_client_host *hc,
+    const struct config_client_user *uc, const struct knock_host *kh,
+    const char *port_from, const char *wait_from)
+{
+	char id[USERKEY_ID_STRLEN], sid[USERKEY_ID_STRLEN];
+	char where[PATH_MAX + 300], psk[PATH_MAX + 300];
+	uint8_t srv[USERKEY_ID_LEN];
+
+	/* The line tests and scripts read: keep its form. */
+	log_info("user %s, key %s (%s)", kh->user,
+	    userkey_id_format(kh->key_id, id), kh->pair ?
+	    "key pair, with the host's server-key" : "shared key");
+	if (kh->pair) {
+		psk[0] = '\0';
+		if (uc->psk.have)
+			knock_secret_where(uc, &uc->psk, "preshared-key", psk,
+			    sizeof(psk));
+		if (userkey_id_public(hc->server_key, srv) == 0)
+			userkey_id_format(srv, sid);
+		else
+			snprintf(sid, sizeof(sid), "?");
+		log_info("key %s: key pair, %s, server-key %s of [host %s]%s%s",
+		    id, knock_secret_where(uc, &uc->priv, "private-key", where,
+		    sizeof(where)), sid, hc->name, psk[0] != '\0' ?
+		    ", with " : "", psk);
+	} else
+		log_info("key %s: shared key, %s%s", id,
+		    knock_secret_where(uc, &uc->shared, "key", where,
+		    sizeof(where)), uc->priv.have ? " (the user's key pair "
+		    "needs a server-key, and this host has none)" : "");
+	log_info("knocking %s%s, control port %u (%s), wait %u s (%s)",
+	    kh->name, hc != NULL && hc->address != NULL ?
+	    " (address of [host])" : "", kh->port, port_from, kh->wait,
+	    wait_from);
 }
 
 /*
@@ -263,6 +398,8 @@ knock_setup(const struct knock_opts *o, const char *host,
 	struct config_client cfg;
 	const struct config_client_host *hc;
 	const struct config_client_user *uc;
+	const char *user_from = "login name", *port_from = "default";
+	const char *wait_from = "default";
 	struct passwd *pw;
 	int rc = -1;
 
@@ -275,31 +412,43 @@ knock_setup(const struct knock_opts *o, const char *host,
 	hc = config_client_host(&cfg, host);
 
 	/* The command line beats [host], which beats [client]. */
-	if (o->user != NULL)
+	if (o->user != NULL) {
 		snprintf(kh->user, sizeof(kh->user), "%s", o->user);
-	else if (hc != NULL && hc->user[0] != '\0')
+		user_from = "-u";
+	} else if (hc != NULL && hc->user[0] != '\0') {
 		snprintf(kh->user, sizeof(kh->user), "%s", hc->user);
-	else if (cfg.user[0] != '\0')
+		user_from = "user of [host]";
+	} else if (cfg.user[0] != '\0') {
 		snprintf(kh->user, sizeof(kh->user), "%s", cfg.user);
-	else if ((pw = getpwuid(getuid())) != NULL)
+		user_from = "user of [client]";
+	} else if ((pw = getpwuid(getuid())) != NULL)
 		snprintf(kh->user, sizeof(kh->user), "%s", pw->pw_name);
+	if (o->verbose)
+		knock_report_host(host, hc, kh->user, user_from);
 	if (!keys_user_valid(kh->user)) {
 		log_err("bad user name '%s': 1-32 of A-Z a-z 0-9 . _ @ -",
 		    kh->user);
 		goto done;
 	}
 	kh->port = PROTO_DEFAULT_PORT;
-	if (o->port != 0)
+	if (o->port != 0) {
 		kh->port = o->port;
-	else if (hc != NULL && hc->port != 0)
+		port_from = "-p";
+	} else if (hc != NULL && hc->port != 0) {
 		kh->port = hc->port;
-	else if (cfg.port != 0)
+		port_from = "port of [host]";
+	} else if (cfg.port != 0) {
 		kh->port = cfg.port;
+		port_from = "port of [client]";
+	}
 	kh->wait = KNOCK_WAIT_DEFAULT;
-	if (o->wait != 0)
+	if (o->wait != 0) {
 		kh->wait = o->wait;
-	else if (cfg.wait != 0)
+		wait_from = "-w";
+	} else if (cfg.wait != 0) {
 		kh->wait = (unsigned)cfg.wait;
+		wait_from = "wait of [client]";
+	}
 	kh->family = o->family;
 	if (kh->family == AF_UNSPEC && hc != NULL)
 		kh->family = hc->family;
@@ -312,20 +461,15 @@ knock_setup(const struct knock_opts *o, const char *host,
 		log_err("no key for user '%s': add a [user %s] section with "
 		    "private-key-file (knock --genkey makes the key, knock "
 		    "--pubkey its public half for the server), or a shared "
-		    "key or key-file, to %s", kh->user, kh->user,
+		    "key (key or key-file), to %s", kh->user, kh->user,
 		    o->config != NULL ? o->config :
 		    "~/.config/knock/knock.conf");
 		goto done;
 	}
 	if (knock_user_key(o, host, uc, hc, kh))
 		goto done;
-	if (o->verbose) {
-		char id[USERKEY_ID_STRLEN];
-
-		log_info("user %s, key %s (%s)", kh->user,
-		    userkey_id_format(kh->key_id, id), kh->pair ?
-		    "key pair, with the host's server-key" : "shared key");
-	}
+	if (o->verbose)
+		knock_report_key(hc, uc, kh, port_from, wait_from);
 	rc = 0;
 done:
 	config_client_free(&cfg);	/* wipes the raw keys now */
@@ -589,6 +733,7 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char optstring[] = ":c:u:p:46w:W:F:kIN:qvVh";
 	struct knock_opts o;
 	struct service svc;
 	struct addr server;
@@ -603,8 +748,9 @@ main(int argc, char *argv[])
 		log_err("cannot initialise libcrypto");
 		return (EXIT_USAGE);
 	}
-	while ((ch = getopt_long(argc, argv, "c:u:p:46w:W:F:kIN:qvVh", longopts,
-	    NULL)) != -1) {
+	opterr = 0;	/* usage_short() says it, shorter */
+	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			o.config = optarg;
@@ -678,8 +824,7 @@ main(int argc, char *argv[])
 			usage(stdout);
 			return (EXIT_OPEN);
 		default:
-			usage(stderr);
-			return (EXIT_USAGE);
+			return (usage_short(ch, argv, optstring));
 		}
 	}
 	if (o.quiet && o.verbose) {
@@ -732,12 +877,13 @@ main(int argc, char *argv[])
 		return (pubkey_main() ? EXIT_USAGE : EXIT_OPEN);
 	}
 	if (o.genkey) {
-		if (optind != argc) {
-			log_err("--genkey takes no HOST or SERVICE (try "
-			    "knock --genkey -u USER)");
+		if (argc - optind > 1) {
+			log_err("--genkey takes one FILE at most, and no HOST "
+			    "or SERVICE: knock --genkey [-u USER] [FILE]");
 			return (EXIT_USAGE);
 		}
-		return (genkey_main(o.user) ? EXIT_USAGE : EXIT_OPEN);
+		return (genkey_main(o.user, optind < argc ? argv[optind] :
+		    NULL) ? EXIT_USAGE : EXIT_OPEN);
 	}
 	if (argc - optind != 2) {
 		log_err("%s: knock HOST SERVICE, one of each (knock --help)",

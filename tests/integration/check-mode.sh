@@ -83,7 +83,7 @@ printf '[server]\nport = 5800\n[user alice]\nkey = %s\nallow = tcp/22\nallow-typ
     "$KEY_ALICE" >"$T/typo.conf"
 chmod 600 "$T/typo.conf"
 check "$T/typo.conf"
-expect_check 1 "--check with an unknown key on line 6"
+expect_check 1 "--check with an unknown setting on line 6"
 assert_contains "$CHECK_OUT" "$T/typo.conf:6:" "the message names $T/typo.conf:6"
 
 printf '[server]\n[user alice]\nkey = %s\nallow = tcp/70000\n' \

@@ -143,6 +143,7 @@ lines=(
 	"knock -W server.example.org:22 "
 	"knock -Wserver.example.org:22 -4 "
 	"knock --genkey -"
+	"knock --genkey $tmp/oth"
 	"knock -F - -N "
 	"knock -F - --forward-name git ser"
 	"knock -F 8022 -Ngit -I ser"
@@ -226,6 +227,8 @@ for mode in with without; do
 	has "knock -F - --forward-name git ser" server.example.org:
 	has "knock -F 8022 -Ngit -I ser" server.example.org:
 	hasnt "knock --genkey -" '^-([^u-]|-[^u])'
+	# knock --genkey FILE: a file name, not a host.
+	has "knock --genkey $tmp/oth" "$tmp/other.conf"
 done
 
 exit $fail

@@ -361,6 +361,10 @@ test_server_key_paths(void **state)
 	server_refused("[user a]\nkey-file = ~/abs.key\nallow = 22\n",
 	    "knockd.conf:2: key-file starts with ~/ but HOME is not set: "
 	    "'~/abs.key'", NULL);
+	/* The message names the setting that was given. */
+	client_refused("[user a]\nprivate-key-file = ~/a.key\n",
+	    "knock.conf:2: private-key-file starts with ~/ but HOME is not "
+	    "set: '~/a.key'", NULL);
 	if (home != NULL)
 		setenv("HOME", home, 1);
 	free(home);
@@ -380,17 +384,17 @@ test_server_unknown(void **state)
 
 	(void)state;
 	server_refused("[server]\nport = 5800\nlissten = 0.0.0.0\n" ALICE,
-	    "knockd.conf:3: unknown key 'lissten' in [server]", NULL);
+	    "knockd.conf:3: unknown setting 'lissten' in [server]", NULL);
 	server_refused("[servre]\nport = 5800\nlisten = ::\n" ALICE,
 	    "knockd.conf:1: unknown section '[servre]'", NULL);
 	server_refused("[Server]\n" ALICE,
 	    "knockd.conf:1: unknown section '[Server]'", NULL);
 	server_refused(ALICE "colour = blue\n",
-	    "knockd.conf:4: unknown key 'colour' in [user alice]", NULL);
+	    "knockd.conf:4: unknown setting 'colour' in [user alice]", NULL);
 	server_refused("port = 5800\n" ALICE,
 	    "knockd.conf:1: 'port' is outside any section", NULL);
 	server_refused("[nftables]\nfamily = inet\nset = x\n" ALICE,
-	    "knockd.conf:3: unknown key 'set' in [nftables]", NULL);
+	    "knockd.conf:3: unknown setting 'set' in [nftables]", NULL);
 	/* The keys of an unknown section are not reported one by one. */
 	{
 		struct config_server cfg;
@@ -588,7 +592,7 @@ test_server_bad_keys(void **state)
 	server_refused("[user alice]\nkey-file = " KEY_SEQ "\nallow = 22\n",
 	    "knockd.conf:2: key-file must name a file", NULL);
 	server_refused("[user alice]\nkey-file = alice.key\nallow = 22\n"
-	    KEY_SEQ "\n", "knockd.conf:4: unknown key", "not shown", NULL);
+	    KEY_SEQ "\n", "knockd.conf:4: unknown setting", "not shown", NULL);
 	server_refused("[user alice]\nkey-file = alice.key\nallow = 22\n"
 	    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n",
 	    "knockd.conf:4: expected \"name = value\"", NULL);
@@ -600,7 +604,7 @@ test_server_bad_keys(void **state)
 	    "knockd.conf:2: bad address in listen", "not shown", NULL);
 	/* Part of a key, too long for a key name, but too short to spot. */
 	server_refused(ALICE "AAECAwQFBgcICQoLDA0ODxAREhMUFR = 1\n",
-	    "knockd.conf:4: unknown key '<long name not shown", NULL);
+	    "knockd.conf:4: unknown setting '<long name not shown", NULL);
 	server_refused("[user alice]\nkey-file = missing.key\nallow = 22\n",
 	    "missing.key: No such file or directory",
 	    "knockd.conf:2: cannot use the key-file of user 'alice': "
@@ -649,7 +653,7 @@ test_server_inline_key_mode(void **state)
 	tpath(path, "knockd.conf");
 	memset(&cfg, 0, sizeof(cfg));
 	assert_int_equal(load_server(text, 0644, &cfg, &err), -1);
-	snprintf(want, sizeof(want), "knockd.conf:5: key: %s is readable by "
+	snprintf(want, sizeof(want), "knockd.conf:5: %s is readable by "
 	    "group or others (mode 0644)", path);
 	assert_non_null(strstr(err, want));
 	snprintf(want, sizeof(want), "chmod 600 %s", path);
@@ -719,7 +723,7 @@ test_server_syntax(void **state)
 	strcat(text, "127.0.0.2\n" ALICE);
 	server_refused(text, "knockd.conf:2: line longer than", NULL);
 	server_refused("[server]\n= 5800\n" ALICE,
-	    "knockd.conf:2: unknown key '' in [server]", NULL);
+	    "knockd.conf:2: unknown setting '' in [server]", NULL);
 }
 
 /* Every error is reported, in order, then the file is refused. */
@@ -978,7 +982,7 @@ test_client_errors(void **state)
 	client_refused("[client]\nport = 65536\n", "knock.conf:2: bad port",
 	    "'65536'", NULL);
 	client_refused("[client]\nusers = alice\n",
-	    "knock.conf:2: unknown key 'users' in [client]", NULL);
+	    "knock.conf:2: unknown setting 'users' in [client]", NULL);
 	client_refused("[server]\nport = 1\n",
 	    "knock.conf:1: unknown section '[server]'", NULL);
 	client_refused("[host a]\nfamily = inet\n",
@@ -993,32 +997,91 @@ test_client_errors(void **state)
 	client_refused("[host a b]\n", "knock.conf:1: bad host name",
 	    "'a b'", NULL);
 	client_refused("[host a]\n[host A]\n",
-	    "knock.conf:2: host 'A' is defined twice", NULL);
+	    "knock.conf:2: [host A] is already at line 1, as [host a] (host "
+	    "names ignore case): one section per host in a file", NULL);
 	client_refused("[host a]\nallow = 22\n",
-	    "knock.conf:2: unknown key 'allow' in [host a]", NULL);
+	    "knock.conf:2: unknown setting 'allow' in [host a]", NULL);
 	client_refused("[user alice]\n", "knock.conf:1: user 'alice' has no "
 	    "key", NULL);
 	client_refused("[user alice]\nallow = 22\nkey-file = alice.key\n",
-	    "knock.conf:2: unknown key 'allow' in [user alice]", NULL);
+	    "knock.conf:2: unknown setting 'allow' in [user alice]", NULL);
 	client_refused("[user alice]\nkey = " KEY_SEQ "x\n",
 	    "knock.conf:2: bad key", NULL);
 	client_refused("[user alice]\nkey-file = alice.key\n"
 	    "[user alice]\nkey-file = alice.key\n",
-	    "knock.conf:3: user 'alice' is defined twice", NULL);
+	    "knock.conf:3: [user alice] is already at line 1: one section "
+	    "per user in a file", NULL);
+}
+
+/*
+ * A section given twice is an error naming both lines, and the errors
+ * inside the second one are reported as well, each as FILE:LINE with the
+ * bad value: they used to go unseen behind the first section.
+ */
+static void
+test_client_duplicate_sections(void **state)
+{
+	struct config_client cfg;
+	char *err;
+
+	(void)state;
+	client_refused("[host gate]\nport = 6000\n\n[host gate]\n"
+	    "port = 0\nfamily = inet\ncolour = red\n",
+	    "knock.conf:4: [host gate] is already at line 1: one section per "
+	    "host in a file",
+	    "knock.conf:5: bad port (1..65535): '0'",
+	    "knock.conf:6: bad family (any, ipv4 or ipv6): 'inet'",
+	    "knock.conf:7: unknown setting 'colour' in [host gate]", NULL);
+	client_refused("[user alice]\nkey-file = alice.key\n[user bob]\n"
+	    "key-file = alice.key\n[user alice]\nkey = " KEY_SEQ "x\n"
+	    "allow = 22\n",
+	    "knock.conf:5: [user alice] is already at line 1",
+	    "knock.conf:6: bad key: must be 44 characters",
+	    "knock.conf:7: unknown setting 'allow' in [user alice]", NULL);
+	/* Each [client] is checked alone: no "already set" across them. */
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_client("knock.conf", "[client]\nwait = 5\n"
+	    "[client]\nwait = 0\nuser = a b\n", 0600, &cfg, 1, &err), -1);
+	if (strstr(err, "knock.conf:3: [client] is already at line 1") ==
+	    NULL || strstr(err, "knock.conf:4: bad wait (1..300 seconds): "
+	    "'0'") == NULL || strstr(err, "knock.conf:5: bad user name") ==
+	    NULL || strstr(err, "already set") != NULL)
+		fail_msg("unexpected message:\n%s", err);
+	free(err);
+	assert_int_equal(cfg.wait, 0);
+
+	/* The same section in two files is no error: the second adds. */
+	write_file("a.conf", 0600, "[host gate]\nport = 6000\n");
+	assert_int_equal(load_client("a.conf", NULL, 0, &cfg, 1, &err), 0);
+	free(err);
+	assert_int_equal(load_client("b.conf", "# b\n[host GATE]\n"
+	    "user = bob\n", 0600, &cfg, 1, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(cfg.nhosts, 1);
+	assert_int_equal(cfg.hosts[0].port, 6000);
+	assert_string_equal(cfg.hosts[0].user, "bob");
+	/* What knock -v names as the sections that matched. */
+	assert_non_null(strstr(cfg.hosts[0].src, "a.conf:1, "));
+	assert_non_null(strstr(cfg.hosts[0].src, "b.conf:2"));
+	config_client_free(&cfg);
 }
 
 static void
 test_client_inline_key_mode(void **state)
 {
 	struct config_client cfg;
-	char path[PATH_MAX], want[PATH_MAX + 16], *err, *home;
+	char path[PATH_MAX], want[PATH_MAX + 128], *err, *home;
 
 	(void)state;
 	memset(&cfg, 0, sizeof(cfg));
 	assert_int_equal(load_client("knock.conf", "[client]\nuser = alice\n"
 	    "[user alice]\nkey = " KEY_SEQ "\n", 0644, &cfg, 1, &err), -1);
 	tpath(path, "knock.conf");
-	assert_non_null(strstr(err, "knock.conf:4: key:"));
+	snprintf(want, sizeof(want), "knock.conf:4: %s is readable by group "
+	    "or others (mode 0644): refusing to use a key written in it",
+	    path);
+	assert_non_null(strstr(err, want));
 	snprintf(want, sizeof(want), "chmod 600 %s", path);
 	assert_non_null(strstr(err, want));
 	assert_no_key(err);
@@ -1386,7 +1449,7 @@ test_server_forward_bad(void **state)
 
 	/* Keys. */
 	server_refused(USERS "[forward git]\n" FWD_OK "colour = blue\n",
-	    "knockd.conf:10: unknown key 'colour' in [forward git]", NULL);
+	    "knockd.conf:10: unknown setting 'colour' in [forward git]", NULL);
 	server_refused(USERS "[forward git]\n" FWD_OK "listen = 2223\n",
 	    "knockd.conf:10: 'listen' is already set in this section, at "
 	    "line 7", NULL);
@@ -1730,6 +1793,7 @@ main(void)
 		cmocka_unit_test(test_client_merge),
 		cmocka_unit_test(test_client_missing),
 		cmocka_unit_test(test_client_errors),
+		cmocka_unit_test(test_client_duplicate_sections),
 		cmocka_unit_test(test_client_inline_key_mode),
 		cmocka_unit_test(test_client_key_file_lazy),
 		cmocka_unit_test(test_config_writable_refused),
