@@ -192,8 +192,8 @@ fi_read_table(struct fw *fw, struct ruleset *rs, const struct fi_table *t,
 	if ((q = nftnl_set_alloc()) == NULL)
 		goto oom;
 	nftnl_set_set_str(q, NFTNL_SET_TABLE, t->name);
-	nlh = nftnl_set_nlmsg_build_hdr(buf, NFT_MSG_GETSET, (uint16_t)t->family,
-	    NLM_F_DUMP, 0);
+	nlh = nftnl_set_nlmsg_build_hdr(buf, NFT_MSG_GETSET,
+	    (uint16_t)t->family, NLM_F_DUMP, 0);
 	nftnl_set_nlmsg_build_payload(nlh, q);
 	nftnl_set_free(q);
 	if (fw_query(fw, nlh, fi_set_cb, &ss) == -1) {
@@ -258,13 +258,22 @@ fi_chain_hook(const struct nftnl_chain *c)
 	return (nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM));
 }
 
+/* A chain's name or table's, "" if the kernel sent none. */
+static const char *
+fi_str(const struct nftnl_chain *c, uint16_t attr)
+{
+	const char *s = nftnl_chain_get_str(c, attr);
+
+	return (s != NULL ? s : "");
+}
+
 static int
 fi_is_own(const struct nftnl_chain *c, uint32_t own_family,
     const char *own_table)
 {
 
 	return (nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY) == own_family &&
-	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), own_table) == 0);
+	    strcmp(fi_str(c, NFTNL_CHAIN_TABLE), own_table) == 0);
 }
 
 /* Add a service once; 0, or -1 if there are too many. */
@@ -347,8 +356,8 @@ fi_list(char *line, size_t *off, const struct fi_service *sv, size_t n,
 		fi_cat(line, off, "%s%s/%u%s%s", first ? "" : ", ",
 		    fi_proto(sv[i].ipproto), sv[i].port,
 		    fam != NULL ? fam[mask[i]] : "",
-		    sv[i].knockport ? " (knockd's port: the knocks themselves)" :
-		    "");
+		    sv[i].knockport ?
+		    " (knockd's port: the knocks themselves)" : "");
 		first = 0;
 	}
 }
@@ -426,7 +435,8 @@ fi_judge_chain(const struct ruleset *rs, size_t i, const struct fi_service *sv,
 	struct ruleset_probe p;
 	struct ruleset_verdict v;
 	struct ruleset_verdict first = { 0, 0, NULL, 0 };
-	char line[FI_LINE_MAX], where[256];
+	char line[FI_LINE_MAX], where[256], rulename[128];
+	const char *name;
 	size_t s, f, off = 0;
 	int nsure = 0, nmaybe = 0, by_policy = 0, nfix = 0, nopen = 0;
 	uint8_t bit;
@@ -437,7 +447,8 @@ fi_judge_chain(const struct ruleset *rs, size_t i, const struct fi_service *sv,
 	for (s = 0; s < n; s++) {
 		for (f = 0; f < nfam; f++) {
 			/* A table of family ip sees no IPv6, and so on. */
-			if ((family == NFPROTO_IPV4 && fams[f] != NFPROTO_IPV4) ||
+			if ((family == NFPROTO_IPV4 &&
+			    fams[f] != NFPROTO_IPV4) ||
 			    (family == NFPROTO_IPV6 && fams[f] != NFPROTO_IPV6))
 				continue;
 			bit = fams[f] == NFPROTO_IPV4 ? 1 : 2;
@@ -450,7 +461,8 @@ fi_judge_chain(const struct ruleset *rs, size_t i, const struct fi_service *sv,
 				continue;
 			if (v.outcome == RULESET_DROP) {
 				sure[s] |= bit;
-				if (v.by_policy && v.handle == 0)
+				/* The policy, if reached, is the cause. */
+				if (v.by_policy)
 					by_policy = 1;
 			} else
 				maybe[s] |= bit;
@@ -479,34 +491,28 @@ fi_judge_chain(const struct ruleset *rs, size_t i, const struct fi_service *sv,
 
 	snprintf(where, sizeof(where), "table %s %s, chain %s (hook %s, "
 	    "priority %d)", fi_family_name(family),
-	    nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE),
-	    nftnl_chain_get_str(c, NFTNL_CHAIN_NAME),
+	    fi_str(c, NFTNL_CHAIN_TABLE), fi_str(c, NFTNL_CHAIN_NAME),
 	    fi_hook_name(fi_chain_hook(c)),
 	    (int)nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO));
+	/* "rule handle 4", or "rule handle 4 of chain sub" if jumped to. */
+	name = fi_str(c, NFTNL_CHAIN_NAME);
+	snprintf(rulename, sizeof(rulename), "rule handle %llu%s%s",
+	    (unsigned long long)first.handle, first.chain != NULL &&
+	    strcmp(first.chain, name) != 0 ? " of chain " : "",
+	    first.chain != NULL && strcmp(first.chain, name) != 0 ?
+	    first.chain : "");
 	if (nsure > 0) {
 		if (by_policy)
 			fi_cat(line, &off, "warning: %s has policy drop: it "
 			    "drops what knock opens: ", where);
 		else
-			fi_cat(line, &off, "warning: %s: rule handle %llu%s%s "
-			    "drops what knock opens: ", where,
-			    (unsigned long long)first.handle,
-			    first.chain != NULL && strcmp(first.chain,
-			    nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)) != 0 ?
-			    " of chain " : "", first.chain != NULL &&
-			    strcmp(first.chain, nftnl_chain_get_str(c,
-			    NFTNL_CHAIN_NAME)) != 0 ? first.chain : "");
+			fi_cat(line, &off, "warning: %s: %s drops what knock "
+			    "opens: ", where, rulename);
 		fi_list(line, &off, sv, n, sure, famtag);
 	} else {
 		if (first.handle != 0)
-			fi_cat(line, &off, "note: %s: rule handle %llu%s%s "
-			    "may drop ", where,
-			    (unsigned long long)first.handle,
-			    first.chain != NULL && strcmp(first.chain,
-			    nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)) != 0 ?
-			    " of chain " : "", first.chain != NULL &&
-			    strcmp(first.chain, nftnl_chain_get_str(c,
-			    NFTNL_CHAIN_NAME)) != 0 ? first.chain : "");
+			fi_cat(line, &off, "note: %s: %s may drop ", where,
+			    rulename);
 		else
 			fi_cat(line, &off, "note: %s has policy drop, which "
 			    "may drop ", where);
@@ -523,8 +529,7 @@ fi_judge_chain(const struct ruleset *rs, size_t i, const struct fi_service *sv,
 		fi_cat(line, &off, "\" ('nft insert rule %s %s %s' puts it "
 		    "first; table %s still turns away whoever has not "
 		    "knocked)", fi_family_name(family),
-		    nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE),
-		    nftnl_chain_get_str(c, NFTNL_CHAIN_NAME), own);
+		    fi_str(c, NFTNL_CHAIN_TABLE), name, own);
 	}
 	if (nopen > 0) {
 		fi_cat(line, &off, "; table %s does not hide ", own);
@@ -611,7 +616,7 @@ fw_inspect(struct fw *fw, const struct config_server *cfg,
 		if (fi_chain_hook(c) != hook)
 			continue;
 		f = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
-		t = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
+		t = fi_str(c, NFTNL_CHAIN_TABLE);
 		for (j = 0; j < ntables; j++)
 			if (tables[j].family == f &&
 			    strcmp(tables[j].name, t) == 0)

@@ -97,23 +97,25 @@ ruleset_new(uint32_t nfproto, const char *table, const char *set4,
 	return (rs);
 }
 
-/* Make room for one more element of size sz in *arr (n used, *cap). */
-static int
-rs_grow(void *arr, size_t n, size_t *cap, size_t sz)
+/*
+ * Room for one more element of size sz in array a (n used, *cap held):
+ * returns a, or where it moved, or NULL (logged; a is still valid).
+ */
+static void *
+rs_grow(void *a, size_t n, size_t *cap, size_t sz)
 {
-	void **a = arr, *p;
+	void *p;
 	size_t c;
 
 	if (n < *cap)
-		return (0);
+		return (a);
 	c = *cap ? *cap * 2 : 16;
-	if ((p = realloc(*a, c * sz)) == NULL) {
+	if ((p = realloc(a, c * sz)) == NULL) {
 		log_err("out of memory");
-		return (-1);
+		return (NULL);
 	}
-	*a = p;
 	*cap = c;
-	return (0);
+	return (p);
 }
 
 /*
@@ -124,11 +126,12 @@ ruleset_add_chain(struct ruleset *rs, struct nftnl_chain *c)
 {
 	struct rs_chain *rc;
 
-	if (rs_grow(&rs->chain, rs->nchain, &rs->capchain,
-	    sizeof(*rs->chain))) {
+	if ((rc = rs_grow(rs->chain, rs->nchain, &rs->capchain,
+	    sizeof(*rs->chain))) == NULL) {
 		nftnl_chain_free(c);
 		return (-1);
 	}
+	rs->chain = rc;
 	rc = &rs->chain[rs->nchain++];
 	memset(rc, 0, sizeof(*rc));
 	rc->c = c;
@@ -165,6 +168,7 @@ ruleset_add_rule(struct ruleset *rs, struct nftnl_rule *r)
 	const char *table = nftnl_rule_get_str(r, NFTNL_RULE_TABLE);
 	const char *chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
 	struct rs_chain *rc = NULL;
+	struct nftnl_rule **rules;
 
 	if (table != NULL && chain != NULL)
 		rc = rs_find_chain(rs, nftnl_rule_get_u32(r,
@@ -173,10 +177,12 @@ ruleset_add_rule(struct ruleset *rs, struct nftnl_rule *r)
 		nftnl_rule_free(r);
 		return (0);
 	}
-	if (rs_grow(&rc->rule, rc->nrule, &rc->cap, sizeof(*rc->rule))) {
+	if ((rules = rs_grow(rc->rule, rc->nrule, &rc->cap,
+	    sizeof(*rc->rule))) == NULL) {
 		nftnl_rule_free(r);
 		return (-1);
 	}
+	rc->rule = rules;
 	/* The kernel dumps a chain's rules in the order they run. */
 	rc->rule[rc->nrule++] = r;
 	return (0);
@@ -190,10 +196,12 @@ ruleset_add_set(struct ruleset *rs, struct nftnl_set *s)
 {
 	struct rs_set *st;
 
-	if (rs_grow(&rs->set, rs->nset, &rs->capset, sizeof(*rs->set))) {
+	if ((st = rs_grow(rs->set, rs->nset, &rs->capset,
+	    sizeof(*rs->set))) == NULL) {
 		nftnl_set_free(s);
 		return (-1);
 	}
+	rs->set = st;
 	st = &rs->set[rs->nset++];
 	st->s = s;
 	st->family = nftnl_set_get_u32(s, NFTNL_SET_FAMILY);
@@ -577,7 +585,8 @@ rs_set_has(const struct rs_run *x, const struct rs_set *st, int off)
 		end = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY_END, &elen);
 		eflags = nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_FLAGS) ?
 		    nftnl_set_elem_get_u32(el, NFTNL_SET_ELEM_FLAGS) : 0;
-		if (!(flags & NFT_SET_INTERVAL) || (end != NULL && elen == len)) {
+		if (!(flags & NFT_SET_INTERVAL) ||
+		    (end != NULL && elen == len)) {
 			em = rs_elem_range(x, off, key, end != NULL &&
 			    elen == len ? end : key, len, field, nfield);
 			if (em > m)
@@ -699,9 +708,9 @@ rs_expr_cb(struct nftnl_expr *e, void *arg)
 	else if (strcmp(name, "reject") == 0)
 		x->verdict = NF_DROP;
 	else if (strcmp(name, "target") == 0) {
-		/* iptables-nft's -j REJECT; its ACCEPT and DROP are verdicts. */
-		if ((name = nftnl_expr_get_str(e, NFTNL_EXPR_TG_NAME)) != NULL &&
-		    strcmp(name, "REJECT") == 0)
+		/* iptables-nft's -j REJECT (ACCEPT, DROP are verdicts). */
+		name = nftnl_expr_get_str(e, NFTNL_EXPR_TG_NAME);
+		if (name != NULL && strcmp(name, "REJECT") == 0)
 			x->verdict = NF_DROP;
 	} else if (strcmp(name, "queue") == 0)
 		x->unknown_verdict = 1;	/* a program decides */
@@ -762,6 +771,9 @@ rs_walk(const struct ruleset *rs, const struct rs_chain *c,
 			break;
 		case NF_DROP:
 			sub = RULESET_DROP;
+			break;
+		case NF_QUEUE:		/* a program decides */
+			sub = RULESET_ACCEPT | RULESET_DROP;
 			break;
 		case NFT_RETURN:
 			sub = RS_CONTINUE;

@@ -441,6 +441,9 @@ main(int argc, char *argv[])
 		log_warn("knockd serves, but what it opens stays closed where "
 		    "the warnings above say: fix the ruleset (knockd --check "
 		    "tells when it is right)");
+	else if (blocked == -1)
+		log_warn("knockd serves without knowing whether other tables "
+		    "drop what it opens (knockd --check tells)");
 
 	if ((h.jar = cookie_jar_new()) == NULL ||
 	    (h.replay = replay_new(REPLAY_DEFAULT_SLOTS)) == NULL) {

@@ -537,6 +537,24 @@ test_kernel_maybe(void **state)
 	assert_null(strstr(logbuf, "warning"));
 }
 
+/* A "may drop" rule before a policy drop: the policy is named. */
+static void
+test_kernel_policy_after_maybe(void **state)
+{
+
+	(void)state;
+	load("table inet filter {\n"
+	    "  set block { type ipv4_addr; elements = { 198.51.100.7 }; }\n"
+	    "  chain input {\n"
+	    "    type filter hook input priority 0; policy drop;\n"
+	    "    ip saddr @block drop\n"
+	    "  }\n"
+	    "}\n");
+	assert_int_equal(inspect(ssh, 1), 1);
+	assert_non_null(strstr(logbuf, "warning: table inet filter, chain "
+	    "input (hook input, priority 0) has policy drop"));
+}
+
 /* A port knock's table does not hide is not in the rule offered. */
 static void
 test_kernel_unhidden_port(void **state)
@@ -571,6 +589,7 @@ main(void)
 		cmocka_unit_test_setup(test_kernel_harmless, setup),
 		cmocka_unit_test_setup(test_kernel_interval_rule, setup),
 		cmocka_unit_test_setup(test_kernel_maybe, setup),
+		cmocka_unit_test_setup(test_kernel_policy_after_maybe, setup),
 		cmocka_unit_test_setup(test_kernel_unhidden_port, setup),
 	};
 
@@ -579,7 +598,7 @@ main(void)
 	if (geteuid() != 0)
 		printf("SKIP: test_ruleset's kernel tests need root\n");
 	else if (unshare(CLONE_NEWNET) == -1)
-		printf("SKIP: test_ruleset cannot create a network namespace\n");
+		printf("SKIP: test_ruleset cannot make a network namespace\n");
 	else if (system("nft --version >/dev/null 2>&1") != 0)
 		printf("SKIP: test_ruleset's kernel tests need nft\n");
 	else
