@@ -25,6 +25,7 @@
 #include <libnftnl/common.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
+#include <libnftnl/table.h>
 
 #include "config.h"
 #include "fw.h"
@@ -50,8 +51,16 @@ struct fi_table {
 	const char *name;	/* a chain's, valid while the ruleset is */
 };
 
+/* A table whose chains see no packet ("flags dormant"). */
+struct fi_dormant {
+	uint32_t family;
+	char name[NFT_NAME_MAXLEN];
+};
+
 struct fi_ctx {
 	struct ruleset *rs;
+	struct fi_dormant *dormant;
+	size_t ndormant, capdormant;
 	int err;		/* an allocation failed in a callback */
 };
 
@@ -72,10 +81,57 @@ fi_hook_name(uint32_t hook)
 }
 
 static int
+fi_table_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct fi_ctx *ctx = arg;
+	struct nftnl_table *t;
+	struct fi_dormant *d;
+	const char *name;
+
+	if ((t = nftnl_table_alloc()) == NULL) {
+		ctx->err = 1;
+		return (MNL_CB_OK);
+	}
+	if (nftnl_table_nlmsg_parse(nlh, t) == -1 ||
+	    !(nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS) &
+	    NFT_TABLE_F_DORMANT) ||
+	    (name = nftnl_table_get_str(t, NFTNL_TABLE_NAME)) == NULL)
+		goto done;
+	if (ctx->ndormant == ctx->capdormant) {
+		if ((d = realloc(ctx->dormant, (ctx->capdormant + 8) *
+		    sizeof(*d))) == NULL) {
+			ctx->err = 1;
+			goto done;
+		}
+		ctx->dormant = d;
+		ctx->capdormant += 8;
+	}
+	d = &ctx->dormant[ctx->ndormant++];
+	d->family = nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY);
+	snprintf(d->name, sizeof(d->name), "%s", name);
+done:
+	nftnl_table_free(t);
+	return (MNL_CB_OK);
+}
+
+static int
+fi_is_dormant(const struct fi_ctx *ctx, uint32_t family, const char *table)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->ndormant; i++)
+		if (ctx->dormant[i].family == family &&
+		    strcmp(ctx->dormant[i].name, table) == 0)
+			return (1);
+	return (0);
+}
+
+static int
 fi_chain_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct fi_ctx *ctx = arg;
 	struct nftnl_chain *c;
+	const char *table;
 	uint32_t f;
 
 	if ((c = nftnl_chain_alloc()) == NULL) {
@@ -88,7 +144,9 @@ fi_chain_cb(const struct nlmsghdr *nlh, void *arg)
 	}
 	/* Only these see IP traffic at the inet hooks (not arp, bridge). */
 	f = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
-	if (f != NFPROTO_INET && f != NFPROTO_IPV4 && f != NFPROTO_IPV6) {
+	table = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
+	if ((f != NFPROTO_INET && f != NFPROTO_IPV4 && f != NFPROTO_IPV6) ||
+	    table == NULL || fi_is_dormant(ctx, f, table)) {
 		nftnl_chain_free(c);
 		return (MNL_CB_OK);
 	}
@@ -181,7 +239,7 @@ fi_read_table(struct fw *fw, struct ruleset *rs, const struct fi_table *t,
 {
 	char buf[FI_REQ_LEN];
 	struct fi_sets ss = { NULL, 0, 0, 0 };
-	struct fi_ctx ctx = { rs, 0 };
+	struct fi_ctx ctx = { rs, NULL, 0, 0, 0 };
 	struct nlmsghdr *nlh;
 	struct nftnl_set *q;
 	struct nftnl_rule *r;
@@ -568,7 +626,7 @@ fw_inspect(struct fw *fw, const struct config_server *cfg,
 	struct fi_service sv[FI_PROBES_MAX];
 	uint8_t hidden[FI_PROBES_MAX], fams[2];
 	struct fi_table *tables = NULL;
-	struct fi_ctx ctx = { NULL, 0 };
+	struct fi_ctx ctx = { NULL, NULL, 0, 0, 0 };
 	struct nlmsghdr *nlh;
 	const struct nftnl_chain *c;
 	size_t n, nfam = 0, ntables = 0, i, j, s;
@@ -590,7 +648,14 @@ fw_inspect(struct fw *fw, const struct config_server *cfg,
 	if ((ctx.rs = ruleset_new(own_family, cfg->table, cfg->set4,
 	    cfg->set6)) == NULL)
 		goto done;
-	/* Every chain of every table and family, in one dump. */
+	/* The dormant tables, whose chains see nothing, then every chain. */
+	nlh = nftnl_table_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_UNSPEC,
+	    NLM_F_DUMP, 0);
+	if (fw_query(fw, nlh, fi_table_cb, &ctx) == -1) {
+		log_err("nftables: cannot read the tables: %s",
+		    strerror(errno));
+		goto done;
+	}
 	nlh = nftnl_chain_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC,
 	    NLM_F_DUMP, 0);
 	if (fw_query(fw, nlh, fi_chain_cb, &ctx) == -1) {
@@ -644,6 +709,7 @@ fw_inspect(struct fw *fw, const struct config_server *cfg,
 	rc = warned;
 done:
 	free(tables);
+	free(ctx.dormant);
 	ruleset_free(ctx.rs);
 	return (rc);
 }

@@ -492,6 +492,15 @@ test_kernel_harmless(void **state)
 	    "}\n");
 	assert_int_equal(inspect(ssh, 1), 0);
 	assert_string_equal(logbuf, "");
+	/* A dormant table's chains see no packet. */
+	load("table inet filter {\n"
+	    "  flags dormant\n"
+	    "  chain input {\n"
+	    "    type filter hook input priority 0; policy drop;\n"
+	    "  }\n"
+	    "}\n");
+	assert_int_equal(inspect(ssh, 1), 0);
+	assert_string_equal(logbuf, "");
 }
 
 /* An interval set, in a table of family ip: its ends are exact. */
