@@ -19,7 +19,9 @@
 /* The netfilter hooks knock's packets pass (NF_INET_LOCAL_IN, ...). */
 enum fw_hook {
 	FW_HOOK_INPUT = 1,	/* to this host: knocks, and what they open */
-	FW_HOOK_FORWARD = 2	/* through it: for a gateway */
+	FW_HOOK_FORWARD = 2	/* through it: for a gateway mode to come;
+				 * knockd does not ask for it yet, and the
+				 * probes are still the input hook's */
 };
 
 /*
@@ -40,7 +42,8 @@ enum fw_hook {
  * that may drop them (a rule or policy whose effect depends on what
  * cannot be known here, such as the source address). Returns the number
  * of chains warned about (0: none is known to drop anything), or -1 if
- * the ruleset could not be read (logged).
+ * the ruleset could not be read (logged). Chains of dormant tables, and
+ * of other families (netdev ingress, bridge), are not read.
  */
 int fw_inspect(struct fw *fw, const struct config_server *cfg,
     const struct service *allow, size_t nallow, enum fw_hook hook);
