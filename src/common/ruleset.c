@@ -734,9 +734,6 @@ rs_expr_cb(struct nftnl_expr *e, void *arg)
 	return (0);
 }
 
-static unsigned rs_walk(const struct ruleset *, const struct rs_chain *,
-    const struct ruleset_probe *, int, struct ruleset_verdict *);
-
 /*
  * Follow the probe through chain c: returns the outcomes it may meet
  * (RS_CONTINUE: it may come out at the end, or by a return).
