@@ -86,6 +86,8 @@ _Static_assert(FW_BATCH_CHANGES <= 256, "fw->slot[] holds a uint8_t");
 
 /* Replies to fw_check()'s requests are one small object each. */
 #define FW_RXBUF	8192
+/* fw_query()'s, for dumps: libmnl's MNL_SOCKET_DUMP_SIZE. */
+#define FW_DUMP_RXBUF	32768
 
 #define FW_EXTACK_LEN	256
 
@@ -249,11 +251,13 @@ fw_drain(struct fw *fw)
 }
 
 /*
- * Send the request nlh (with NLM_F_ACK) and read the answer, passing data
- * messages to cb. Returns 0, or -1 with errno set (ENOENT: no such object).
+ * Send the request nlh (with NLM_F_ACK, or a dump) and read the answer
+ * into rx, passing data messages to cb. Returns 0, or -1 with errno set
+ * (ENOENT: no such object; ENOSPC: an answer larger than rx).
  */
 static int
-fw_request(struct fw *fw, const struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
+fw_request(struct fw *fw, const struct nlmsghdr *nlh, mnl_cb_t cb, void *arg,
+    uint8_t *rx, size_t rxlen)
 {
 	ssize_t n;
 	int rc;
@@ -261,15 +265,17 @@ fw_request(struct fw *fw, const struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 	fw_drain(fw);
 	if (mnl_socket_sendto(fw->nl, nlh, nlh->nlmsg_len) == -1)
 		return (-1);
-	/* With NLM_F_ACK the kernel always ends with an ACK or an error. */
+	/*
+	 * With NLM_F_ACK the kernel always ends with an ACK or an error, a
+	 * dump with NLMSG_DONE or an error.
+	 */
 	for (;;) {
-		if ((n = mnl_socket_recvfrom(fw->nl, fw->rx,
-		    sizeof(fw->rx))) == -1) {
+		if ((n = mnl_socket_recvfrom(fw->nl, rx, rxlen)) == -1) {
 			if (errno == EINTR)
 				continue;
 			return (-1);
 		}
-		rc = mnl_cb_run(fw->rx, (size_t)n, nlh->nlmsg_seq, fw->portid,
+		rc = mnl_cb_run(rx, (size_t)n, nlh->nlmsg_seq, fw->portid,
 		    cb, arg);
 		if (rc == MNL_CB_ERROR)
 			return (-1);
@@ -295,7 +301,7 @@ fw_check_table(struct fw *fw)
 	nlh = nftnl_table_nlmsg_build_hdr((char *)fw->buf, NFT_MSG_GETTABLE,
 	    fw->family, NLM_F_ACK, fw->seq++);
 	nftnl_table_nlmsg_build_payload(nlh, t);
-	if (fw_request(fw, nlh, NULL, NULL) == -1) {
+	if (fw_request(fw, nlh, NULL, NULL, fw->rx, sizeof(fw->rx)) == -1) {
 		if (errno == ENOENT)
 			log_err("nftables table %s %s does not exist: load "
 			    "one (nftables.conf.example has table inet knock), "
@@ -375,7 +381,8 @@ fw_check_set(struct fw *fw, const char *name, uint32_t want_type,
 	    fw->family, NLM_F_ACK, fw->seq++);
 	nftnl_set_nlmsg_build_payload(nlh, s);
 	/* The answer's attributes land in the same object. */
-	if (fw_request(fw, nlh, fw_set_cb, s) == -1) {
+	if (fw_request(fw, nlh, fw_set_cb, s, fw->rx, sizeof(fw->rx)) ==
+	    -1) {
 		if (errno == ENOENT)
 			log_err("nftables set %s %s %s does not exist: add it "
 			    "to the table as 'set %s { type %s; flags timeout; "
@@ -451,6 +458,29 @@ fw_check(struct fw *fw)
 	if (fw->set6[0] != '\0' &&
 	    fw_check_set(fw, fw->set6, FW_KEYTYPE6, FW_KEY6_LEN))
 		rc = -1;
+	return (rc);
+}
+
+/*
+ * fw_query(fw, nlh, cb, arg): see fw.h.
+ */
+int
+fw_query(struct fw *fw, struct nlmsghdr *nlh,
+    int (*cb)(const struct nlmsghdr *, void *), void *arg)
+{
+	uint8_t *rx;
+	int rc;
+
+	/*
+	 * A dump packs many objects into each datagram, as large as the
+	 * buffer we read with (the kernel sizes them by it, up to 32 KiB):
+	 * more than fw->rx holds, and only needed at start-up.
+	 */
+	if ((rx = malloc(FW_DUMP_RXBUF)) == NULL)
+		return (-1);
+	nlh->nlmsg_seq = fw->seq++;
+	rc = fw_request(fw, nlh, cb, arg, rx, FW_DUMP_RXBUF);
+	free(rx);
 	return (rc);
 }
 

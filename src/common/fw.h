@@ -65,6 +65,18 @@ int fw_check(struct fw *fw);
 int fw_apply(struct fw *fw, struct fw_change *changes, size_t n);
 
 /*
+ * fw_query(fw, nlh, cb, arg): send the nf_tables request nlh, built by
+ * the caller (a GET, usually with NLM_F_DUMP), on fw's socket, with the
+ * next sequence number, and pass each answer to cb (libmnl's mnl_cb_t) as
+ * mnl_cb_run() does. For reading the ruleset at start-up (fw_inspect.c):
+ * it allocates a receive buffer. Returns 0, or -1 with errno set (ENOENT:
+ * no such table or set) and nothing logged.
+ */
+struct nlmsghdr;
+int fw_query(struct fw *fw, struct nlmsghdr *nlh,
+    int (*cb)(const struct nlmsghdr *, void *), void *arg);
+
+/*
  * fw_close(fw): close the socket and free fw. fw_close(NULL) is a no-op.
  */
 void fw_close(struct fw *fw);

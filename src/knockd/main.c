@@ -4,7 +4,8 @@
  *
  * The whole start-up policy is here, in order: parse the config (which
  * resolves the forwards' backends), derive the users' keys, check the
- * nftables objects, bind the sockets (the UDP knock sockets, or take
+ * nftables objects (and warn if another table's chain drops what knock
+ * opens), bind the sockets (the UDP knock sockets, or take
  * systemd's; and the forwards' TCP listeners, always bound here), then
  * split: the network process takes the sockets, the keys and the
  * forwards, becomes an unprivileged user with no capability and enters
@@ -29,6 +30,7 @@
 #include "cookie.h"
 #include "forward.h"
 #include "fw.h"
+#include "fw_inspect.h"
 #include "handler.h"
 #include "keys.h"
 #include "kx.h"
@@ -127,6 +129,35 @@ check_users(const struct users *us)
 			    u->keys[j].pair ? "key pair" : "shared");
 		printf("\n");
 	}
+}
+
+/*
+ * Does another table drop what knock opens (fw_inspect.h)? Follows the
+ * users' services (the users now hold their allow lines), the forwards
+ * and the knock port through the other tables' input chains. Returns
+ * what fw_inspect() does: chains warned about, or -1.
+ */
+static int
+check_other_tables(struct fw *fw, const struct config_server *cfg,
+    const struct users *us)
+{
+	struct service *svc;
+	const struct config_user *c;
+	size_t i, j, n = 0, max = 0;
+	int rc;
+
+	for (i = 0; i < users_count(us); i++)
+		max += users_at(us, i)->cfg->nallow;
+	if ((svc = calloc(max + 1, sizeof(*svc))) == NULL) {
+		log_err("out of memory");
+		return (-1);
+	}
+	for (i = 0; i < users_count(us); i++)
+		for (c = users_at(us, i)->cfg, j = 0; j < c->nallow; j++)
+			svc[n++] = c->allow[j].svc;
+	rc = fw_inspect(fw, cfg, svc, n, FW_HOOK_INPUT);
+	free(svc);
+	return (rc);
 }
 
 /*
@@ -286,7 +317,7 @@ main(int argc, char *argv[])
 	size_t nusers = 0;
 	int side;
 	int ch, check = 0, debug = 0, rc = 1, npassed, nlfd = -1, nl_passed;
-	int pubkey = 0, network = 0, exe = -1, cfgfd = -1;
+	int pubkey = 0, network = 0, exe = -1, cfgfd = -1, blocked;
 
 	while ((ch = getopt_long(argc, argv, "c:tdVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -382,16 +413,40 @@ main(int argc, char *argv[])
 			    "ListenNetlink=netfilter)");
 		goto done;
 	}
+	/*
+	 * A drop in another table's input chain closes what knock opens.
+	 * --check fails on one it is sure of, or on a ruleset it cannot read:
+	 * "good" would promise ports that never open. knockd itself warns and
+	 * serves: the ruleset is the administrator's to fix, and may be fixed
+	 * while knockd runs. Read here, before the split, by the process
+	 * that still may read nftables as it likes (no seccomp filter yet).
+	 */
+	blocked = check_other_tables(fw, &cfg, h.users);
 	if (check) {
 		if (svccheck_as_service(path))
 			goto done;
 		check_users(h.users);
 		check_forwards(&cfg);
+		if (blocked != 0) {
+			printf("%s: configuration and nftables %s %s are good, "
+			    "but %s\n", path, cfg.family, cfg.table,
+			    blocked > 0 ? "another table drops what knock "
+			    "opens (see the warnings)" : "the ruleset "
+			    "could not be read to check the other tables");
+			goto done;
+		}
 		printf("%s: configuration and nftables %s %s are good\n", path,
 		    cfg.family, cfg.table);
 		rc = 0;
 		goto done;
 	}
+	if (blocked > 0)
+		log_warn("knockd serves, but what it opens stays closed where "
+		    "the warnings above say: fix the ruleset (knockd --check "
+		    "tells when it is right)");
+	else if (blocked == -1)
+		log_warn("knockd serves without knowing whether other tables "
+		    "drop what it opens (knockd --check tells)");
 
 	if ((h.jar = cookie_jar_new()) == NULL ||
 	    (h.replay = replay_new(REPLAY_DEFAULT_SLOTS)) == NULL) {
