@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "userkey.h"
 
 struct fw;
 
@@ -30,6 +31,16 @@ struct fw_change {
 	uint16_t port;		/* host byte order */
 	uint32_t timeout;	/* seconds, FW_OPEN only, > 0 */
 	int err;		/* out: 0, or a positive errno */
+	/*
+	 * Whom an FW_OPEN is for, recorded in the element's comment
+	 * (fw_udata.h) for knockd --status and nft list set. user points
+	 * into the memory of the process calling fw_apply() (never sent
+	 * between processes); NULL: no comment. key_id counts only with
+	 * have_key_id.
+	 */
+	const char *user;
+	uint8_t key_id[USERKEY_ID_LEN];
+	uint8_t have_key_id;
 };
 
 /*
@@ -56,7 +67,8 @@ int fw_check(struct fw *fw);
 /*
  * fw_apply(fw, changes, n): apply n changes in one netlink batch and wait
  * for the kernel's acknowledgement of each. An FW_OPEN of an element that
- * already exists restarts its timeout. If the kernel refuses the batch,
+ * already exists restarts its timeout, and takes the new change's
+ * comment. If the kernel refuses the batch,
  * each change is retried alone so that one bad change does not fail the
  * others. Sets changes[i].err, logs the kernel's error text (extended ACK
  * message if any, and strerror) once per failed change, and returns 0 if
