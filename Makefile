@@ -71,10 +71,12 @@ SERVER_LIBS = $(shell $(PKG_CONFIG) --libs $(SERVER_PKGS))
 
 B := build
 
-# fw.c is the only file that speaks netlink; the client never links it.
-COMMON_SRC := $(filter-out src/common/fw.c,$(wildcard src/common/*.c))
+# fw.c and fw_list.c are the only files that speak netlink (changes, and
+# the listing for knockd --status); the client never links them.
+FW_SRC	   := src/common/fw.c src/common/fw_list.c
+COMMON_SRC := $(filter-out $(FW_SRC),$(wildcard src/common/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
-FW_OBJ	   := $(B)/src/common/fw.o
+FW_OBJ	   := $(FW_SRC:%.c=$(B)/%.o)
 KNOCKD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard src/knockd/*.c))
 # Everything of knockd but main(), so unit tests can drive its parts.
 KNOCKD_LIB_OBJ := $(filter-out $(B)/src/knockd/main.o,$(KNOCKD_OBJ))

@@ -41,6 +41,7 @@
 #include "replay.h"
 #include "sandbox.h"
 #include "secure.h"
+#include "status.h"
 #include "systemd.h"
 #include "trust.h"
 #include "userkey.h"
@@ -54,6 +55,7 @@ usage(FILE *f)
 	    "usage: knockd [-c FILE] [-t|--check] [-d|--debug] [-V|--version] "
 	    "[-h|--help]\n"
 	    "       knockd --pubkey [-c FILE]\n"
+	    "       knockd --status [--json] [-c FILE]\n"
 	    "\n"
 	    "  -c, --config FILE  configuration file (default %s)\n"
 	    "  -t, --check        check the configuration (resolving the\n"
@@ -61,6 +63,10 @@ usage(FILE *f)
 	    "                     table and sets, then exit 0 (good) or 1\n"
 	    "      --pubkey       print the server's public key (of [server]\n"
 	    "                     private-key-file), for clients' server-key\n"
+	    "      --status       list what knockd's nftables sets hold\n"
+	    "                     open now: address, port, user, key ID,\n"
+	    "                     time left (root; no running knockd needed)\n"
+	    "      --json         with --status: one JSON array instead\n"
 	    "  -d, --debug        also log debug messages\n"
 	    "  -V, --version      print the version and exit\n"
 	    "  -h, --help         print this help and exit\n",
@@ -262,6 +268,8 @@ main(int argc, char *argv[])
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 't' },
 		{ "pubkey", no_argument, NULL, 'P' },
+		{ "status", no_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "network-process", no_argument, NULL, 'N' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "version", no_argument, NULL, 'V' },
@@ -286,6 +294,7 @@ main(int argc, char *argv[])
 	int side;
 	int ch, check = 0, debug = 0, rc = 1, npassed, nlfd = -1, nl_passed;
 	int pubkey = 0, network = 0, exe = -1, cfgfd = -1;
+	int status_mode = 0, json = 0;
 
 	while ((ch = getopt_long(argc, argv, "c:tdVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -297,6 +306,12 @@ main(int argc, char *argv[])
 			break;
 		case 'P':
 			pubkey = 1;
+			break;
+		case 'S':
+			status_mode = 1;
+			break;
+		case 'J':
+			json = 1;
 			break;
 		case 'N':
 			network = 1;
@@ -315,7 +330,8 @@ main(int argc, char *argv[])
 			return (2);
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (json && !status_mode) ||
+	    (status_mode && (check || pubkey || network))) {
 		usage(stderr);
 		return (2);
 	}
@@ -323,7 +339,7 @@ main(int argc, char *argv[])
 	 * Priority prefixes are for journald (which sets JOURNAL_STREAM) or
 	 * any other log collector; a person at a terminal gets plain lines.
 	 */
-	log_init("knockd", !check && !pubkey &&
+	log_init("knockd", !check && !pubkey && !status_mode &&
 	    (getenv("JOURNAL_STREAM") != NULL || !isatty(STDERR_FILENO)),
 	    debug);
 	if (pubkey) {
@@ -336,6 +352,8 @@ main(int argc, char *argv[])
 	}
 	if (network)
 		return (network_main(path));
+	if (status_mode)
+		return (status_main(path, json));
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&policy, 0, sizeof(policy));
