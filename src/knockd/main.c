@@ -336,12 +336,16 @@ main(int argc, char *argv[])
 		return (2);
 	}
 	/*
-	 * Priority prefixes are for journald (which sets JOURNAL_STREAM) or
-	 * any other log collector; a person at a terminal gets plain lines.
+	 * The commands print plain "knockd: ..." lines, as knock does. The
+	 * daemon gives journald priority prefixes when stderr is the
+	 * journal, and everywhere else a time and its PID, which no one
+	 * else would add. Its network process, which runs knockd again
+	 * (privsep_exec), inherits the environment and stderr, and so
+	 * makes the same choice.
 	 */
-	log_init("knockd", !check && !pubkey && !status_mode &&
-	    (getenv("JOURNAL_STREAM") != NULL || !isatty(STDERR_FILENO)),
-	    debug);
+	log_init("knockd", check || pubkey || status_mode ? LOG_PLAIN :
+	    log_is_journal(getenv("JOURNAL_STREAM"), STDERR_FILENO) ?
+	    LOG_JOURNAL : LOG_STAMP, debug);
 	if (pubkey) {
 		/* As for serving: a key file of root:knockd 0640, as make
 		 * install leaves it, is good when that group is knockd's. */
