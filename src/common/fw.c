@@ -233,8 +233,10 @@ fw_check_table(struct fw *fw)
 			    "or set family and table in [nftables] to the "
 			    "table you use", fw->familyname, fw->table);
 		else
-			log_err("nftables: cannot read table %s %s: %s",
-			    fw->familyname, fw->table, strerror(errno));
+			log_err("nftables: cannot read table %s %s: %s%s",
+			    fw->familyname, fw->table, strerror(errno),
+			    errno == EPERM ? " (reading nftables needs root, or "
+			    "CAP_NET_ADMIN)" : "");
 		goto err1;
 	}
 	nftnl_table_free(t);
