@@ -171,8 +171,8 @@ grep -q 'ready' "$T/knockd.log" ||
     die "knockd did not start: $(cat "$T/knockd.log")"
 [ -f "$T/listen.ready" ] || die "the stand-in service did not start"
 
-knockd_log() {	# lines of knockd's log matching a pattern, without "<N>"
-	grep "$1" "$T/knockd.log" | sed 's/^<[0-9]>//' | indent
+knockd_log() {	# lines of knockd's log matching a pattern, without "<N>" or the time
+	grep "$1" "$T/knockd.log" | sed 's/^<[0-9]>//; s/^[0-9T:+-]* knockd\[[0-9]*\]: //' | indent
 }
 
 # ------------------------------------------------------------ the story

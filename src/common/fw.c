@@ -28,8 +28,10 @@
 #include <libnftnl/table.h>
 
 #include "addr.h"
+#include "fw_udata.h"
 #include "log.h"
 #include "fw.h"
+#include "fw_impl.h"
 
 /*
  * nftables' datatype ids (its include/datatype.h). The kernel only stores
@@ -47,79 +49,6 @@
 			    FW_TYPE_INET_SERVICE)
 #define FW_KEYTYPE6	FW_CONCAT3(FW_TYPE_IPV6_ADDR, FW_TYPE_INET_PROTO, \
 			    FW_TYPE_INET_SERVICE)
-
-/*
- * A concatenation puts each component in its own 32-bit nft register, so
- * the 1-byte protocol and the 2-byte port each take 4 bytes of the key.
- */
-#define FW_REG_LEN	4
-#define FW_LOG_PER_SECOND	5	/* failure lines, see fw_log_failure */
-#define FW_KEY4_LEN	(4 + 2 * FW_REG_LEN)
-#define FW_KEY6_LEN	(16 + 2 * FW_REG_LEN)
-
-/*
- * As many changes per batch as knockd's event loop handles per round, so a
- * round is one transaction. An FW_OPEN takes three messages.
- */
-#define FW_BATCH_CHANGES	64
-#define FW_MSGS_PER_CHANGE	3
-#define FW_BATCH_MSGS		(FW_BATCH_CHANGES * FW_MSGS_PER_CHANGE)
-_Static_assert(FW_BATCH_CHANGES <= 256, "fw->slot[] holds a uint8_t");
-
-/* The longest element message: both names at their longest, IPv6 key. */
-#define FW_HDR_LEN	(MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg)))
-#define FW_MSG_MAXLEN	(FW_HDR_LEN +					\
-	2 * MNL_ALIGN(MNL_ATTR_HDRLEN + NFT_NAME_MAXLEN) +		\
-	3 * MNL_ATTR_HDRLEN +						\
-	MNL_ALIGN(MNL_ATTR_HDRLEN + FW_KEY6_LEN) +			\
-	MNL_ALIGN(MNL_ATTR_HDRLEN + sizeof(uint64_t)))
-/* Batch begin and end around the messages: about 112 KiB at most. */
-#define FW_BATCH_BUFSIZ	(2 * FW_HDR_LEN + FW_BATCH_MSGS * FW_MSG_MAXLEN)
-
-/*
- * Each acknowledgement is its own skb and costs its truesize, not its
- * length, of receive buffer (832 bytes measured on 6.18), and a batch's
- * answers are all queued before sendmsg returns: make room for a full
- * batch's, with slack, or some would be dropped.
- */
-#define FW_RCVBUF	(FW_BATCH_MSGS * 2048)
-
-/* Replies to fw_check()'s requests are one small object each. */
-#define FW_RXBUF	8192
-/* fw_query()'s, for dumps: libmnl's MNL_SOCKET_DUMP_SIZE. */
-#define FW_DUMP_RXBUF	32768
-
-#define FW_EXTACK_LEN	256
-
-struct fw {
-	struct mnl_socket *nl;
-	uint32_t portid;
-	uint32_t seq;			/* the next sequence number to use */
-	uint16_t family;		/* NFPROTO_INET, _IPV4 or _IPV6 */
-	const char *familyname;		/* "inet", "ip" or "ip6" */
-	char table[NFT_NAME_MAXLEN];
-	char set4[NFT_NAME_MAXLEN];	/* "" if the family has no IPv4 */
-	char set6[NFT_NAME_MAXLEN];	/* "" if the family has no IPv6 */
-
-	/*
-	 * The batch in flight: its messages' sequence numbers run from seq0,
-	 * message m carries part of change slot[m] and got the answer
-	 * msgerr[m] (-1 until acknowledged). batch_err is an error that
-	 * belongs to no message: for the batch itself, or the socket's.
-	 */
-	struct fw_change *group[FW_BATCH_CHANGES];
-	size_t nmsg;
-	uint32_t seq0;
-	uint8_t slot[FW_BATCH_MSGS];
-	int msgerr[FW_BATCH_MSGS];
-	int batch_err;
-	char extack[FW_EXTACK_LEN];	/* the first error's text, if any */
-	struct log_limit loglim;	/* of failure lines */
-
-	size_t len;
-	uint8_t rx[FW_RXBUF];
-	uint8_t buf[FW_BATCH_BUFSIZ];
-};
 
 /* Names for the datatypes a misconfigured set is most likely to have. */
 static const char *const fw_type_names[] = {
@@ -308,8 +237,10 @@ fw_check_table(struct fw *fw)
 			    "or set family and table in [nftables] to the "
 			    "table you use", fw->familyname, fw->table);
 		else
-			log_err("nftables: cannot read table %s %s: %s",
-			    fw->familyname, fw->table, strerror(errno));
+			log_err("nftables: cannot read table %s %s: %s%s",
+			    fw->familyname, fw->table, strerror(errno),
+			    errno == EPERM ? " (reading nftables needs root, or "
+			    "CAP_NET_ADMIN)" : "");
 		goto err1;
 	}
 	nftnl_table_free(t);
@@ -573,10 +504,14 @@ fw_key(const struct fw_change *c, uint8_t key[static FW_KEY6_LEN])
 	return (alen + 2 * FW_REG_LEN);
 }
 
-/* Append a NEWSETELEM or DELSETELEM message for c, the batch's k-th change. */
+/*
+ * Append a NEWSETELEM or DELSETELEM message for c, the batch's k-th
+ * change, with the element userdata ud of udlen bytes (0: none).
+ */
 static void
 fw_put_elem(struct fw *fw, uint16_t type, uint16_t flags,
-    const struct fw_change *c, size_t k, uint64_t timeout_ms)
+    const struct fw_change *c, size_t k, uint64_t timeout_ms,
+    const uint8_t *ud, size_t udlen)
 {
 	struct nlmsghdr *nlh;
 	struct nlattr *list, *elem, *key;
@@ -597,6 +532,8 @@ fw_put_elem(struct fw *fw, uint16_t type, uint16_t flags,
 		be = htobe64(timeout_ms);
 		mnl_attr_put(nlh, NFTA_SET_ELEM_TIMEOUT, sizeof(be), &be);
 	}
+	if (udlen != 0)
+		mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, udlen, ud);
 	mnl_attr_nest_end(nlh, elem);
 	mnl_attr_nest_end(nlh, list);
 	fw->len += nlh->nlmsg_len;
@@ -708,7 +645,8 @@ static int
 fw_batch(struct fw *fw, struct fw_change **group, size_t cnt)
 {
 	struct fw_change *c;
-	size_t k, m;
+	uint8_t ud[FW_UDATA_MAX];
+	size_t k, m, udlen;
 	uint64_t ms;
 	int err, failed = 0;
 
@@ -723,7 +661,7 @@ fw_batch(struct fw *fw, struct fw_change **group, size_t cnt)
 		c = group[k];
 		c->err = 0;
 		if (c->op == FW_CLOSE) {
-			fw_put_elem(fw, NFT_MSG_DELSETELEM, 0, c, k, 0);
+			fw_put_elem(fw, NFT_MSG_DELSETELEM, 0, c, k, 0, NULL, 0);
 			continue;
 		}
 		/*
@@ -735,9 +673,14 @@ fw_batch(struct fw *fw, struct fw_change **group, size_t cnt)
 		 * so that the delete always finds something to delete.
 		 */
 		ms = (uint64_t)c->timeout * 1000;
-		fw_put_elem(fw, NFT_MSG_NEWSETELEM, NLM_F_CREATE, c, k, ms);
-		fw_put_elem(fw, NFT_MSG_DELSETELEM, 0, c, k, 0);
-		fw_put_elem(fw, NFT_MSG_NEWSETELEM, NLM_F_CREATE, c, k, ms);
+		/* On the stack, a few dozen bytes: nothing allocated. */
+		udlen = fw_udata_comment(ud, c->user,
+		    c->have_key_id ? c->key_id : NULL);
+		fw_put_elem(fw, NFT_MSG_NEWSETELEM, NLM_F_CREATE, c, k, ms,
+		    ud, udlen);
+		fw_put_elem(fw, NFT_MSG_DELSETELEM, 0, c, k, 0, NULL, 0);
+		fw_put_elem(fw, NFT_MSG_NEWSETELEM, NLM_F_CREATE, c, k, ms,
+		    ud, udlen);
 	}
 	fw->len += nftnl_batch_end((char *)fw->buf + fw->len,
 	    fw->seq++)->nlmsg_len;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "userkey.h"
 
 struct fw;
 
@@ -30,6 +31,16 @@ struct fw_change {
 	uint16_t port;		/* host byte order */
 	uint32_t timeout;	/* seconds, FW_OPEN only, > 0 */
 	int err;		/* out: 0, or a positive errno */
+	/*
+	 * Whom an FW_OPEN is for, recorded in the element's comment
+	 * (fw_udata.h) for knockd --status and nft list set. user points
+	 * into the memory of the process calling fw_apply() (never sent
+	 * between processes); NULL: no comment. key_id counts only with
+	 * have_key_id.
+	 */
+	const char *user;
+	uint8_t key_id[USERKEY_ID_LEN];
+	uint8_t have_key_id;
 };
 
 /*
@@ -56,7 +67,8 @@ int fw_check(struct fw *fw);
 /*
  * fw_apply(fw, changes, n): apply n changes in one netlink batch and wait
  * for the kernel's acknowledgement of each. An FW_OPEN of an element that
- * already exists restarts its timeout. If the kernel refuses the batch,
+ * already exists restarts its timeout, and takes the new change's
+ * comment. If the kernel refuses the batch,
  * each change is retried alone so that one bad change does not fail the
  * others. Sets changes[i].err, logs the kernel's error text (extended ACK
  * message if any, and strerror) once per failed change, and returns 0 if
@@ -68,8 +80,9 @@ int fw_apply(struct fw *fw, struct fw_change *changes, size_t n);
  * fw_query(fw, nlh, cb, arg): send the nf_tables request nlh, built by
  * the caller (a GET, usually with NLM_F_DUMP), on fw's socket, with the
  * next sequence number, and pass each answer to cb (libmnl's mnl_cb_t) as
- * mnl_cb_run() does. For reading the ruleset at start-up (fw_inspect.c):
- * it allocates a receive buffer. Returns 0, or -1 with errno set (ENOENT:
+ * mnl_cb_run() does. For reading the ruleset at start-up (fw_inspect.c)
+ * and the sets for knockd --status (fw_list.c): it allocates a receive
+ * buffer. Returns 0, or -1 with errno set (ENOENT:
  * no such table or set) and nothing logged.
  */
 struct nlmsghdr;

@@ -8,12 +8,39 @@
 #include <stdio.h>
 #include <syslog.h>
 
+/* How a line starts: log_init()'s style. */
+#define LOG_PLAIN	0	/* "knock: ..." (a command's messages) */
+#define LOG_JOURNAL	1	/* "<3>...": journald reads the priority */
+#define LOG_STAMP	2	/* "2026-12-06T11:02:03+00:00 knockd[123]: ..." */
+
+/* "2026-12-06T11:02:03+01:00": ISO 8601 local time with its offset. */
+#define LOG_STAMP_LEN	25
+
 /*
- * log_init(prog, journal, debug): set the program name used as prefix, whether
- * each line carries a "<N>" syslog priority prefix (the journald convention,
- * used by knockd), and whether LOG_DEBUG lines are printed.
+ * log_init(prog, style, debug): set the program name, the style of each
+ * line (LOG_PLAIN, LOG_JOURNAL or LOG_STAMP; see above), and whether
+ * LOG_DEBUG lines are printed. LOG_STAMP reads the time zone here, so
+ * that a process that enters a sandbox later need not open a file for it.
  */
-void log_init(const char *prog, int journal, int debug);
+void log_init(const char *prog, int style, int debug);
+
+/*
+ * log_is_journal(env, fd): 1 if fd is the journal's stream, by
+ * sd_journal's rule: env (JOURNAL_STREAM, as systemd sets it when it
+ * connects standard output or error to the journal) is "DEV:INO" of
+ * that stream, and fstat(fd) finds the same device and inode. 0 if not:
+ * env NULL or malformed, fd another file, or not open.
+ */
+int log_is_journal(const char *env, int fd);
+
+/*
+ * log_format_stamp(t, gmtoff, buf): the time t (seconds since the
+ * epoch) in the zone gmtoff seconds east of UTC, as LOG_STAMP_LEN
+ * characters and a NUL into buf. Only arithmetic, so a signal handler
+ * may call it. Returns buf.
+ */
+char *log_format_stamp(int64_t t, long gmtoff,
+    char buf[static LOG_STAMP_LEN + 1]);
 
 /*
  * log_set_output(f): write to f instead of stderr (NULL: stderr again).

@@ -204,6 +204,9 @@ handler_response(struct handler *h, struct user *u, const struct user_key *k,
 	job->change.ipproto = m->ipproto;
 	job->change.port = m->port;
 	job->change.timeout = timeout;
+	/* For the element's comment (the firewall process adds the user). */
+	memcpy(job->change.key_id, k->id, sizeof(job->change.key_id));
+	job->change.have_key_id = 1;
 
 	/*
 	 * Counted now, before the kernel is asked, so that the opens of one

@@ -43,6 +43,7 @@
 #include "replay.h"
 #include "sandbox.h"
 #include "secure.h"
+#include "status.h"
 #include "svccheck.h"
 #include "systemd.h"
 #include "trust.h"
@@ -57,6 +58,7 @@ usage(FILE *f)
 	    "usage: knockd [-c FILE] [-t|--check] [-d|--debug] [-V|--version] "
 	    "[-h|--help]\n"
 	    "       knockd --pubkey [-c FILE]\n"
+	    "       knockd --status [--json] [-c FILE]\n"
 	    "\n"
 	    "  -c, --config FILE  configuration file (default %s)\n"
 	    "  -t, --check        check the configuration (resolving the\n"
@@ -64,6 +66,10 @@ usage(FILE *f)
 	    "                     table and sets, then exit 0 (good) or 1\n"
 	    "      --pubkey       print the server's public key (of [server]\n"
 	    "                     private-key-file), for clients' server-key\n"
+	    "      --status       list what knockd's nftables sets hold\n"
+	    "                     open now: address, port, user, key ID,\n"
+	    "                     time left (root; no running knockd needed)\n"
+	    "      --json         with --status: one JSON array instead\n"
 	    "  -d, --debug        also log debug messages\n"
 	    "  -V, --version      print the version and exit\n"
 	    "  -h, --help         print this help and exit\n",
@@ -294,6 +300,8 @@ main(int argc, char *argv[])
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 't' },
 		{ "pubkey", no_argument, NULL, 'P' },
+		{ "status", no_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "network-process", no_argument, NULL, 'N' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "version", no_argument, NULL, 'V' },
@@ -318,6 +326,7 @@ main(int argc, char *argv[])
 	int side;
 	int ch, check = 0, debug = 0, rc = 1, npassed, nlfd = -1, nl_passed;
 	int pubkey = 0, network = 0, exe = -1, cfgfd = -1, blocked;
+	int status_mode = 0, json = 0;
 
 	while ((ch = getopt_long(argc, argv, "c:tdVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -329,6 +338,12 @@ main(int argc, char *argv[])
 			break;
 		case 'P':
 			pubkey = 1;
+			break;
+		case 'S':
+			status_mode = 1;
+			break;
+		case 'J':
+			json = 1;
 			break;
 		case 'N':
 			network = 1;
@@ -347,36 +362,41 @@ main(int argc, char *argv[])
 			return (2);
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (json && !status_mode) ||
+	    (status_mode && (check || pubkey || network))) {
 		usage(stderr);
 		return (2);
 	}
 	/*
-	 * Priority prefixes are for journald (which sets JOURNAL_STREAM) or
-	 * any other log collector; a person at a terminal gets plain lines.
+	 * The commands print plain "knockd: ..." lines, as knock does. The
+	 * daemon gives journald priority prefixes when stderr is the
+	 * journal, and everywhere else a time and its PID, which no one
+	 * else would add. Its network process, which runs knockd again
+	 * (privsep_exec), inherits the environment and stderr, and so
+	 * makes the same choice.
 	 */
-	log_init("knockd", !check && !pubkey &&
-	    (getenv("JOURNAL_STREAM") != NULL || !isatty(STDERR_FILENO)),
-	    debug);
-	if (pubkey) {
-		/* As for serving: a key file of root:knockd 0640, as make
-		 * install leaves it, is good when that group is knockd's. */
-		if (secure_nodump())
-			return (1);
-		trust_refresh();
-		return (print_pubkey(path));
-	}
+	log_init("knockd", check || pubkey || status_mode ? LOG_PLAIN :
+	    log_is_journal(getenv("JOURNAL_STREAM"), STDERR_FILENO) ?
+	    LOG_JOURNAL : LOG_STAMP, debug);
 	if (network)
 		return (network_main(path));
+	/*
+	 * Every mode below reads the keys (--pubkey and --status too): keep
+	 * them out of core dumps and away from ptrace by unprivileged
+	 * processes. And as for serving, a key file of root:knockd 0640, as
+	 * make install leaves it, is good when that group is knockd's.
+	 */
+	if (secure_nodump())
+		return (1);
+	trust_refresh();
+	if (pubkey)
+		return (print_pubkey(path));
+	if (status_mode)
+		return (status_main(path, json));
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&policy, 0, sizeof(policy));
 	memset(&h, 0, sizeof(h));
-	/* The keys live in this process: keep them out of core dumps and
-	 * away from ptrace by unprivileged processes. */
-	if (secure_nodump())
-		goto done;
-	trust_refresh();
 	/* Under systemd: the sockets it made for us, and where to report. */
 	if ((npassed = systemd_listen_fds()) == -1 || systemd_notify_open())
 		goto done;

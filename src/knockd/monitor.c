@@ -137,11 +137,12 @@ monitor_may_log(struct monitor *m)
 /*
  * Whether the configuration in force lets user open (or close) what c
  * names, for c's timeout (its own, or [server] timeout, capped at the
- * user's max-timeout). Logs a refusal (rate-limited): it means the
+ * user's max-timeout); if so, *who is that user. Logs a refusal (rate-limited): it means the
  * network process asked for what it never should.
  */
 static int
-monitor_permits(struct monitor *m, const struct privsep_change *pc)
+monitor_permits(struct monitor *m, const struct privsep_change *pc,
+    const struct config_user **who)
 {
 	const struct fw_change *c = &pc->change;
 	const struct config_user *u = NULL;
@@ -168,8 +169,10 @@ monitor_permits(struct monitor *m, const struct privsep_change *pc)
 		    c->timeout, m->cfg.timeout))
 			why = "a longer timeout than configured";
 	}
-	if (why == NULL)
+	if (why == NULL) {
+		*who = u;
 		return (1);
+	}
 	if (monitor_may_log(m)) {
 		svc.ipproto = c->ipproto;
 		svc.port = c->port;
@@ -190,6 +193,7 @@ monitor_permits(struct monitor *m, const struct privsep_change *pc)
 static int
 monitor_apply(struct monitor *m, ssize_t len)
 {
+	const struct config_user *u;
 	size_t n, i, ntodo = 0;
 
 	if (len < (ssize_t)sizeof(m->req.h) || m->req.h.val < 0 ||
@@ -203,9 +207,16 @@ monitor_apply(struct monitor *m, ssize_t len)
 	n = (size_t)m->req.h.val;
 	for (i = 0; i < n; i++) {
 		m->rep.err[i] = EPERM;
-		if (!monitor_permits(m, &m->req.c[i]))
+		if (!monitor_permits(m, &m->req.c[i], &u))
 			continue;
 		m->todo[ntodo] = m->req.c[i].change;
+		/*
+		 * The element's comment names the user this process has
+		 * checked, from its own configuration; the key ID is the
+		 * network process's word (this process holds no keys to
+		 * check it by), and says no more than which key was used.
+		 */
+		m->todo[ntodo].user = u->name;
 		m->todo_at[ntodo++] = i;
 	}
 	if (ntodo > 0) {

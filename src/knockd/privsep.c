@@ -220,6 +220,8 @@ privsep_apply_send(struct privsep *ps, const char *const *users,
 	req.h.val = (int32_t)n;
 	for (i = 0; i < n; i++) {
 		req.c[i].change = c[i];
+		/* A pointer means nothing in the other process. */
+		req.c[i].change.user = NULL;
 		snprintf(req.c[i].user, sizeof(req.c[i].user), "%s", users[i]);
 	}
 	len = offsetof(struct privsep_apply, c) + n * sizeof(req.c[0]);

@@ -889,7 +889,7 @@ fwd_cut() {	# NAME FORWARD-PORT ATTACK WHY
 	[ "$(grep -c -F -- "$why" "$log")" -gt "$n0" ] ||
 	    fail "$name: no new '$why' in $(basename "$log")"
 	ok "$name: $(basename "$log" .log | sed 's/\..*//') logs: $(grep -F -- "$why" "$log" |
-	    tail -n 1 | sed 's/^<[0-9]>//')"
+	    tail -n 1 | sed 's/^<[0-9]>//; s/^[0-9T:+-]* knockd\[[0-9]*\]: //')"
 }
 
 # fwdtool.py hello (and hold, flood) from namespace NS; prints its output.

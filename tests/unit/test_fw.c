@@ -3,7 +3,8 @@
  * own so the host's ruleset is never touched. The example table passes
  * fw_check() and broken ones fail it; elements appear, a second open
  * restarts the timeout, the kernel expires them, a close removes them; one
- * bad change fails alone. Needs root (CAP_NET_ADMIN) and the nft program,
+ * bad change fails alone; each element carries its user and key ID as nft's
+ * comment, and fw_list() reads them back. Needs root (CAP_NET_ADMIN) and the nft program,
  * which only the test uses: it plays the administrator and the witness.
  */
 #include <sys/types.h>
@@ -27,6 +28,7 @@
 #include "addr.h"
 #include "log.h"
 #include "fw.h"
+#include "fw_list.h"
 
 #define EXAMPLE	"nftables.conf.example"	/* tests run from the repo root */
 
@@ -523,6 +525,78 @@ test_many(void **state)
 	fw_close(fw);
 }
 
+/*
+ * The element's comment names the user and key, as nft list set shows
+ * it; a reopen by someone else takes their comment; a change without a
+ * user stores none. fw_list() reads back what nft shows.
+ */
+static void
+test_comment(void **state)
+{
+	static const uint8_t id[USERKEY_ID_LEN] = { 0x01, 0x23, 0x45, 0x67,
+	    0x89, 0xab, 0xcd, 0xef };
+	struct fw *fw = fw_knock();
+	struct fw_change c[2];
+	struct fw_elem *v = NULL;
+	size_t n = 0, i;
+	int seen4 = 0, seen6 = 0;
+
+	(void)state;
+	change(&c[0], FW_OPEN, "192.0.2.7", IPPROTO_TCP, 22, 60);
+	c[0].user = "alice";
+	memcpy(c[0].key_id, id, sizeof(id));
+	c[0].have_key_id = 1;
+	change(&c[1], FW_OPEN, "2001:db8::7", IPPROTO_UDP, 53, 30);
+	assert_int_equal(fw_apply(fw, c, 2), 0);
+	assert_int_equal(list_set("allow4"), 0);
+	assert_non_null(strstr(listing, "192.0.2.7 . tcp . 22 timeout 1m "
+	    "expires "));
+	assert_non_null(strstr(listing,
+	    "comment \"alice key 0123456789abcdef\""));
+	assert_int_equal(list_set("allow6"), 0);
+	assert_null(strstr(listing, "comment"));
+
+	assert_int_equal(fw_list(fw, &v, &n), 0);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		if (v[i].addr.family == AF_INET) {
+			seen4 = 1;
+			assert_int_equal(v[i].port, 22);
+			assert_int_equal(v[i].ipproto, IPPROTO_TCP);
+			assert_true(v[i].has_timeout);
+			assert_int_equal(v[i].timeout_ms, 60000);
+			assert_in_range(v[i].expires_ms, 55000, 60000);
+			assert_true(v[i].has_comment);
+			assert_string_equal(v[i].comment,
+			    "alice key 0123456789abcdef");
+		} else {
+			seen6 = 1;
+			assert_int_equal(v[i].port, 53);
+			assert_int_equal(v[i].ipproto, IPPROTO_UDP);
+			assert_false(v[i].has_comment);
+		}
+	}
+	assert_true(seen4 && seen6);
+	free(v);
+
+	/* Reopened by bob (no key ID): the comment is his now. */
+	c[0].user = "bob";
+	c[0].have_key_id = 0;
+	assert_int_equal(fw_apply(fw, c, 1), 0);
+	assert_int_equal(list_set("allow4"), 0);
+	assert_non_null(strstr(listing, "comment \"bob\""));
+	assert_null(strstr(listing, "alice"));
+	assert_int_equal(count_elems("allow4"), 1);
+
+	/* Nothing open: an empty list, not an error. */
+	assert_int_equal(nft("flush set inet knock allow4"), 0);
+	assert_int_equal(nft("flush set inet knock allow6"), 0);
+	assert_int_equal(fw_list(fw, &v, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(v);
+	fw_close(fw);
+}
+
 static void
 test_skip(void **state)
 {
@@ -548,6 +622,7 @@ main(void)
 		cmocka_unit_test_setup(test_bad_change_fails_alone, setup),
 		cmocka_unit_test_setup(test_family_without_set, setup),
 		cmocka_unit_test_setup(test_many, setup),
+		cmocka_unit_test_setup(test_comment, setup),
 	};
 	const struct CMUnitTest skipped[] = {
 		cmocka_unit_test(test_skip),

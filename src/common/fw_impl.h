@@ -1,0 +1,95 @@
+/*
+ * fw_impl.h: struct fw, for fw.c and fw_list.c alone: the two files that
+ * speak netlink to nf_tables, one changing knockd's sets and one listing
+ * them (knockd --status), over the same socket and with the same names.
+ */
+#ifndef KNOCK_FW_IMPL_H
+#define KNOCK_FW_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include <libmnl/libmnl.h>
+
+#include "fw.h"
+#include "fw_udata.h"
+#include "log.h"
+
+/*
+ * A concatenation puts each component in its own 32-bit nft register, so
+ * the 1-byte protocol and the 2-byte port each take 4 bytes of the key.
+ */
+#define FW_REG_LEN	4
+#define FW_LOG_PER_SECOND	5	/* failure lines, see fw_log_failure */
+#define FW_KEY4_LEN	(4 + 2 * FW_REG_LEN)
+#define FW_KEY6_LEN	(16 + 2 * FW_REG_LEN)
+
+/*
+ * As many changes per batch as knockd's event loop handles per round, so a
+ * round is one transaction. An FW_OPEN takes three messages.
+ */
+#define FW_BATCH_CHANGES	64
+#define FW_MSGS_PER_CHANGE	3
+#define FW_BATCH_MSGS		(FW_BATCH_CHANGES * FW_MSGS_PER_CHANGE)
+_Static_assert(FW_BATCH_CHANGES <= 256, "fw->slot[] holds a uint8_t");
+
+/* The longest element message: both names at their longest, IPv6 key. */
+#define FW_HDR_LEN	(MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg)))
+#define FW_MSG_MAXLEN	(FW_HDR_LEN +					\
+	2 * MNL_ALIGN(MNL_ATTR_HDRLEN + NFT_NAME_MAXLEN) +		\
+	3 * MNL_ATTR_HDRLEN +						\
+	MNL_ALIGN(MNL_ATTR_HDRLEN + FW_KEY6_LEN) +			\
+	MNL_ALIGN(MNL_ATTR_HDRLEN + sizeof(uint64_t)) +			\
+	MNL_ALIGN(MNL_ATTR_HDRLEN + FW_UDATA_MAX))
+/* Batch begin and end around the messages: about 124 KiB at most. */
+#define FW_BATCH_BUFSIZ	(2 * FW_HDR_LEN + FW_BATCH_MSGS * FW_MSG_MAXLEN)
+
+/*
+ * Each acknowledgement is its own skb and costs its truesize, not its
+ * length, of receive buffer (832 bytes measured on 6.18), and a batch's
+ * answers are all queued before sendmsg returns: make room for a full
+ * batch's, with slack, or some would be dropped.
+ */
+#define FW_RCVBUF	(FW_BATCH_MSGS * 2048)
+
+/* Replies to fw_check()'s requests are one small object each. */
+#define FW_RXBUF	8192
+/* fw_query()'s, for dumps: libmnl's MNL_SOCKET_DUMP_SIZE. */
+#define FW_DUMP_RXBUF	32768
+
+#define FW_EXTACK_LEN	256
+
+struct fw {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;			/* the next sequence number to use */
+	uint16_t family;		/* NFPROTO_INET, _IPV4 or _IPV6 */
+	const char *familyname;		/* "inet", "ip" or "ip6" */
+	char table[NFT_NAME_MAXLEN];
+	char set4[NFT_NAME_MAXLEN];	/* "" if the family has no IPv4 */
+	char set6[NFT_NAME_MAXLEN];	/* "" if the family has no IPv6 */
+
+	/*
+	 * The batch in flight: its messages' sequence numbers run from seq0,
+	 * message m carries part of change slot[m] and got the answer
+	 * msgerr[m] (-1 until acknowledged). batch_err is an error that
+	 * belongs to no message: for the batch itself, or the socket's.
+	 */
+	struct fw_change *group[FW_BATCH_CHANGES];
+	size_t nmsg;
+	uint32_t seq0;
+	uint8_t slot[FW_BATCH_MSGS];
+	int msgerr[FW_BATCH_MSGS];
+	int batch_err;
+	char extack[FW_EXTACK_LEN];	/* the first error's text, if any */
+	struct log_limit loglim;	/* of failure lines */
+
+	size_t len;
+	uint8_t rx[FW_RXBUF];
+	uint8_t buf[FW_BATCH_BUFSIZ];
+};
+
+#endif
