@@ -11,10 +11,14 @@
 
 #include "addr.h"
 
-/* Room for the control data of one reply. */
+/*
+ * Room for the control data of one reply, aligned as a cmsghdr (not a
+ * member of that type: glibc ends it with a flexible array, and clang
+ * then objects to this union anywhere but at the end of a struct).
+ */
 union pktinfo_cmsg {
-	struct cmsghdr align;
-	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	_Alignas(struct cmsghdr) char buf[CMSG_SPACE(sizeof(struct
+	    in6_pktinfo))];
 };
 
 /*

@@ -286,6 +286,15 @@ sandbox_rule(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned n,
 	return (0);
 }
 
+/*
+ * Argument tests, every field given: libseccomp's SCMP_A0() and the like
+ * leave datum_b out for a one-value test, which clang reports
+ * (-Wmissing-field-initializers).
+ */
+#define ARG_EQ(n, v)	((struct scmp_arg_cmp){ (n), SCMP_CMP_EQ, \
+			    (scmp_datum_t)(v), 0 })
+#define ARG_MASKED(n, mask, v) ((struct scmp_arg_cmp){ (n), \
+			    SCMP_CMP_MASKED_EQ, (mask), (v) })
 #define ALLOW(nr)	sandbox_rule(ctx, SCMP_ACT_ALLOW, (nr), 0, none, none, none)
 #define ALLOW1(nr, a)	sandbox_rule(ctx, SCMP_ACT_ALLOW, (nr), 1, (a), none, none)
 #define ALLOW2(nr, a, b) sandbox_rule(ctx, SCMP_ACT_ALLOW, (nr), 2, (a), (b), none)
@@ -300,12 +309,11 @@ static int
 sandbox_fcntl(scmp_filter_ctx ctx)
 {
 	static const int cmds[] = { F_GETFD, F_SETFD, F_GETFL, F_SETFL };
-	struct scmp_arg_cmp none = SCMP_A0(SCMP_CMP_EQ, 0);
+	struct scmp_arg_cmp none = ARG_EQ(0, 0);
 	size_t i;
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (ALLOW1(SCMP_SYS(fcntl), SCMP_A1(SCMP_CMP_EQ,
-		    (scmp_datum_t)cmds[i])))
+		if (ALLOW1(SCMP_SYS(fcntl), ARG_EQ(1, (scmp_datum_t)cmds[i])))
 			return (-1);
 	return (0);
 }
@@ -327,20 +335,19 @@ sandbox_common(scmp_filter_ctx ctx)
 		SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(exit),
 		SCMP_SYS(exit_group), SCMP_SYS(restart_syscall),
 	};
-	struct scmp_arg_cmp none = SCMP_A0(SCMP_CMP_EQ, 0);
+	struct scmp_arg_cmp none = ARG_EQ(0, 0);
 	size_t i;
 
 	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
 		if (ALLOW(calls[i]))
 			return (-1);
 	/* Memory, but never executable: no code can be brought in. */
-	if (ALLOW1(SCMP_SYS(mmap), SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) ||
+	if (ALLOW1(SCMP_SYS(mmap), ARG_MASKED(2, PROT_EXEC, 0)) ||
 	    ALLOW1(SCMP_SYS(mprotect),
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)))
+	    ARG_MASKED(2, PROT_EXEC, 0)))
 		return (-1);
 	/* raise(SIGSYS) in the report, to this process only. */
-	if (ALLOW1(SCMP_SYS(tgkill), SCMP_A0(SCMP_CMP_EQ,
-	    (scmp_datum_t)getpid())))
+	if (ALLOW1(SCMP_SYS(tgkill), ARG_EQ(0, (scmp_datum_t)getpid())))
 		return (-1);
 	return (0);
 }
@@ -354,7 +361,7 @@ sandbox_common(scmp_filter_ctx ctx)
 static scmp_filter_ctx
 sandbox_filter_new(const int *calls, size_t n)
 {
-	struct scmp_arg_cmp none = SCMP_A0(SCMP_CMP_EQ, 0);
+	struct scmp_arg_cmp none = ARG_EQ(0, 0);
 	scmp_filter_ctx ctx;
 	size_t i;
 
@@ -436,7 +443,7 @@ sandbox_network(int forwards)
 		SCMP_SYS(getpeername), SCMP_SYS(timerfd_settime),
 		SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(eventfd2),
 	};
-	struct scmp_arg_cmp none = SCMP_A0(SCMP_CMP_EQ, 0);
+	struct scmp_arg_cmp none = ARG_EQ(0, 0);
 	scmp_filter_ctx ctx;
 	int rc = -1;
 
@@ -451,16 +458,16 @@ sandbox_network(int forwards)
 	    sizeof(calls) / sizeof(calls[0]))) == NULL)
 		return (-1);
 	/* Its own file limit, which forwards_reload() may raise. */
-	if (ALLOW1(SCMP_SYS(prlimit64), SCMP_A0(SCMP_CMP_EQ, 0)))
+	if (ALLOW1(SCMP_SYS(prlimit64), ARG_EQ(0, 0)))
 		goto done;
 	/* The backends' connections: TCP, IPv4 or IPv6, nothing else. */
 	if (forwards &&
-	    (ALLOW3(SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_INET),
-	    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM),
-	    SCMP_A2(SCMP_CMP_EQ, IPPROTO_TCP)) ||
-	    ALLOW3(SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_INET6),
-	    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM),
-	    SCMP_A2(SCMP_CMP_EQ, IPPROTO_TCP))))
+	    (ALLOW3(SCMP_SYS(socket), ARG_EQ(0, AF_INET),
+	    ARG_MASKED(1, 0xf, SOCK_STREAM),
+	    ARG_EQ(2, IPPROTO_TCP)) ||
+	    ALLOW3(SCMP_SYS(socket), ARG_EQ(0, AF_INET6),
+	    ARG_MASKED(1, 0xf, SOCK_STREAM),
+	    ARG_EQ(2, IPPROTO_TCP))))
 		goto done;
 	rc = sandbox_load(ctx);
 done:
@@ -492,7 +499,7 @@ sandbox_firewall(pid_t child)
 		SCMP_SYS(recvmmsg), SCMP_SYS(sendmmsg),
 		SCMP_SYS(getdents64), SCMP_SYS(sysinfo),
 	};
-	struct scmp_arg_cmp none = SCMP_A0(SCMP_CMP_EQ, 0);
+	struct scmp_arg_cmp none = ARG_EQ(0, 0);
 	scmp_filter_ctx ctx;
 	int rc = -1;
 
@@ -504,23 +511,21 @@ sandbox_firewall(pid_t child)
 	    sizeof(calls) / sizeof(calls[0]))) == NULL)
 		return (-1);
 	/* Files for reading only: the config and key files at reload. */
-	if (ALLOW1(SCMP_SYS(openat), SCMP_A2(SCMP_CMP_MASKED_EQ,
-	    O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY)) ||
-	    ALLOW1(SCMP_SYS(open), SCMP_A1(SCMP_CMP_MASKED_EQ,
-	    O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY)))
+	if (ALLOW1(SCMP_SYS(openat), ARG_MASKED(2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY)) ||
+	    ALLOW1(SCMP_SYS(open), ARG_MASKED(1, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY)))
 		goto done;
 	/* UDP and TCP for the resolver. The netlink socket for the sets is
 	 * open already; getaddrinfo's netlink query and nscd's local socket
 	 * it does without. */
-	if (ALLOW1(SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_INET)) ||
-	    ALLOW1(SCMP_SYS(socket), SCMP_A0(SCMP_CMP_EQ, AF_INET6)) ||
+	if (ALLOW1(SCMP_SYS(socket), ARG_EQ(0, AF_INET)) ||
+	    ALLOW1(SCMP_SYS(socket), ARG_EQ(0, AF_INET6)) ||
 	    REFUSE1(SCMP_SYS(socket), EAFNOSUPPORT,
-	    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK)) ||
+	    ARG_EQ(0, AF_NETLINK)) ||
 	    REFUSE1(SCMP_SYS(socket), EAFNOSUPPORT,
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX)))
+	    ARG_EQ(0, AF_UNIX)))
 		goto done;
 	/* Stop the network process, and no other. */
-	if (ALLOW1(SCMP_SYS(kill), SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)child)))
+	if (ALLOW1(SCMP_SYS(kill), ARG_EQ(0, (scmp_datum_t)child)))
 		goto done;
 	rc = sandbox_load(ctx);
 done:
