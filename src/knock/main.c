@@ -2,7 +2,7 @@
  * knock: ask knockd to open (or close) a port for this host.
  *
  *   knock [-c FILE] [-u USER] [-p PORT] [-4|-6] [-w SECONDS] [-q|-v]
- *         [--close] HOST SERVICE
+ *         [--close] HOST SERVICE...
  *   knock -W HOST:PORT [-c FILE] [-u USER] [-p PORT] [-4|-6] [-w SECONDS]
  *         [-q|-v]
  *   knock --forward [LADDR:]PORT|- [-kI] [-N NAME] [-c FILE] [-u USER]
@@ -74,8 +74,8 @@ usage(FILE *f)
 {
 
 	fprintf(f,
-	    "usage: knock [options] HOST SERVICE\n"
-	    "       knock --close [options] HOST SERVICE\n"
+	    "usage: knock [options] HOST SERVICE...\n"
+	    "       knock --close [options] HOST SERVICE...\n"
 	    "       knock -W HOST:PORT [options]\n"
 	    "       knock --forward [LADDR:]PORT [-k] [-I] [-N NAME] [options] "
 	    "HOST:PORT\n"
@@ -83,10 +83,13 @@ usage(FILE *f)
 	    "       knock --genkey [-u USER]\n"
 	    "       knock --pubkey < PRIVATE-KEY-FILE\n"
 	    "\n"
-	    "SERVICE is 22, tcp/22 or udp/53. Exit status: 0 open (with -W:\n"
-	    "the relay ended; --forward: stopped, or the tunnel ended),\n"
-	    "1 refused, 2 usage or configuration error, 3 no answer,\n"
-	    "4 (-W, --forward -) no TCP connection or tunnel, or it broke.\n"
+	    "SERVICE is 22, tcp/22, udp/53, or a name from /etc/services\n"
+	    "(ssh, udp/domain); several, or a list (22,udp/53), are knocked\n"
+	    "at once. Exit status: 0 open (with -W: the relay ended;\n"
+	    "--forward: stopped, or the tunnel ended), 1 refused, 2 usage or\n"
+	    "configuration error, 3 no answer or unreachable, 4 (-W,\n"
+	    "--forward -) no TCP connection or tunnel, or it broke; with\n"
+	    "several services, the highest of theirs.\n"
 	    "\n"
 	    "  -c, --config FILE   read only FILE (default: %s,\n"
 	    "                      then ~/.config/knock/knock.conf)\n"
