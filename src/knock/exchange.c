@@ -329,8 +329,9 @@ exchange_receive(const struct exchange *ex, struct exchange_target *t,
 
 /*
  * exchange_begin(ex, t, n, now): make each target's socket (t[i].fd, -1
- * if that failed, and then t[i].result is EXCHANGE_FAILED) and send the
- * first KNOCK to each.
+ * if that failed, and then t[i].result is EXCHANGE_FAILED, or
+ * EXCHANGE_UNREACHABLE if there is no route) and send the first KNOCK to
+ * each.
  */
 void
 exchange_begin(const struct exchange *ex, struct exchange_target *t,
@@ -365,10 +366,9 @@ uint64_t
 exchange_tick(const struct exchange *ex, struct exchange_target *t,
     size_t n, uint64_t now)
 {
+	char a[ADDR_STRLEN];
 	uint64_t next = UINT64_MAX;
 	size_t i;
-
-	char a[ADDR_STRLEN];
 
 	for (i = 0; i < n; i++) {
 		if (t[i].stage == STAGE_END)

@@ -95,8 +95,9 @@ struct exchange_job {
 
 /*
  * exchange_begin(ex, t, n, now): make each target's socket (t[i].fd, -1
- * if that failed, and then t[i].result is EXCHANGE_FAILED) and send the
- * first KNOCK to each.
+ * if that failed, and then t[i].result is EXCHANGE_FAILED, or
+ * EXCHANGE_UNREACHABLE if there is no route) and send the first KNOCK to
+ * each.
  */
 void exchange_begin(const struct exchange *ex, struct exchange_target *t,
     size_t n, uint64_t now);
