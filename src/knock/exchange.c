@@ -7,15 +7,18 @@
  * our nonce, and fit the stage we are in, or it is ignored.
  *
  * The connected socket also hears the ICMP errors about what it sent
- * (port, host or network unreachable), as send() and recv() errors.
- * Those are not authenticated: an off-path attacker who guesses our
+ * (port, host or network unreachable), as send() and recv() errors, and
+ * with IP_RECVERR also those a router sends (host or network
+ * unreachable), with the router's address, on the error queue. Those
+ * are not authenticated: an off-path attacker who guesses our
  * source port can forge one. So an ICMP error is held for
  * EXCHANGE_UNREACH_GRACE, as a refusal of the KNOCK is, while resending
  * goes on, and any authentic answer in that time wins; a forgery can at
  * worst make knock give up early, never open anything. An error of our
  * own routing table (connect() finds no route) ends the target at once.
  *
- * POSIX only (poll, fcntl), no _GNU_SOURCE needed.
+ * POSIX (poll, fcntl) but for IP_RECVERR, which is Linux's; no
+ * _GNU_SOURCE needed.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -23,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +34,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/errqueue.h>
 
 #include "log.h"
 #include "exchange.h"
@@ -73,11 +79,11 @@ exchange_unreachable(int err)
  */
 static void
 exchange_error(const struct exchange *ex, struct exchange_target *t,
-    int err, uint64_t now)
+    int err, int icmp, uint64_t now)
 {
 	char a[ADDR_STRLEN];
 
-	if (!exchange_unreachable(err)) {
+	if (!icmp && !exchange_unreachable(err)) {
 		t->err = err;
 		return;
 	}
@@ -100,7 +106,7 @@ exchange_send(const struct exchange *ex, struct exchange_target *t,
 	if (t->msg.type == PROTO_RESPONSE)
 		t->tries++;
 	if (send(t->fd, t->out, PROTO_MSG_LEN, 0) == -1)
-		exchange_error(ex, t, errno, now);
+		exchange_error(ex, t, errno, 0, now);
 	else
 		t->sent++;
 	if (ex->verbose)
@@ -156,11 +162,13 @@ exchange_start(const struct exchange *ex, struct exchange_target *t,
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = addr_to_sockaddr(&t->server, &ss);
+	int one = 1;
 
 	t->result = EXCHANGE_PENDING;
 	t->stage = STAGE_KNOCK;
 	t->rto = EXCHANGE_RTO_FIRST;
 	t->held_err = 0;
+	t->icmp_from.family = 0;
 	t->elapsed_us = exchange_now_us();
 	/* fcntl(), not SOCK_NONBLOCK | SOCK_CLOEXEC: POSIX has no such
 	 * flags to socket(). */
@@ -171,6 +179,13 @@ exchange_start(const struct exchange *ex, struct exchange_target *t,
 		exchange_finish(t, EXCHANGE_FAILED);
 		return (-1);
 	}
+	/* Without it, only the ICMP errors Linux calls hard (port
+	 * unreachable, prohibited) reach us, not a router's host or network
+	 * unreachable; with it, those too, and who sent them. Best effort:
+	 * the rest works without. */
+	(void)setsockopt(t->fd, t->server.family == AF_INET6 ? IPPROTO_IPV6 :
+	    IPPROTO_IP, t->server.family == AF_INET6 ? IPV6_RECVERR :
+	    IP_RECVERR, &one, sizeof(one));
 	/* No route here is our own routing table's word: nothing to wait
 	 * for, and nothing anyone else could forge. */
 	if (connect(t->fd, (struct sockaddr *)&ss, sl) == -1) {
@@ -250,6 +265,67 @@ exchange_test_hook_pause(uint64_t now)
 }
 #endif
 
+/*
+ * The ICMP errors IP_RECVERR queued, each with who sent it: taken off
+ * the queue, which would otherwise keep the socket readable (POLLERR)
+ * for ever. Bounded, as the datagrams are.
+ */
+static void
+exchange_drain_errors(const struct exchange *ex, struct exchange_target *t,
+    uint64_t now)
+{
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct sock_extended_err) +
+		    sizeof(struct sockaddr_in6))];
+	} cbuf;
+	struct sock_extended_err ee;
+	struct sockaddr_storage off;
+	struct cmsghdr *c;
+	struct msghdr mh;
+	struct iovec iov;
+	uint8_t data[PROTO_MSG_LEN];
+	size_t len;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = data;
+		iov.iov_len = sizeof(data);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf.buf;
+		mh.msg_controllen = sizeof(cbuf.buf);
+		if (recvmsg(t->fd, &mh, MSG_ERRQUEUE) == -1)
+			return;
+		for (c = CMSG_FIRSTHDR(&mh); c != NULL;
+		    c = CMSG_NXTHDR(&mh, c)) {
+			if (!((c->cmsg_level == IPPROTO_IP &&
+			    c->cmsg_type == IP_RECVERR) ||
+			    (c->cmsg_level == IPPROTO_IPV6 &&
+			    c->cmsg_type == IPV6_RECVERR)) ||
+			    c->cmsg_len < CMSG_LEN(sizeof(ee)))
+				continue;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			if (ee.ee_origin != SO_EE_ORIGIN_ICMP &&
+			    ee.ee_origin != SO_EE_ORIGIN_ICMP6) {
+				t->err = (int)ee.ee_errno;
+				continue;
+			}
+			len = c->cmsg_len - CMSG_LEN(sizeof(ee));
+			if (len > sizeof(off))
+				len = sizeof(off);
+			memset(&off, 0, sizeof(off));
+			memcpy(&off, CMSG_DATA(c) + sizeof(ee), len);
+			if (t->icmp_from.family == 0 &&
+			    addr_from_sockaddr((struct sockaddr *)&off,
+			    (socklen_t)len, &t->icmp_from) != 0)
+				t->icmp_from.family = 0;
+			exchange_error(ex, t, (int)ee.ee_errno, 1, now);
+		}
+	}
+}
+
 static void
 exchange_receive(const struct exchange *ex, struct exchange_target *t,
     uint64_t now)
@@ -258,12 +334,13 @@ exchange_receive(const struct exchange *ex, struct exchange_target *t,
 	struct proto_msg r;
 	ssize_t len;
 
+	exchange_drain_errors(ex, t, now);
 	/* Bounded: a flood of junk cannot keep us here past the batch. */
 	for (int i = 0; i < 64 && t->stage != STAGE_END; i++) {
 		len = recv(t->fd, buf, sizeof(buf), MSG_TRUNC);
 		if (len == -1) {
 			if (errno != EAGAIN && errno != EINTR)
-				exchange_error(ex, t, errno, now);
+				exchange_error(ex, t, errno, 0, now);
 			return;
 		}
 		if (!exchange_matches(ex, t, buf, len, &r))
@@ -481,6 +558,9 @@ exchange_unreach_str(int err)
 	case ENOPROTOOPT:
 		return ("protocol unreachable (ICMP): a firewall rejects "
 		    "UDP");
+	case EACCES:
+		return ("administratively prohibited (ICMP): a firewall "
+		    "rejects");
 	}
 	return (strerror(err));
 }
@@ -515,6 +595,7 @@ exchange_report(const struct exchange *ex, const struct exchange_target *t,
 {
 	char svcname[SERVICE_STRLEN], pfx[SERVICE_STRLEN + 2];
 	char a[ADDR_STRLEN], seen[ADDR_STRLEN], where[300];
+	char from[ADDR_STRLEN + 16];
 	uint16_t port = n > 0 ? t[0].server.port : 0;
 	size_t i, silent = 0;
 	int err = 0;
@@ -577,11 +658,21 @@ exchange_report(const struct exchange *ex, const struct exchange_target *t,
 	 */
 	for (i = 0; i < n; i++) {
 		exchange_where(host, &t[i], where, sizeof(where));
+		/* Who said so, if not the server itself: a router. */
+		from[0] = '\0';
+		if (t[i].icmp_from.family != 0 &&
+		    memcmp(t[i].icmp_from.ip, t[i].server.ip,
+		    sizeof(t[i].server.ip)) != 0) {
+			snprintf(from, sizeof(from), " (ICMP from ");
+			addr_format(&t[i].icmp_from, from + strlen(from), 0);
+			strcat(from, ")");
+		}
 		if (t[i].result == EXCHANGE_UNREACHABLE ||
 		    (t[i].result == EXCHANGE_PENDING && t[i].held_err != 0))
-			log_err("%s%s port %u: %s", pfx, where, port,
+			log_err("%s%s port %u: %s%s", pfx, where, port,
 			    exchange_unreach_str(t[i].result ==
-			    EXCHANGE_UNREACHABLE ? t[i].err : t[i].held_err));
+			    EXCHANGE_UNREACHABLE ? t[i].err : t[i].held_err),
+			    from);
 		else if (t[i].result == EXCHANGE_FAILED)
 			log_err("%scannot knock %s: %s", pfx, where,
 			    strerror(t[i].err));

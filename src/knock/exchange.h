@@ -59,6 +59,8 @@ struct exchange_target {
 	uint64_t early_at;		/* ms: when it came */
 	int held_err;			/* an ICMP error, held */
 	uint64_t held_at;		/* ms: when it came */
+	struct addr icmp_from;		/* who sent it, if known (family 0
+					 * if not) */
 	unsigned tries;			/* RESPONSEs sent for this cookie */
 };
 

@@ -2,8 +2,10 @@
 # unreachable-fails-fast: when the network says knockd cannot be reached,
 # knock says so, with the cause, well before its -w: an ICMP port
 # unreachable (nothing listens on that UDP port), over IPv4 and IPv6; a
-# firewall that rejects with ICMP admin-prohibited; no route at all. Each
-# exits 3 (no answer), and none of them is reported as silence. The
+# firewall that rejects with ICMP admin-prohibited (IPv4, IPv6) or host
+# unreachable; no route here; a router's network unreachable, which
+# names the router. Each exits 3 (no answer), and none of them is
+# reported as silence. The
 # control: a firewall that drops in silence still costs the whole -w, and
 # the message names the network before the keys.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -60,7 +62,23 @@ assert_fast "no route"
 assert_contains "$KNOCK_OUT" "198.51.100.1 port 5800: network unreachable" \
     "knock says the network is unreachable"
 
-# A firewall that rejects the control port with admin-prohibited.
+# A router says there is no way on: the other host forwards, and has no
+# route to 198.51.100.0/24. Its ICMP network unreachable is one Linux
+# reports only with IP_RECVERR, which also says who sent it.
+ip netns exec "$NS_OTH" sysctl -q -w net.ipv4.ip_forward=1 ||
+    fail "cannot make the other host a router"
+ip -n "$NS_CLI" route add 198.51.100.0/24 via "$OTH4" ||
+    fail "cannot route 198.51.100.0/24 via $OTH4"
+knock_timed 198.51.100.1 22
+expect_knock 3 "198.51.100.1 via a router with no route on"
+assert_fast "a router's network unreachable"
+assert_contains "$KNOCK_OUT" \
+    "198.51.100.1 port 5800: network unreachable: no route to it (ICMP from $OTH4)" \
+    "knock says the network is unreachable, and which router said so"
+
+# A firewall that rejects the control port: admin-prohibited over IPv4
+# and IPv6, host unreachable over IPv4 (another error Linux reports
+# only with IP_RECVERR).
 ip netns exec "$NS_SRV" nft -f - <<NFT || fail "cannot add the reject rule"
 table inet rejectknock {
 	chain input {
@@ -72,6 +90,25 @@ NFT
 knock_timed "$SRV4" 22
 expect_knock 3 "UDP $KNOCK_PORT rejected (admin-prohibited)"
 assert_fast "admin-prohibited"
+assert_contains "$KNOCK_OUT" "$SRV4 port $KNOCK_PORT: host unreachable" \
+    "knock says the host is unreachable"
+assert_not_contains "$KNOCK_OUT" "ICMP from" \
+    "and names no router: the server said it"
+knock_timed "$SRV6" 22
+expect_knock 3 "UDP $KNOCK_PORT rejected over IPv6 (admin-prohibited)"
+assert_fast "IPv6 admin-prohibited"
+assert_contains "$KNOCK_OUT" \
+    "$SRV6 port $KNOCK_PORT: administratively prohibited (ICMP): a firewall rejects" \
+    "knock says a firewall rejects"
+ip netns exec "$NS_SRV" nft flush chain inet rejectknock input ||
+    fail "cannot flush the reject rule"
+ip netns exec "$NS_SRV" nft add rule inet rejectknock input \
+    meta nfproto ipv4 udp dport "$KNOCK_PORT" \
+    reject with icmp type host-unreachable ||
+    fail "cannot add the host-unreachable rule"
+knock_timed "$SRV4" 22
+expect_knock 3 "UDP $KNOCK_PORT rejected (host-unreachable)"
+assert_fast "host-unreachable"
 assert_contains "$KNOCK_OUT" "$SRV4 port $KNOCK_PORT: host unreachable" \
     "knock says the host is unreachable"
 ip netns exec "$NS_SRV" nft delete table inet rejectknock ||

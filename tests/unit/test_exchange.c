@@ -313,6 +313,10 @@ test_unreachable_ends_after_grace(void **state)
 	assert_true(over);
 	assert_int_equal(c->t.result, EXCHANGE_UNREACHABLE);
 	assert_int_equal(c->t.err, ECONNREFUSED);
+	/* Off the error queue (IP_RECVERR), with who sent it: here the
+	 * "server" itself, whom the report then does not name again. */
+	assert_int_equal(c->t.icmp_from.family, AF_INET);
+	assert_memory_equal(c->t.icmp_from.ip, c->server.ip, 4);
 }
 
 /*
