@@ -90,9 +90,11 @@ struct exchange_job {
 /*
  * The exchange in steps, for a caller with its own event loop (knock
  * --forward --knock): exchange_begin(), then exchange_input() whenever a
- * target's fd is readable and exchange_tick() whenever the time it gave
- * has come, until exchange_over(); then exchange_end(). Times are
- * CLOCK_MONOTONIC milliseconds. The caller keeps the deadline.
+ * target's fd is readable or in error (POLLIN or POLLERR: ICMP errors
+ * wait on the socket's error queue, which exchange_input() drains) and
+ * exchange_tick() whenever the time it gave has come, until
+ * exchange_over(); then exchange_end(). Times are CLOCK_MONOTONIC
+ * milliseconds. The caller keeps the deadline.
  */
 
 /*
