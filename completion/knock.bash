@@ -17,9 +17,14 @@
 #                           would read (only the -c FILE one if given),
 #                           then ssh known hosts: the names the user has
 #                           already connected to, which are what one knocks.
-#   SERVICE                 22, tcp/22 and udp/53, plus the ports HOST has
+#   SERVICE...              22, tcp/22 and udp/53, plus the ports HOST has
 #                           in known_hosts as [HOST]:PORT (an sshd moved off
-#                           22 is the usual thing hidden behind knockd).
+#                           22 is the usual thing hidden behind knockd);
+#                           once a letter is typed, the names of
+#                           /etc/services ("ss" -> ssh, "udp/dom" ->
+#                           udp/domain). Every word after HOST is a
+#                           SERVICE, and in a list (22,ssh) the part after
+#                           the last comma is completed.
 #                           Not the [host] "port", which is knockd's own
 #                           control port, not a service to open.
 #   -c, --config            files
@@ -177,6 +182,20 @@ _knock_ports()
 	for p in $(_knock_known_hosts_ports "$1"); do
 		printf '%s\n' "$p" "tcp/$p"
 	done
+}
+
+# _knock_service_names PROTO PREFIX: print PREFIX and the name of each
+# PROTO (tcp or udp) service in /etc/services whose name starts with
+# PREFIX's part after any "tcp/" or "udp/", read with builtins only.
+_knock_service_names()
+{
+	local name port rest want=${2#*/} lead=""
+	[[ $2 == */* ]] && lead=${2%%/*}/
+	[[ -r /etc/services ]] || return 0
+	while read -r name port rest; do
+		[[ $name == "$want"* && $port == */"$1" ]] &&
+			printf '%s\n' "$lead$name"
+	done </etc/services
 }
 
 _knock()
@@ -352,13 +371,23 @@ _knock()
 		((npos == 0)) && _knock_hostport "$cur"
 		return 0
 	fi
-	case $npos in
-	0) _knock_hosts "$cur" ;;
-	1)
-		mapfile -t w < <(_knock_ports "$host")
-		_knock_add "$cur" "${w[@]}"
-		;;
-	esac
+	if ((npos == 0)); then
+		_knock_hosts "$cur"
+		return 0
+	fi
+	# Any word after HOST is a SERVICE, or a list: complete its last part.
+	local pre="" part=$cur proto=tcp
+	if [[ $cur == *,* ]]; then
+		pre=${cur%,*},
+		part=${cur##*,}
+	fi
+	mapfile -t w < <(_knock_ports "$host")
+	[[ $part == [uU][dD][pP]/* ]] && proto=udp
+	# Names only once a letter is typed: there are hundreds.
+	[[ ${part#[tTuU][cCdD][pP]/} == [A-Za-z]* ]] &&
+		mapfile -t -O "${#w[@]}" w < <(_knock_service_names "$proto" \
+			"$part")
+	_knock_add "$cur" "${w[@]/#/$pre}"
 	return 0
 }
 complete -F _knock knock

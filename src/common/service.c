@@ -1,6 +1,8 @@
 /*
  * service.c: protocol/port pairs as users write them.
  */
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +57,104 @@ service_parse(const char *s, struct service *out)
 	else
 		return (-1);
 	return (service_parse_port(slash + 1, &out->port));
+}
+
+/* A name as /etc/services spells them: no space, slash or comma. */
+static int
+service_name_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    strchr("-_.", s[i]) != NULL))
+			return (0);
+	return (i > 0);
+}
+
+/* One element of a list: a port or a name, with or without protocol. */
+static int
+service_parse_one(const char *s, struct service *out, char *err,
+    size_t errlen)
+{
+	const char *name = s, *proto = "tcp";
+	struct servent *se;
+
+	if (strncasecmp(s, "tcp/", 4) == 0)
+		name = s + 4;
+	else if (strncasecmp(s, "udp/", 4) == 0) {
+		name = s + 4;
+		proto = "udp";
+	} else if (strchr(s, '/') != NULL) {
+		snprintf(err, errlen, "bad service '%s': the protocol is tcp "
+		    "or udp", s);
+		return (-1);
+	}
+	out->ipproto = proto[0] == 'u' ? IPPROTO_UDP : IPPROTO_TCP;
+	if (name[0] != '\0' && name[strspn(name, "0123456789")] == '\0') {
+		if (service_parse_port(name, &out->port) == 0)
+			return (0);
+		snprintf(err, errlen, "bad service '%s': a port is 1-65535",
+		    s);
+		return (-1);
+	}
+	if (!service_name_valid(name)) {
+		snprintf(err, errlen, "bad service '%s': use PORT, NAME, "
+		    "tcp/PORT or udp/PORT (NAME from /etc/services)", s);
+		return (-1);
+	}
+	if ((se = getservbyname(name, proto)) == NULL) {
+		snprintf(err, errlen, "unknown service '%s': no %s service of "
+		    "that name in /etc/services", s, proto);
+		return (-1);
+	}
+	out->port = ntohs((uint16_t)se->s_port);
+	return (0);
+}
+
+int
+service_parse_list(const char *s, struct service *list, size_t *n,
+    size_t max, char *err, size_t errlen)
+{
+	char one[64];
+	const char *p = s, *comma;
+	struct service svc;
+	size_t len, i;
+
+	for (;;) {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (len == 0) {
+			snprintf(err, errlen, "empty service in '%s'", s);
+			return (-1);
+		}
+		if (len >= sizeof(one)) {
+			snprintf(err, errlen, "bad service '%.*s...': too long",
+			    20, p);
+			return (-1);
+		}
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (service_parse_one(one, &svc, err, errlen))
+			return (-1);
+		for (i = 0; i < *n; i++)
+			if (list[i].ipproto == svc.ipproto &&
+			    list[i].port == svc.port)
+				break;
+		if (i == *n) {
+			if (*n >= max) {
+				snprintf(err, errlen, "too many services: at "
+				    "most %zu in one knock", max);
+				return (-1);
+			}
+			list[(*n)++] = svc;
+		}
+		if (comma == NULL)
+			return (0);
+		p = comma + 1;
+	}
 }
 
 const char *

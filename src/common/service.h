@@ -4,6 +4,7 @@
 #ifndef KNOCK_SERVICE_H
 #define KNOCK_SERVICE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define SERVICE_STRLEN 12	/* "udp/65535" and a NUL */
@@ -19,6 +20,20 @@ struct service {
  * -1 if s is not of that form (the caller reports it with context).
  */
 int service_parse(const char *s, struct service *out);
+
+/*
+ * service_parse_list(s, list, n, max, err, errlen): add the services of
+ * s, a comma-separated list, to list[*n] and on (*n grows, up to max).
+ * Each is PORT, NAME, tcp/PORT, tcp/NAME, udp/PORT or udp/NAME, where
+ * NAME is looked up in /etc/services (getservbyname) for that protocol;
+ * bare means TCP, as in service_parse(). A service already in the list
+ * is skipped: asking twice is asking once. For knock's command line;
+ * knockd's config takes numbers only, read before any lookup could be
+ * trusted. Returns 0, or -1 with a message quoting the bad element in
+ * err.
+ */
+int service_parse_list(const char *s, struct service *list, size_t *n,
+    size_t max, char *err, size_t errlen);
 
 /*
  * service_format(svc, buf): "tcp/22". Returns buf.

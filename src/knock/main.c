@@ -2,7 +2,7 @@
  * knock: ask knockd to open (or close) a port for this host.
  *
  *   knock [-c FILE] [-u USER] [-p PORT] [-4|-6] [-w SECONDS] [-q|-v]
- *         [--close] HOST SERVICE
+ *         [--close] HOST SERVICE...
  *   knock -W HOST:PORT [-c FILE] [-u USER] [-p PORT] [-4|-6] [-w SECONDS]
  *         [-q|-v]
  *   knock --forward [LADDR:]PORT|- [-kI] [-N NAME] [-c FILE] [-u USER]
@@ -75,8 +75,8 @@ usage(FILE *f)
 {
 
 	fprintf(f,
-	    "usage: knock [options] HOST SERVICE\n"
-	    "       knock --close [options] HOST SERVICE\n"
+	    "usage: knock [options] HOST SERVICE...\n"
+	    "       knock --close [options] HOST SERVICE...\n"
 	    "       knock -W HOST:PORT [options]\n"
 	    "       knock --forward [LADDR:]PORT [-k] [-I] [-N NAME] [options] "
 	    "HOST:PORT\n"
@@ -84,10 +84,13 @@ usage(FILE *f)
 	    "       knock --genkey [-u USER] [FILE]\n"
 	    "       knock --pubkey < PRIVATE-KEY-FILE\n"
 	    "\n"
-	    "SERVICE is 22, tcp/22 or udp/53. Exit status: 0 open (with -W:\n"
-	    "the relay ended; --forward: stopped, or the tunnel ended),\n"
-	    "1 refused, 2 usage or configuration error, 3 no answer,\n"
-	    "4 (-W, --forward -) no TCP connection or tunnel, or it broke.\n"
+	    "SERVICE is 22, tcp/22, udp/53, or a name from /etc/services\n"
+	    "(ssh, udp/domain); several, or a list (22,udp/53), are knocked\n"
+	    "at once. Exit status: 0 open (with -W: the relay ended;\n"
+	    "--forward: stopped, or the tunnel ended), 1 refused, 2 usage or\n"
+	    "configuration error, 3 no answer or unreachable, 4 (-W,\n"
+	    "--forward -) no TCP connection or tunnel, or it broke; with\n"
+	    "several services, the highest of theirs.\n"
 	    "\n"
 	    "  -c, --config FILE   read only FILE (default: %s,\n"
 	    "                      then ~/.config/knock/knock.conf)\n"
@@ -501,46 +504,72 @@ knock_exchange_keys(const uint8_t key[static KEYS_KEY_LEN],
 }
 
 /*
- * Knock HOST for svc. On EXIT_OPEN, *server is the address that answered
- * and *waitp the wait in seconds that applied.
+ * Knock HOST for each of the nsvc services, all at once, one exchange
+ * each. The exit status is the worst of theirs, which is the highest:
+ * EXIT_OPEN < EXIT_REFUSED < EXIT_NOANSWER, since a refusal is a known
+ * outcome and silence leaves the service's state unknown. On EXIT_OPEN,
+ * *server is the address that answered for svc[0] and *waitp the wait
+ * in seconds that applied.
  */
 static int
 knock_main(const struct knock_opts *o, const char *host,
-    const struct service *svc, struct addr *server, unsigned *waitp)
+    const struct service *svc, size_t nsvc, struct addr *server,
+    unsigned *waitp)
 {
 	struct knock_host kh;
 	struct exchange ex;
-	struct exchange_target t[2];
+	struct exchange_job jobs[EXCHANGE_JOBS_MAX];
 	const struct exchange_target *done;
-	size_t n;
-	int rc = EXIT_USAGE, refused;
+	size_t n, j;
+	int rc = EXIT_USAGE, jrc, refused, over, failed = 0;
 
 	memset(&ex, 0, sizeof(ex));
+	if (nsvc == 0 || nsvc > EXCHANGE_JOBS_MAX)
+		return (EXIT_USAGE);
 	if (knock_setup(o, host, &kh))
 		return (EXIT_USAGE);
-	ex.svc = *svc;
 	ex.user = kh.user;
 	memcpy(ex.key_id, kh.key_id, sizeof(ex.key_id));
 	ex.pair = kh.pair;
 	ex.action = o->close ? PROTO_CLOSE : PROTO_OPEN;
 	ex.verbose = o->verbose;
+	ex.several = nsvc > 1;
 	if (knock_exchange_keys(kh.key, &ex))
 		goto out;
 	OPENSSL_cleanse(kh.key, sizeof(kh.key));
 
-	if ((n = knock_resolve(kh.name, kh.family, kh.port, t, 2)) == 0)
+	if ((n = knock_resolve(kh.name, kh.family, kh.port, jobs[0].t, 2)) ==
+	    0)
 		goto out;
-	if (exchange_run(&ex, t, n, kh.wait * 1000)) {
+	for (j = 0; j < nsvc; j++) {
+		jobs[j].ex = ex;
+		jobs[j].ex.svc = svc[j];
+		jobs[j].n = n;
+		if (j > 0)
+			memcpy(jobs[j].t, jobs[0].t, sizeof(jobs[j].t));
+	}
+	if (exchange_run(jobs, nsvc, kh.wait * 1000)) {
 		log_err("%s: %s", host, strerror(errno));
 		goto out;
 	}
-	if ((done = exchange_report(&ex, t, n, host, kh.wait, o->quiet,
-	    &refused)) != NULL) {
-		*server = done->server;
-		*waitp = kh.wait;
-		rc = EXIT_OPEN;
-	} else
-		rc = refused ? EXIT_REFUSED : EXIT_NOANSWER;
+	/* One failed among several: say what did open, too. */
+	for (j = 0; j < nsvc; j++)
+		if (exchange_over(jobs[j].t, jobs[j].n, &over) == NULL)
+			failed = 1;
+	rc = EXIT_OPEN;
+	for (j = 0; j < nsvc; j++) {
+		jobs[j].ex.tell_open = ex.several && failed && !o->quiet;
+		done = exchange_report(&jobs[j].ex, jobs[j].t, jobs[j].n, host,
+		    kh.wait, o->quiet, &refused);
+		jrc = done != NULL ? EXIT_OPEN : refused ? EXIT_REFUSED :
+		    EXIT_NOANSWER;
+		if (done != NULL && j == 0) {
+			*server = done->server;
+			*waitp = kh.wait;
+		}
+		if (jrc > rc)
+			rc = jrc;
+	}
 out:
 	OPENSSL_cleanse(kh.key, sizeof(kh.key));
 	mac_free(ex.c2s);
@@ -591,7 +620,7 @@ knock_proxy(const struct knock_opts *o)
 	}
 	if (knock_std_open())
 		return (EXIT_USAGE);
-	if ((rc = knock_main(o, host, &svc, &server, &wait)) != EXIT_OPEN)
+	if ((rc = knock_main(o, host, &svc, 1, &server, &wait)) != EXIT_OPEN)
 		return (rc);
 	if ((fd = relay_connect(&server, svc.port, wait * 1000)) == -1)
 		return (EXIT_BROKEN);
@@ -735,11 +764,13 @@ main(int argc, char *argv[])
 	};
 	static const char optstring[] = ":c:u:p:46w:W:F:kIN:qvVh";
 	struct knock_opts o;
-	struct service svc;
+	struct service svc[EXCHANGE_JOBS_MAX];
 	struct addr server;
+	char why[160];
+	size_t nsvc = 0;
 	unsigned wait;
 	uint32_t v;
-	int ch;
+	int ch, i;
 
 	memset(&o, 0, sizeof(o));
 	o.family = AF_UNSPEC;
@@ -885,16 +916,16 @@ main(int argc, char *argv[])
 		return (genkey_main(o.user, optind < argc ? argv[optind] :
 		    NULL) ? EXIT_USAGE : EXIT_OPEN);
 	}
-	if (argc - optind != 2) {
-		log_err("%s: knock HOST SERVICE, one of each (knock --help)",
-		    argc - optind < 2 ? "missing HOST or SERVICE" :
-		    "too many arguments");
+	if (argc - optind < 2) {
+		log_err("missing HOST or SERVICE: knock HOST SERVICE... "
+		    "(knock --help)");
 		return (EXIT_USAGE);
 	}
-	if (service_parse(argv[optind + 1], &svc)) {
-		log_err("bad service '%s': use PORT, tcp/PORT or udp/PORT "
-		    "(1-65535)", argv[optind + 1]);
-		return (EXIT_USAGE);
-	}
-	return (knock_main(&o, argv[optind], &svc, &server, &wait));
+	for (i = optind + 1; i < argc; i++)
+		if (service_parse_list(argv[i], svc, &nsvc, EXCHANGE_JOBS_MAX,
+		    why, sizeof(why))) {
+			log_err("%s", why);
+			return (EXIT_USAGE);
+		}
+	return (knock_main(&o, argv[optind], svc, nsvc, &server, &wait));
 }

@@ -132,6 +132,12 @@ lines=(
 	"knock --user=al"
 	"knock server.example.org "
 	"knock 203.0.113.5 "
+	"knock server.example.org 22 "
+	"knock server.example.org ss"
+	"knock server.example.org tcp/http"
+	"knock server.example.org udp/dom"
+	"knock server.example.org 22,ss"
+	"knock server.example.org 22 tcp/2"
 	"knock -c $tmp/other.conf ba"
 	"knock --config=$tmp/other.conf ga"
 	"knock -c $tmp/other.conf -u "
@@ -208,6 +214,17 @@ for mode in with without; do
 	has "knock server.example.org " 22 tcp/22
 	has "knock 203.0.113.5 " 2222 tcp/2222
 	hasnt "knock server.example.org " '^(2222|gateway)$'
+	# Every word after HOST is a service; names once a letter is typed.
+	has "knock server.example.org 22 " 22 tcp/22 udp/53
+	hasnt "knock server.example.org " '^[a-z]+$'
+	has "knock server.example.org 22 tcp/2" tcp/22
+	if grep -q '^ssh[[:space:]]*22/tcp' /etc/services 2>/dev/null; then
+		has "knock server.example.org ss" ssh
+		has "knock server.example.org 22,ss" 22,ssh
+		has "knock server.example.org tcp/http" tcp/http tcp/https
+		hasnt "knock server.example.org tcp/http" '^(http|udp/)'
+		has "knock server.example.org udp/dom" udp/domain
+	fi
 	# -c FILE is the only file knock reads, so only its names count.
 	has "knock -c $tmp/other.conf ba" bastion.example.net
 	hasnt "knock --config=$tmp/other.conf ga" '^gateway$'

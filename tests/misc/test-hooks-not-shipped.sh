@@ -34,3 +34,14 @@ if ! grep -q -a KNOCKD_TEST_HOOK build/hooks/knockd; then
 	exit 1
 fi
 echo "ok: the network-process hook is only in build/hooks/knockd"
+# The pause between CHALLENGE and RESPONSE (KNOCK_TEST_CHALLENGED), for
+# restarted-server-gets-fresh-knock.sh: harmless, but a test's only.
+if grep -q -a KNOCK_TEST_CHALLENGED build/knock; then
+	echo "FAIL: build/knock contains KNOCK_TEST_CHALLENGED"
+	exit 1
+fi
+if ! grep -q -a KNOCK_TEST_CHALLENGED build/hooks/knock; then
+	echo "FAIL: build/hooks/knock lacks KNOCK_TEST_CHALLENGED: the check proves nothing"
+	exit 1
+fi
+echo "ok: the exchange's pause hook is only in build/hooks/knock"

@@ -5,9 +5,15 @@
  * held for a moment, so that one raced ahead of the real CHALLENGE by
  * whoever saw the KNOCK does not end the exchange; a refusal that no
  * CHALLENGE beats is reported; and the COMEIN's source is kept, so knock
- * -v can say which address was opened. Time is passed in, never waited
- * for: the datagrams are on loopback before each call that reads them.
+ * -v can say which address was opened. A RESPONSE that twice gets no
+ * verdict (knockd restarted, and forgot its secrets) makes the client
+ * knock anew with a fresh nonce. An ICMP port unreachable (the kernel's
+ * own, on loopback) is held for a moment, then ends the exchange, but
+ * an authentic answer in that moment wins. Time is passed in, never
+ * waited for: the datagrams (and ICMP errors) are on loopback before
+ * each call that reads them.
  */
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -77,7 +83,8 @@ teardown(void **state)
 	struct ctx *c = *state;
 
 	exchange_end(&c->t, 1);
-	close(c->srv);
+	if (c->srv >= 0)
+		close(c->srv);
 	mac_free(c->c2s);
 	mac_free(c->s2c);
 	free(c);
@@ -214,6 +221,140 @@ test_foreign_refusal_ignored(void **state)
 	assert_int_equal(c->t.early_code, 0);
 }
 
+/*
+ * Two RESPONSEs without a verdict: knock anew, with a fresh nonce, and
+ * finish that exchange. The old exchange's verdict, late, is no answer
+ * to the new one.
+ */
+static void
+test_restart_after_unanswered_responses(void **state)
+{
+	struct ctx *c = *state;
+	struct proto_msg m, r, m2, r2;
+	struct addr client;
+	uint64_t next;
+	int over;
+
+	exchange_begin(&c->ex, &c->t, 1, 1000);
+	server_read(c, PROTO_KNOCK, &m, &client);
+	server_send(c, &m, PROTO_CHALLENGE, 0, &client);
+	exchange_input(&c->ex, &c->t, 1001);
+	server_read(c, PROTO_RESPONSE, &r, &client);
+	/* The first silence: the same RESPONSE again, no new KNOCK. */
+	next = exchange_tick(&c->ex, &c->t, 1, 1001 + EXCHANGE_RTO_FIRST);
+	server_read(c, PROTO_RESPONSE, &r, &client);
+	assert_int_equal(c->t.restarts, 0);
+	assert_int_equal(c->t.result, EXCHANGE_PENDING);
+	/* The second: a KNOCK, with another nonce. */
+	assert_true(next <= 1001 + 3 * EXCHANGE_RTO_FIRST);
+	(void)exchange_tick(&c->ex, &c->t, 1, next);
+	server_read(c, PROTO_KNOCK, &m2, &client);
+	assert_int_equal(c->t.restarts, 1);
+	assert_memory_not_equal(m2.nonce, m.nonce, PROTO_NONCE_LEN);
+	server_send(c, &r, PROTO_COMEIN, 0, &client);
+	exchange_input(&c->ex, &c->t, next + 1);
+	assert_int_equal(c->t.result, EXCHANGE_PENDING);
+	server_send(c, &m2, PROTO_CHALLENGE, 0, &client);
+	exchange_input(&c->ex, &c->t, next + 2);
+	server_read(c, PROTO_RESPONSE, &r2, &client);
+	server_send(c, &r2, PROTO_COMEIN, 0, &client);
+	exchange_input(&c->ex, &c->t, next + 3);
+	assert_non_null(exchange_over(&c->t, 1, &over));
+	assert_int_equal(c->t.result, EXCHANGE_DONE);
+}
+
+/* Wait (5 s at most) for the kernel's ICMP error on t's socket. */
+static void
+client_wait_error(struct ctx *c)
+{
+	struct pollfd p = { c->t.fd, POLLIN, 0 };
+
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	assert_true(p.revents & POLLERR);
+}
+
+/* The server's socket again, on the port it had. */
+static void
+server_rebind(struct ctx *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = addr_to_sockaddr(&c->server, &ss);
+
+	c->srv = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(c->srv >= 0);
+	assert_int_equal(bind(c->srv, (struct sockaddr *)&ss, sl), 0);
+}
+
+/*
+ * Nothing listens: the ICMP port unreachable is held for
+ * EXCHANGE_UNREACH_GRACE, then ends the exchange, as unreachable and
+ * not as silence, long before any deadline.
+ */
+static void
+test_unreachable_ends_after_grace(void **state)
+{
+	struct ctx *c = *state;
+	uint64_t next;
+	int over;
+
+	close(c->srv);
+	c->srv = -1;
+	exchange_begin(&c->ex, &c->t, 1, 2000);
+	client_wait_error(c);
+	exchange_input(&c->ex, &c->t, 2001);
+	assert_int_equal(c->t.result, EXCHANGE_PENDING);
+	next = exchange_tick(&c->ex, &c->t, 1, 2001);
+	assert_true(next <= 2001 + EXCHANGE_UNREACH_GRACE);
+	(void)exchange_tick(&c->ex, &c->t, 1,
+	    2001 + EXCHANGE_UNREACH_GRACE - 1);
+	assert_int_equal(c->t.result, EXCHANGE_PENDING);
+	(void)exchange_tick(&c->ex, &c->t, 1, 2001 + EXCHANGE_UNREACH_GRACE);
+	assert_null(exchange_over(&c->t, 1, &over));
+	assert_true(over);
+	assert_int_equal(c->t.result, EXCHANGE_UNREACHABLE);
+	assert_int_equal(c->t.err, ECONNREFUSED);
+	/* Off the error queue (IP_RECVERR), with who sent it: here the
+	 * "server" itself, whom the report then does not name again. */
+	assert_int_equal(c->t.icmp_from.family, AF_INET);
+	assert_memory_equal(c->t.icmp_from.ip, c->server.ip, 4);
+}
+
+/*
+ * An ICMP error (here the kernel's, while the server is away for a
+ * moment; it could be forged) does not beat an authentic answer that
+ * comes within the grace.
+ */
+static void
+test_authentic_answer_beats_icmp(void **state)
+{
+	struct ctx *c = *state;
+	struct proto_msg m, r;
+	struct addr client;
+	int over;
+
+	exchange_begin(&c->ex, &c->t, 1, 3000);
+	server_read(c, PROTO_KNOCK, &m, &client);
+	close(c->srv);
+	c->srv = -1;
+	(void)exchange_tick(&c->ex, &c->t, 1, 3000 + EXCHANGE_RTO_FIRST);
+	client_wait_error(c);
+	exchange_input(&c->ex, &c->t, 3001 + EXCHANGE_RTO_FIRST);
+	assert_int_equal(c->t.held_err, ECONNREFUSED);
+	server_rebind(c);
+	server_send(c, &m, PROTO_CHALLENGE, 0, &client);
+	exchange_input(&c->ex, &c->t, 3002 + EXCHANGE_RTO_FIRST);
+	assert_int_equal(c->t.held_err, 0);
+	server_read(c, PROTO_RESPONSE, &r, &client);
+	(void)exchange_tick(&c->ex, &c->t, 1,
+	    3001 + EXCHANGE_RTO_FIRST + EXCHANGE_UNREACH_GRACE);
+	assert_int_equal(c->t.result, EXCHANGE_PENDING);
+	server_send(c, &r, PROTO_COMEIN, 0, &client);
+	exchange_input(&c->ex, &c->t,
+	    3002 + EXCHANGE_RTO_FIRST + EXCHANGE_UNREACH_GRACE);
+	assert_non_null(exchange_over(&c->t, 1, &over));
+	assert_int_equal(c->t.result, EXCHANGE_DONE);
+}
+
 int
 main(void)
 {
@@ -224,6 +365,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_refusal_ignored,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_restart_after_unanswered_responses, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unreachable_ends_after_grace, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_authentic_answer_beats_icmp, setup, teardown),
 	};
 
 	return (cmocka_run_group_tests_name("exchange", tests, NULL, NULL));
