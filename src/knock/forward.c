@@ -268,8 +268,8 @@ fwdc_on_signal(int sig)
 /*
  * SIGINT, SIGTERM and SIGHUP go through a self-pipe, read in the loop:
  * POSIX has no signalfd. SA_RESTART spares the rest of the code EINTR,
- * though it handles it anyway; poll() is never restarted, so a signal
- * wakes the loop at once.
+ * though it handles it anyway; whether or not a system restarts poll()
+ * after a handler, the byte in the pipe wakes the loop at once.
  */
 static int
 fwdc_signals(struct fwdc *f)
