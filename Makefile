@@ -1,6 +1,11 @@
-# knock: authenticated port knocking for Linux.
+# knock: authenticated port knocking for Linux. GNU make (gmake on the
+# BSDs).
 #
 #   make            build/knockd and build/knock
+#   make knock      build/knock alone: needs libcrypto and inih only, and
+#                   builds on macOS and the BSDs too (untested there)
+#   make posix-check  the client's sources against strict POSIX 2008
+#                   (tests/misc/client-is-posix.sh runs it)
 #   make check      unit tests, then integration scenarios (root: netns)
 #   make demo       a narrated demo in network namespaces (root)
 #   make unit       unit tests only
@@ -11,6 +16,8 @@
 #   make bench-forward  forward mode beside socat, spiped, ssh -L (root)
 #   make install    binaries, man pages, units, example configs (DESTDIR,
 #                   PREFIX, SYSCONFDIR, ... below); make uninstall
+#   make install-client  knock, its man pages, completion and knock.conf:
+#                   nothing of the server's; make uninstall-client
 
 CC	?= cc
 PKG_CONFIG ?= pkg-config
@@ -40,13 +47,28 @@ WARN	:= -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wvla
 HARDEN	:= -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
 DEFS	:= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" -DSYSCONFDIR=\"$(SYSCONFDIR)\"
+# macOS's linker knows neither -z nor -Bstatic, and makes every program
+# position-independent anyway (untested: only Linux is at hand).
+UNAME_S := $(shell uname -s)
+ifeq ($(UNAME_S),Darwin)
+LDHARDEN := -Wl,-pie
+KNOCK_LINK ?= shared
+else
 LDHARDEN := -pie -Wl,-z,relro,-z,now
+endif
 
+# The client needs libcrypto and inih alone: nothing of the client's is
+# compiled with the server's flags, and pkg-config is asked about the
+# server's libraries only when something of knockd's is built (every
+# variable that names them is expanded late, "=").
 CLIENT_PKGS := libcrypto inih
 SERVER_PKGS := libcrypto inih libmnl libnftnl libseccomp
 
-ALL_CFLAGS = -std=c11 $(WARN) $(HARDEN) $(DEFS) -Isrc/common $(CFLAGS) \
-	$(shell $(PKG_CONFIG) --cflags $(SERVER_PKGS))
+BASE_CFLAGS = -std=c11 $(WARN) $(HARDEN) $(DEFS) -Isrc/common $(CFLAGS)
+CLIENT_CFLAGS = $(BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(CLIENT_PKGS))
+SERVER_CFLAGS = $(BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags $(SERVER_PKGS))
+# Unit tests and benchmarks, which link parts of both programs.
+ALL_CFLAGS = $(SERVER_CFLAGS)
 CLIENT_LIBS = $(shell $(PKG_CONFIG) --libs $(CLIENT_PKGS))
 
 # knock links libcrypto and inih statically where their archives are
@@ -99,21 +121,44 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 all: $(B)/knockd $(B)/knock
 
+knock: $(B)/knock
+knockd: $(B)/knockd
+
 # The compiler and flags of the last build (SYSCONFDIR among them): a
 # change rebuilds everything, so "make install SYSCONFDIR=..." cannot
-# install binaries that look for their config elsewhere.
+# install binaries that look for their config elsewhere. The server's
+# own flags have a file of their own, which only knockd's objects need.
 $(B)/flags: FORCE
 	@mkdir -p $(B)
-	@echo '$(CC) $(ALL_CFLAGS) $(KNOCK_LIBS)' | cmp -s - $@ || \
-		echo '$(CC) $(ALL_CFLAGS) $(KNOCK_LIBS)' >$@
+	@echo '$(CC) $(CLIENT_CFLAGS) $(LDHARDEN) $(KNOCK_LIBS)' | cmp -s - $@ || \
+		echo '$(CC) $(CLIENT_CFLAGS) $(LDHARDEN) $(KNOCK_LIBS)' >$@
+$(B)/flags-server: FORCE
+	@mkdir -p $(B)
+	@echo '$(SERVER_CFLAGS)' | cmp -s - $@ || echo '$(SERVER_CFLAGS)' >$@
 
-$(B)/%.o: %.c $(wildcard src/common/*.h src/knockd/*.h src/knock/*.h) Makefile $(B)/flags
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+HDRS := $(wildcard src/common/*.h src/knockd/*.h src/knock/*.h)
 
-$(B)/hooks/obj/%.o: %.c $(wildcard src/common/*.h src/knock/*.h src/knockd/*.h) Makefile $(B)/flags
+# knockd's objects, and fw.c: the server's flags. Everything else: the
+# client's (src/common's other files compile with them for both).
+$(B)/src/knockd/%.o: src/knockd/%.c $(HDRS) Makefile $(B)/flags $(B)/flags-server
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DKNOCK_TEST_HOOKS -c -o $@ $<
+	$(CC) $(SERVER_CFLAGS) -c -o $@ $<
+
+$(FW_OBJ): src/common/fw.c $(HDRS) Makefile $(B)/flags $(B)/flags-server
+	@mkdir -p $(dir $@)
+	$(CC) $(SERVER_CFLAGS) -c -o $@ $<
+
+$(B)/%.o: %.c $(HDRS) Makefile $(B)/flags
+	@mkdir -p $(dir $@)
+	$(CC) $(CLIENT_CFLAGS) -c -o $@ $<
+
+$(B)/hooks/obj/src/knockd/%.o: src/knockd/%.c $(HDRS) Makefile $(B)/flags $(B)/flags-server
+	@mkdir -p $(dir $@)
+	$(CC) $(SERVER_CFLAGS) -DKNOCK_TEST_HOOKS -c -o $@ $<
+
+$(B)/hooks/obj/%.o: %.c $(HDRS) Makefile $(B)/flags
+	@mkdir -p $(dir $@)
+	$(CC) $(CLIENT_CFLAGS) -DKNOCK_TEST_HOOKS -c -o $@ $<
 
 $(B)/hooks/knock: $(HOOKS_OBJ) $(B)/libcommon.a
 	$(CC) $(CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
@@ -220,18 +265,22 @@ INSTALLED = $(BINDIR)/knock $(SBINDIR)/knockd \
 	$(SYSUSERSDIR)/knockd.conf $(BASHCOMPDIR)/knock \
 	$(MANDIR)/man8/knockd.8 $(MANDIR)/man1/knock.1
 
-install: all
-	@# Debian packages an unrelated knockd: never overwrite a file that
-	@# belongs to a package.
+# Debian packages an unrelated knockd (and a knock with it): never
+# overwrite a file that belongs to a package. $(1): the files.
+define refuse_packaged
 	@if [ -z "$(DESTDIR)" ] && command -v dpkg-query >/dev/null; then \
-		for f in $(INSTALLED); do \
+		for f in $(1); do \
 			if o=$$(dpkg-query -S "$$f" 2>/dev/null); then \
-				echo "make install: $$f belongs to package" \
+				echo "make $@: $$f belongs to package" \
 				    "$${o%%:*}; remove it or choose another" \
 				    "PREFIX" >&2; exit 1; \
 			fi; \
 		done; \
 	fi
+endef
+
+install: all
+	$(call refuse_packaged,$(INSTALLED))
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
@@ -311,7 +360,73 @@ uninstall:
 	done
 	@rmdir $(ETC) 2>/dev/null || true
 
-.PHONY: all unit integration check demo bench bench-forward sanitize clean install uninstall FORCE
+# The client alone, for a laptop: knock, its man pages, its completion,
+# and the example knock.conf (the shared [host] list, where server-key
+# lines go) if none is there, on the same terms as make install's. No
+# knockd, no unit, no user, no knockd.conf or server key, and nothing
+# built or asked of pkg-config but the client's. Plain POSIX install(1)
+# and cmp(1), for macOS and the BSDs.
+CLIENT_INSTALLED = $(BINDIR)/knock $(MANDIR)/man1/knock.1 \
+	$(MANDIR)/man5/knock.conf.5 $(BASHCOMPDIR)/knock
+
+install-client: $(B)/knock
+	$(call refuse_packaged,$(CLIENT_INSTALLED))
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) $(ETC)
+	install -m 755 $(B)/knock $(DESTDIR)$(BINDIR)/knock
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 man/knock.conf.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 completion/knock.bash $(DESTDIR)$(BASHCOMPDIR)/knock
+	@f=$(ETC)/knock.conf; \
+	if [ -e $$f ]; then echo "keeping $$f"; \
+	else install -m 644 etc/knock.conf $$f && echo "installed $$f (0644)"; fi
+
+uninstall-client:
+	rm -f $(addprefix $(DESTDIR),$(CLIENT_INSTALLED))
+	@f=$(ETC)/knock.conf; \
+	if cmp -s etc/knock.conf $$f; then rm -f $$f; \
+	elif [ -e $$f ]; then echo "keeping $$f: edited"; fi
+	@rmdir $(ETC) 2>/dev/null || true
+
+# The client's sources, and the files of src/common it links (checked
+# against knock's link map by tests/misc/client-is-posix.sh), compiled
+# against strict POSIX 2008: no _GNU_SOURCE, no _DEFAULT_SOURCE, so a
+# call glibc declares only for those is an implicit declaration, an
+# error. What glibc declares whatever the feature macros (epoll,
+# signalfd, getrandom, SOCK_NONBLOCK, ...) tests/posix/poison.h poisons,
+# and no Linux header may be included at all.
+POSIX_SRC := $(wildcard src/knock/*.c) $(addprefix src/common/,addr.c \
+	config_client.c config_file.c keys.c kx.c log.c mac.c pathcheck.c \
+	proto.c secure.c service.c stream.c tunnel.c userkey.c)
+# Made POSIX-clean on another branch; until it is merged, only the
+# socket-flag names are let through there (epoll and the rest are not).
+POSIX_PENDING := src/knock/exchange.c
+POSIX_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DVERSION=\"$(VERSION)\" \
+	-DSYSCONFDIR=\"$(SYSCONFDIR)\" $(WARN) -Werror \
+	-Werror=implicit-function-declaration -include tests/posix/poison.h \
+	-Isrc/common $(shell $(PKG_CONFIG) --cflags $(CLIENT_PKGS))
+
+posix-check:
+	@bad=$$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<(linux/|sys/(epoll|signalfd|eventfd|timerfd|inotify|sendfile)\.h)' \
+	    $(POSIX_SRC)); \
+	if [ -n "$$bad" ]; then \
+		echo "posix-check: Linux headers in the client:" >&2; \
+		echo "$$bad" >&2; exit 1; \
+	fi
+	@for f in $(POSIX_SRC); do \
+		pend=; for p in $(POSIX_PENDING); do \
+			[ "$$p" != "$$f" ] || pend=-DKNOCK_POSIX_PENDING; \
+		done; \
+		$(CC) $(POSIX_CFLAGS) $$pend -fsyntax-only $$f || { \
+		    echo "posix-check: $$f is not POSIX 2008" >&2; exit 1; }; \
+	done
+	@echo "posix-check: $(words $(POSIX_SRC)) client sources are POSIX 2008$(if $(POSIX_PENDING), (pending: $(POSIX_PENDING)))"
+
+posix-sources:
+	@echo $(POSIX_SRC)
+
+.PHONY: all knock knockd unit integration check demo bench bench-forward sanitize clean install uninstall \
+	install-client uninstall-client posix-check posix-sources FORCE
 
 # libFuzzer harnesses (clang): make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 20

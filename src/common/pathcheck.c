@@ -43,6 +43,26 @@
 
 #include "pathcheck.h"
 
+/*
+ * A directory opened only to look names up in it: Linux's O_PATH (and
+ * FreeBSD 13's) needs no read permission on it, nor does POSIX's
+ * O_SEARCH (macOS, and POSIX 2008, which glibc does not define); plain
+ * O_RDONLY elsewhere, which a directory we may cross but not list
+ * refuses.
+ */
+#if defined(O_PATH)
+#define PATHCHECK_O_DIR	O_PATH
+#elif defined(O_SEARCH)
+#define PATHCHECK_O_DIR	O_SEARCH
+#else
+#define PATHCHECK_O_DIR	O_RDONLY
+#endif
+
+/* XSI's, and on every system knock builds on, but not in POSIX 2008. */
+#ifndef S_ISVTX
+#define S_ISVTX		01000
+#endif
+
 /* One walk: where it is, for messages, and who it trusts. */
 struct pathcheck_walk {
 	const char *path;	/* as the caller gave it */
@@ -190,8 +210,8 @@ pathcheck_enter(struct pathcheck_walk *w, int dfd, const char *name)
 	struct stat st;
 	int fd, e;
 
-	if ((fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
+	if ((fd = openat(dfd, name, PATHCHECK_O_DIR | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return (pathcheck_fail(w, errno));
 	if (fstat(fd, &st) == -1) {
 		e = errno;

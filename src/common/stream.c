@@ -84,6 +84,53 @@ struct stream {
 	char err[STREAM_ERR_LEN];
 };
 
+/*
+ * Anonymous memory and the advice to leave it out of core dumps are not
+ * POSIX 2008, though every system knock builds on has them under one
+ * name or another: malloc() where none is known (make posix-check's
+ * strict build), which glibc serves from mmap() at this size anyway.
+ */
+#if defined(MAP_ANONYMOUS)
+#define STREAM_MAP_ANON	MAP_ANONYMOUS
+#elif defined(MAP_ANON)
+#define STREAM_MAP_ANON	MAP_ANON
+#endif
+
+static void *
+stream_map(size_t len)
+{
+#ifdef STREAM_MAP_ANON
+	void *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | STREAM_MAP_ANON, -1, 0);
+	if (p == MAP_FAILED)
+		return (NULL);
+#if defined(MADV_DONTDUMP)		/* Linux */
+	(void)madvise(p, len, MADV_DONTDUMP);
+#elif defined(MADV_NOCORE)		/* FreeBSD, DragonFly */
+	(void)madvise(p, len, MADV_NOCORE);
+#endif
+	return (p);
+#else
+	return (malloc(len));
+#endif
+}
+
+static void
+stream_unmap(void *p, size_t len)
+{
+
+	if (p == NULL)
+		return;
+#ifdef STREAM_MAP_ANON
+	munmap(p, len);
+#else
+	(void)len;
+	free(p);
+#endif
+}
+
 static int
 stream_is_sock(int fd)
 {
@@ -120,13 +167,8 @@ stream_new(int plain_in, int plain_out, int tun, struct tunnel_dir *seal,
 		page = 4096;
 	s->map_len = ((size_t)STREAM_READ + STREAM_OPEN_CAP + (size_t)page -
 	    1) / (size_t)page * (size_t)page;
-	s->map = mmap(NULL, s->map_len, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (s->map == MAP_FAILED) {
-		s->map = NULL;
+	if ((s->map = stream_map(s->map_len)) == NULL)
 		goto err1;
-	}
-	(void)madvise(s->map, s->map_len, MADV_DONTDUMP);
 	s->s.buf = s->map;
 	s->o.buf = (uint8_t *)s->map + STREAM_READ;
 	s->plain_in = plain_in;
@@ -160,8 +202,7 @@ stream_free(struct stream *s)
 		return;
 	tunnel_dir_free(s->seal_dir);
 	tunnel_dir_free(s->open_dir);
-	if (s->map != NULL)
-		munmap(s->map, s->map_len);
+	stream_unmap(s->map, s->map_len);
 	free(s);
 }
 
@@ -182,7 +223,7 @@ stream_fail(struct stream *s, enum stream_failure f, const char *what,
 		snprintf(s->err, sizeof(s->err), "%s", what);
 }
 
-/* Write iov[0..n) to fd; a socket never raises SIGPIPE. */
+/* Write iov[0..n) to fd; a socket never raises SIGPIPE (STREAM_NOSIGNAL). */
 static ssize_t
 stream_writev(int fd, int sock, struct iovec *iov, int n)
 {
@@ -193,7 +234,7 @@ stream_writev(int fd, int sock, struct iovec *iov, int n)
 	memset(&m, 0, sizeof(m));
 	m.msg_iov = iov;
 	m.msg_iovlen = (size_t)n;
-	return (sendmsg(fd, &m, MSG_NOSIGNAL));
+	return (sendmsg(fd, &m, STREAM_NOSIGNAL));
 }
 
 /*

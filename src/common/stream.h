@@ -7,8 +7,8 @@
  * knockd: plain = the backend connection, tunnel = the client's.
  * knock:  plain = the local application (or stdin/stdout), tunnel = knockd.
  *
- * All fds are non-blocking and belong to the caller's event loop (epoll,
- * level-triggered): the caller reports readiness with stream_io() and
+ * All fds are non-blocking and belong to the caller's event loop (knockd's
+ * epoll, knock's poll; level-triggered): the caller reports readiness with stream_io() and
  * asks stream_wants() which events each fd should wait for next. Memory
  * is fixed when the stream is made: one read buffer per direction, so a
  * slow reader on one side stops reads on the other (backpressure) instead
@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "tunnel.h"
 
@@ -27,7 +28,19 @@
 /* Events, as stream_io() takes them and stream_wants() gives them. */
 #define STREAM_IN	0x1
 #define STREAM_OUT	0x2
-#define STREAM_ERR	0x4		/* EPOLLERR or EPOLLHUP */
+#define STREAM_ERR	0x4		/* EPOLLERR or EPOLLHUP (POLLERR,
+					 * POLLHUP, POLLNVAL) */
+
+/*
+ * send() flags for a socket that must not raise SIGPIPE: MSG_NOSIGNAL
+ * (POSIX 2008), which macOS lacks; knock ignores SIGPIPE there instead
+ * (it does everywhere, for stdout), and knockd runs on Linux only.
+ */
+#ifdef MSG_NOSIGNAL
+#define STREAM_NOSIGNAL	MSG_NOSIGNAL
+#else
+#define STREAM_NOSIGNAL	0
+#endif
 
 enum stream_state {
 	STREAM_RUNNING = 0,

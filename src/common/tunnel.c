@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__aarch64__)
+#if defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
 /* The kernel's ABI (uapi/asm/hwcap.h), should libc not define them. */
 #ifndef HWCAP_AES
@@ -182,12 +182,14 @@ tunnel_cpu_has_aes(void)
 	__builtin_cpu_init();
 	return (__builtin_cpu_supports("aes") &&
 	    __builtin_cpu_supports("pclmul"));
-#elif defined(__aarch64__)
+#elif defined(__aarch64__) && defined(__linux__)
 	{
 		unsigned long hw = getauxval(AT_HWCAP);
 
 		return ((hw & HWCAP_AES) != 0 && (hw & HWCAP_PMULL) != 0);
 	}
+#elif defined(__aarch64__) && defined(__APPLE__)
+	return (1);	/* every Apple arm64 CPU has both (untested) */
 #else
 	return (0);
 #endif

@@ -2,12 +2,20 @@
  * forward.c: knock --forward, the client end of forward mode: its public
  * API (forward.h) and the loop that runs it.
  *
- * One level-triggered epoll loop runs everything: the listening sockets
- * (or stdin and stdout), each connection's knock (-k), TCP connect and
- * handshake, then its stream (stream.c), and the signals (signalfd). No
- * thread, no fork, and nothing blocks: a knock without an answer or a
- * server that never replies delays only its own connection, and a
- * connection's setup has its own deadline.
+ * One poll() loop runs everything: the listening sockets (or stdin and
+ * stdout), each connection's knock (-k), TCP connect and handshake, then
+ * its stream (stream.c), and the signals (a self-pipe). No thread, no
+ * fork, and nothing blocks: a knock without an answer or a server that
+ * never replies delays only its own connection, and a connection's setup
+ * has its own deadline.
+ *
+ * POSIX interfaces only, so that the client builds on macOS and the BSDs
+ * (make posix-check): poll() where knockd has epoll. The pollfd array is
+ * sized once, at start, for every fd the connection limit allows
+ * (fwdc_listen_max_conns(), at most FORWARD_MAX_CONNS), and a handle
+ * keeps its slot in it, so that changing what a handle waits for is O(1)
+ * and nothing is allocated per event; poll() itself is O(n) in the fds
+ * watched, which a client of at most a thousand connections can afford.
  *
  * A connection goes through:
  *
@@ -24,12 +32,11 @@
  * connection cut, not finished. fwdc_conn.h says which part is where.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,12 +46,19 @@
 #include "addr.h"
 #include "exchange.h"
 #include "log.h"
+#include "relay.h"
 #include "service.h"
 #include "tunnel.h"
 #include "fwdc_conn.h"
 #include "forward.h"
 
-#define FWDC_EVENTS	64	/* epoll events per wait */
+/* Handles besides the connections': the self-pipe and the listeners. */
+#define FWDC_HANDLES_FIXED	(1 + FORWARD_LISTEN_MAX)
+/* A connection's: in, out, tun and two knock sockets. */
+#define FWDC_HANDLES_PER_CONN	5
+
+/* The write end of the self-pipe, for the signal handler; -1: none. */
+static volatile sig_atomic_t fwdc_sig_wfd = -1;
 
 /*
  * fwdc_quiet(f): 1 if nothing is to be said about a connection: with -q,
@@ -159,33 +173,39 @@ forward_check_accept(const struct forward_conf *fc,
 }
 
 /*
- * fwdc_watch(f, h, ev): make epoll wait for ev on h (0: for nothing, and
- * then h leaves the set, so that a pending EPOLLHUP or EPOLLERR, which
- * epoll reports whatever was asked, cannot make the loop spin). An fd
- * epoll refuses with EPERM (a regular file, /dev/null) becomes "always
- * ready". Returns 0, or -1 if epoll_ctl fails (logged).
+ * fwdc_watch(f, h, ev): make poll() wait for ev (POLLIN, POLLOUT) on h
+ * (0: for nothing, and then h leaves the set, so that a pending POLLHUP
+ * or POLLERR, which poll() reports whatever was asked, cannot make the
+ * loop spin). Returns 0, or -1 if the set is full (logged; the set is
+ * sized for every handle the connection limit allows, so that is a bug).
  */
 int
-fwdc_watch(struct fwdc *f, struct fwdc_handle *h, uint32_t ev)
+fwdc_watch(struct fwdc *f, struct fwdc_handle *h, unsigned ev)
 {
-	struct epoll_event e;
-	int op;
+	struct fwdc_handle *last;
 
-	if (h->wfd < 0 || h->always || ev == h->events)
+	if (h->wfd < 0 || ev == h->events)
 		return (0);
-	memset(&e, 0, sizeof(e));
-	e.events = ev;
-	e.data.ptr = h;
-	op = ev == 0 ? EPOLL_CTL_DEL : h->events == 0 ? EPOLL_CTL_ADD :
-	    EPOLL_CTL_MOD;
-	if (epoll_ctl(f->ep, op, h->wfd, &e) == -1) {
-		if (op == EPOLL_CTL_ADD && errno == EPERM) {
-			h->always = 1;
-			return (0);
-		}
-		log_err("epoll_ctl: %s", strerror(errno));
-		return (-1);
+	if (ev == 0) {
+		/* The last slot moves into h's: the set stays dense. */
+		last = f->hs[--f->npfd];
+		f->pfd[h->slot] = f->pfd[f->npfd];
+		f->hs[h->slot] = last;
+		last->slot = h->slot;
+		h->events = 0;
+		return (0);
 	}
+	if (h->events == 0) {
+		if (f->npfd == f->maxpfd) {
+			log_err("poll set full (%zu fds)", f->maxpfd);
+			return (-1);
+		}
+		h->slot = f->npfd++;
+		f->hs[h->slot] = h;
+		f->pfd[h->slot].fd = h->wfd;
+		f->pfd[h->slot].revents = 0;
+	}
+	f->pfd[h->slot].events = (short)ev;
 	h->events = ev;
 	return (0);
 }
@@ -232,24 +252,78 @@ fwdc_list_add(struct fwdc_conn **head, struct fwdc_conn *c)
 	*head = c;
 }
 
+/* Async-signal-safe: one byte, the signal's number, into the pipe. */
+static void
+fwdc_on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+
+	if (fwdc_sig_wfd >= 0 && write(fwdc_sig_wfd, &b, 1) == -1) {
+		/* Full: the loop has signals enough to read already. */
+	}
+	errno = saved;
+}
+
+/*
+ * SIGINT, SIGTERM and SIGHUP go through a self-pipe, read in the loop:
+ * POSIX has no signalfd. SA_RESTART spares the rest of the code EINTR,
+ * though it handles it anyway; whether or not a system restarts poll()
+ * after a handler, the byte in the pipe wakes the loop at once.
+ */
 static int
 fwdc_signals(struct fwdc *f)
 {
-	sigset_t set;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	int p[2];
+	size_t i;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
-	    (f->sig.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) ==
-	    -1) {
-		log_err("signalfd: %s", strerror(errno));
+	if (pipe(p) == -1) {
+		log_err("pipe: %s", strerror(errno));
 		return (-1);
 	}
-	f->sig.wfd = f->sig.fd;
+	if (relay_nonblock_cloexec(p[0]) || relay_nonblock_cloexec(p[1])) {
+		log_err("the signal pipe: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return (-1);
+	}
+	f->sig.fd = f->sig.wfd = p[0];
+	f->sig_wfd = p[1];
 	f->sig.kind = FWDC_SIGNAL;
-	return (fwdc_watch(f, &f->sig, EPOLLIN));
+	fwdc_sig_wfd = p[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fwdc_on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) == -1) {
+			log_err("sigaction: %s", strerror(errno));
+			return (-1);
+		}
+	return (fwdc_watch(f, &f->sig, POLLIN));
+}
+
+/* Back to the default actions, and the pipe closed. */
+static void
+fwdc_signals_end(struct fwdc *f)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		(void)sigaction(sigs[i], &sa, NULL);
+	fwdc_sig_wfd = -1;
+	if (f->sig.fd != -1)
+		close(f->sig.fd);
+	if (f->sig_wfd != -1)
+		close(f->sig_wfd);
+	f->sig.fd = f->sig.wfd = f->sig_wfd = -1;
 }
 
 /*
@@ -262,17 +336,20 @@ fwdc_signals(struct fwdc *f)
 static void
 fwdc_signal(struct fwdc *f, uint64_t now)
 {
-	struct signalfd_siginfo si;
+	unsigned char b[16];
 	struct fwdc_conn *c = f->stdio;
+	ssize_t n, i;
 
-	while (read(f->sig.fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGHUP && !f->closing && c != NULL &&
-		    c->phase == FWDC_STREAMING) {
-			f->closing = (int)si.ssi_signo;
-			f->closing_until = now + (uint64_t)f->fc->wait * 1000;
-		} else if (f->stop == 0)
-			f->stop = (int)si.ssi_signo;
-	}
+	while ((n = read(f->sig.fd, b, sizeof(b))) > 0)
+		for (i = 0; i < n; i++) {
+			if (b[i] == SIGHUP && !f->closing && c != NULL &&
+			    c->phase == FWDC_STREAMING) {
+				f->closing = SIGHUP;
+				f->closing_until = now +
+				    (uint64_t)f->fc->wait * 1000;
+			} else if (f->stop == 0)
+				f->stop = b[i];
+		}
 }
 
 /* Deadlines and resends of the connections being set up. */
@@ -348,32 +425,42 @@ fwdc_reap(struct fwdc *f)
 static void
 fwdc_loop(struct fwdc *f)
 {
-	struct epoll_event ev[FWDC_EVENTS];
 	struct fwdc_handle *h;
 	uint64_t now;
-	int n, i, timeout, again = 0;
+	size_t i, nready;
+	int n;
 
 	while (f->stop == 0 && !f->stdio_done) {
-		timeout = again ? 0 : fwdc_timeout(f, fwdc_now_ms());
-		n = epoll_wait(f->ep, ev, FWDC_EVENTS, timeout);
+		n = poll(f->pfd, (nfds_t)f->npfd, fwdc_timeout(f,
+		    fwdc_now_ms()));
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			log_err("epoll_wait: %s", strerror(errno));
+			log_err("poll: %s", strerror(errno));
 			f->result = FORWARD_LOCAL;
 			break;
 		}
 		now = fwdc_now_ms();
-		for (i = 0; i < n; i++) {
-			h = ev[i].data.ptr;
+		/*
+		 * Take the batch first, as epoll_wait() would give it: the
+		 * handlers move slots (fwdc_watch) and end connections,
+		 * whose handles stay valid until fwdc_reap().
+		 */
+		for (i = 0, nready = 0; i < f->npfd && nready < (size_t)n;
+		    i++)
+			if (f->pfd[i].revents != 0) {
+				f->ready[nready].h = f->hs[i];
+				f->ready[nready++].ev = f->pfd[i].revents;
+			}
+		for (i = 0; i < nready; i++) {
+			h = f->ready[i].h;
 			if (h->kind == FWDC_LISTEN)
 				fwdc_listen_accept(f, h, now);
 			else if (h->kind == FWDC_SIGNAL)
 				fwdc_signal(f, now);
 			else if (!h->c->dead)
-				fwdc_conn_event(h->c, h, ev[i].events, now);
+				fwdc_conn_event(h->c, h, f->ready[i].ev, now);
 		}
-		again = fwdc_relay_always(f);
 		fwdc_timers(f, fwdc_now_ms());
 		fwdc_reap(f);
 	}
@@ -400,13 +487,22 @@ forward_run(const struct forward_conf *fc, int *sig)
 	f.sig.fd = f.sig.wfd = -1;
 	f.result = FORWARD_LOCAL;
 	f.hello_flags = tunnel_cpu_has_aes() ? 0 : TUNNEL_F_NO_AES;
-	f.maxconns = fwdc_listen_max_conns();
+	f.sig_wfd = -1;
+	f.maxconns = fc->listen.n == 0 ? 1 : fwdc_listen_max_conns();
 	*sig = 0;
-	/* A reader that went away is an error we report, not a signal. */
+	/*
+	 * A reader that went away is an error we report, not a signal.
+	 * MSG_NOSIGNAL does that for sockets where the system has it; not
+	 * on macOS, and not for stdout, a pipe in stdio mode.
+	 */
 	signal(SIGPIPE, SIG_IGN);
-	if ((f.ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
-		log_err("epoll_create1: %s", strerror(errno));
-		return (FORWARD_LOCAL);
+	f.maxpfd = FWDC_HANDLES_FIXED + FWDC_HANDLES_PER_CONN * f.maxconns;
+	f.pfd = calloc(f.maxpfd, sizeof(*f.pfd));
+	f.hs = calloc(f.maxpfd, sizeof(*f.hs));
+	f.ready = calloc(f.maxpfd, sizeof(*f.ready));
+	if (f.pfd == NULL || f.hs == NULL || f.ready == NULL) {
+		log_err("out of memory");
+		goto out;
 	}
 	if (fwdc_signals(&f))
 		goto out;
@@ -440,9 +536,10 @@ forward_run(const struct forward_conf *fc, int *sig)
 out:
 	for (i = 0; i < f.nlis; i++)
 		close(f.lis[i].fd);
-	if (f.sig.fd != -1)
-		close(f.sig.fd);
-	close(f.ep);
+	fwdc_signals_end(&f);
+	free(f.pfd);
+	free(f.hs);
+	free(f.ready);
 	/* After ssh's SIGHUP: a clean end is just that, else the signal. */
 	*sig = f.stop != 0 ? f.stop : f.closing != 0 &&
 	    f.result != FORWARD_OK ? f.closing : 0;

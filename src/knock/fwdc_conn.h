@@ -4,8 +4,8 @@
  * the connection and forward structs, and the functions one part calls
  * in another.
  *
- *   forward.c         the public API, the epoll loop, signals, timers,
- *                     lists and epoll interest
+ *   forward.c         the public API, the poll loop, signals, timers,
+ *                     lists and poll interest
  *   fwdc_listen.c     listening and accepting: the fd limit, pauses
  *   fwdc_handshake.c  a connection's setup: knock (-k), TCP connect,
  *                     HELLO, ACCEPT and its checks, FINISH
@@ -17,6 +17,7 @@
 #ifndef KNOCK_FWDC_CONN_H
 #define KNOCK_FWDC_CONN_H
 
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,17 +36,22 @@ enum fwdc_kind {
 	FWDC_KNOCK		/* a knock target's UDP socket */
 };
 
-/* An fd in the epoll set; epoll's data.ptr points at it. */
+/* An fd in the poll set; f->hs[slot] points back at it. */
 struct fwdc_handle {
-	struct fwdc_conn *c;	/* NULL for listeners and the signalfd */
+	struct fwdc_conn *c;	/* NULL for listeners and the self-pipe */
 	int fd;			/* as the stream knows it */
-	int wfd;		/* as epoll watches it: fd, or a dup of
+	int wfd;		/* as poll watches it: fd, or a dup of
 				 * stdout that outlives the stream's close */
-	uint32_t events;	/* registered; 0: not in the epoll set */
+	unsigned events;	/* POLLIN, POLLOUT; 0: not in the poll set */
+	size_t slot;		/* f->pfd[slot], while events != 0 */
 	uint8_t kind;
-	uint8_t always;		/* epoll cannot watch it (a regular file,
-				 * /dev/null): take it as always ready */
 	uint8_t idx;		/* FWDC_KNOCK: the target */
+};
+
+/* One fd that poll() found ready, taken before any is handled. */
+struct fwdc_ready {
+	struct fwdc_handle *h;
+	short ev;
 };
 
 enum fwdc_phase {
@@ -81,12 +87,16 @@ struct fwdc_conn {
 
 struct fwdc {
 	const struct forward_conf *fc;
-	int ep;
+	struct pollfd *pfd;		/* the poll set: pfd[0..npfd) */
+	struct fwdc_handle **hs;	/* ... and the handle of each */
+	struct fwdc_ready *ready;	/* a batch of poll()'s answers */
+	size_t npfd, maxpfd;		/* all three sized maxpfd at start */
 	uint8_t hello_flags;
-	struct fwdc_handle sig;
+	struct fwdc_handle sig;		/* the self-pipe's read end */
+	int sig_wfd;			/* and its write end */
 	struct fwdc_handle lis[FORWARD_LISTEN_MAX];
 	size_t nlis;
-	int paused;			/* listeners out of the epoll set */
+	int paused;			/* listeners out of the poll set */
 	int full;			/* said so once while at maxconns */
 	struct fwdc_conn *setup;	/* connections not streaming yet */
 	struct fwdc_conn *streams;	/* and those that are */
@@ -110,13 +120,13 @@ struct fwdc {
 int fwdc_quiet(const struct fwdc *f);
 
 /*
- * fwdc_watch(f, h, ev): make epoll wait for ev on h (0: for nothing, and
- * then h leaves the set, so that a pending EPOLLHUP or EPOLLERR, which
- * epoll reports whatever was asked, cannot make the loop spin). An fd
- * epoll refuses with EPERM (a regular file, /dev/null) becomes "always
- * ready". Returns 0, or -1 if epoll_ctl fails (logged).
+ * fwdc_watch(f, h, ev): make poll() wait for ev (POLLIN, POLLOUT) on h
+ * (0: for nothing, and then h leaves the set, so that a pending POLLHUP
+ * or POLLERR, which poll() reports whatever was asked, cannot make the
+ * loop spin). Returns 0, or -1 if the set is full (logged; the set is
+ * sized for every handle the connection limit allows, so that is a bug).
  */
-int fwdc_watch(struct fwdc *f, struct fwdc_handle *h, uint32_t ev);
+int fwdc_watch(struct fwdc *f, struct fwdc_handle *h, unsigned ev);
 
 /*
  * fwdc_unwatch(f, h): fwdc_watch(f, h, 0), for callers that are done
@@ -153,7 +163,7 @@ int fwdc_listen_one(struct fwdc *f, const struct addr *a, int optional);
 void fwdc_listen_accept(struct fwdc *f, struct fwdc_handle *h, uint64_t now);
 
 /*
- * fwdc_listen_resume(f): put paused listeners back in the epoll set, as a
+ * fwdc_listen_resume(f): put paused listeners back in the poll set, as a
  * connection has ended.
  */
 void fwdc_listen_resume(struct fwdc *f);
@@ -177,10 +187,10 @@ struct fwdc_conn *fwdc_conn_new(struct fwdc *f, int in, int out,
     const char *pfx, uint64_t now);
 
 /*
- * fwdc_conn_event(c, h, ev, now): epoll reported ev on h, one of c's
- * handles: take the step c's phase waits for.
+ * fwdc_conn_event(c, h, ev, now): poll() reported ev (its revents) on h,
+ * one of c's handles: take the step c's phase waits for.
  */
-void fwdc_conn_event(struct fwdc_conn *c, struct fwdc_handle *h, uint32_t ev,
+void fwdc_conn_event(struct fwdc_conn *c, struct fwdc_handle *h, unsigned ev,
     uint64_t now);
 
 /*
@@ -206,20 +216,12 @@ void fwdc_relay_begin(struct fwdc_conn *c, struct tunnel_dir *seal,
     struct tunnel_dir *open);
 
 /*
- * fwdc_relay_event(c, h, ev): epoll reported ev on h, one of streaming
- * c's handles: move the bytes, then wait for what the stream wants next,
- * or end c.
+ * fwdc_relay_event(c, h, ev): poll() reported ev (its revents) on h, one
+ * of streaming c's handles: move the bytes, then wait for what the stream
+ * wants next, or end c.
  */
 void fwdc_relay_event(struct fwdc_conn *c, struct fwdc_handle *h,
-    uint32_t ev);
-
-/*
- * fwdc_relay_always(f): stdio mode: stdin or stdout that epoll cannot
- * watch (a regular file, /dev/null) is always ready; serve it while the
- * stream wants it. Returns 1 if it still wants it (so the loop must not
- * sleep), else 0.
- */
-int fwdc_relay_always(struct fwdc *f);
+    unsigned ev);
 
 /*
  * fwdc_conn_end(c, result): tear c down now (its fds closed, so their

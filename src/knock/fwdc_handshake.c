@@ -4,10 +4,10 @@
  * and the checks on it, and FINISH; then fwdc_relay.c has it.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -75,7 +75,7 @@ fwdc_knock_check(struct fwdc_conn *c, uint64_t now)
 		fwdc_knock_done(c, now);
 		return;
 	}
-	/* A target with its verdict would wake epoll for nothing now. */
+	/* A target with its verdict would wake poll() for nothing now. */
 	for (i = 0; i < c->nt; i++)
 		if (c->t[i].result != EXCHANGE_PENDING)
 			fwdc_unwatch(c->f, &c->knock[i]);
@@ -99,7 +99,7 @@ fwdc_knock_begin(struct fwdc_conn *c, uint64_t now)
 	for (i = 0; i < c->nt; i++) {
 		c->knock[i].fd = c->knock[i].wfd = c->t[i].fd;
 		if (c->t[i].fd >= 0 &&
-		    fwdc_watch(c->f, &c->knock[i], EPOLLIN)) {
+		    fwdc_watch(c->f, &c->knock[i], POLLIN)) {
 			fwdc_conn_end(c, FORWARD_LOCAL);
 			return;
 		}
@@ -155,7 +155,7 @@ fwdc_finish(struct fwdc_conn *c)
 	 * server has answered: the send buffer has room for 32 bytes, so
 	 * a short write is an error, not a reason to wait.
 	 */
-	n = send(c->tun.fd, sec.c_conf, TUNNEL_FINISH_LEN, MSG_NOSIGNAL);
+	n = send(c->tun.fd, sec.c_conf, TUNNEL_FINISH_LEN, STREAM_NOSIGNAL);
 	if (n != TUNNEL_FINISH_LEN) {
 		tunnel_secrets_wipe(&sec);
 		if (!fwdc_quiet(c->f))
@@ -260,7 +260,7 @@ fwdc_hello(struct fwdc_conn *c)
 	test_hook_ephemeral(c->e_c);
 #endif
 	/* The first write on a new socket: 160 bytes always fit. */
-	n = send(c->tun.fd, c->hello, TUNNEL_HELLO_LEN, MSG_NOSIGNAL);
+	n = send(c->tun.fd, c->hello, TUNNEL_HELLO_LEN, STREAM_NOSIGNAL);
 	if (n != TUNNEL_HELLO_LEN) {
 		if (!fwdc_quiet(c->f))
 			log_err("%ssending HELLO to %s: %s", c->pfx, c->peer,
@@ -270,7 +270,7 @@ fwdc_hello(struct fwdc_conn *c)
 	}
 	c->phase = FWDC_HANDSHAKE;
 	c->have = 0;
-	if (fwdc_watch(f, &c->tun, EPOLLIN))
+	if (fwdc_watch(f, &c->tun, POLLIN))
 		fwdc_conn_end(c, FORWARD_LOCAL);
 }
 
@@ -325,7 +325,7 @@ fwdc_connect(struct fwdc_conn *c, uint64_t now)
 		fwdc_connect_failed(c, errno, now);
 	else if (rc == 0)
 		fwdc_hello(c);
-	else if (fwdc_watch(c->f, &c->tun, EPOLLOUT))
+	else if (fwdc_watch(c->f, &c->tun, POLLOUT))
 		fwdc_conn_end(c, FORWARD_LOCAL);
 }
 
@@ -341,11 +341,11 @@ fwdc_connected(struct fwdc_conn *c, uint64_t now)
 }
 
 /*
- * fwdc_conn_event(c, h, ev, now): epoll reported ev on h, one of c's
- * handles: take the step c's phase waits for.
+ * fwdc_conn_event(c, h, ev, now): poll() reported ev (its revents) on h,
+ * one of c's handles: take the step c's phase waits for.
  */
 void
-fwdc_conn_event(struct fwdc_conn *c, struct fwdc_handle *h, uint32_t ev,
+fwdc_conn_event(struct fwdc_conn *c, struct fwdc_handle *h, unsigned ev,
     uint64_t now)
 {
 

@@ -6,25 +6,26 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "log.h"
+#include "relay.h"
 #include "stream.h"
 #include "forward.h"
 #include "fwdc_conn.h"
 
 #define FWDC_ACCEPTS	64	/* connections accepted per readiness */
 #define FWDC_FDS_PER_CONN 4	/* local, tunnel, and two knock sockets */
-#define FWDC_FDS_SPARE	32	/* stdio, epoll, signalfd, listeners, ... */
+#define FWDC_FDS_SPARE	32	/* stdio, the signal pipe, listeners, ... */
 
 /*
- * fwdc_listen_resume(f): put paused listeners back in the epoll set, as a
+ * fwdc_listen_resume(f): put paused listeners back in the poll set, as a
  * connection has ended.
  */
 void
@@ -36,7 +37,7 @@ fwdc_listen_resume(struct fwdc *f)
 		return;
 	f->paused = 0;
 	for (i = 0; i < f->nlis; i++)
-		(void)fwdc_watch(f, &f->lis[i], EPOLLIN);
+		(void)fwdc_watch(f, &f->lis[i], POLLIN);
 }
 
 static void
@@ -65,15 +66,21 @@ fwdc_listen_accept(struct fwdc *f, struct fwdc_handle *h, uint64_t now)
 
 	for (i = 0; i < FWDC_ACCEPTS && !f->paused; i++) {
 		sl = sizeof(ss);
-		fd = accept4(h->fd, (struct sockaddr *)&ss, &sl,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		/* accept4() is not in POSIX 2008 (nor on macOS). */
+		fd = accept(h->fd, (struct sockaddr *)&ss, &sl);
+		if (fd != -1 && relay_nonblock_cloexec(fd) == -1) {
+			/* Would block the loop: refuse it, as if full. */
+			stream_reset_fd(fd);
+			continue;
+		}
 		if (fd == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
-				/* Level-triggered: it would spin. Wait for a
-				 * connection to end instead. */
+				/* poll() would report the listener ready
+				 * again at once: wait for a connection to end
+				 * instead. */
 				if (!f->fc->quiet)
 					log_err("accept: %s: taking no new "
 					    "connection until one ends",
@@ -150,7 +157,7 @@ fwdc_listen_one(struct fwdc *f, const struct addr *a, int optional)
 	int fd, one = 1;
 
 	addr_format(a, name, 1);
-	fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = relay_socket(a->family, SOCK_STREAM);
 	if (fd == -1)
 		goto fail;
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -163,7 +170,7 @@ fwdc_listen_one(struct fwdc *f, const struct addr *a, int optional)
 		goto fail;
 	h->fd = h->wfd = fd;
 	h->kind = FWDC_LISTEN;
-	if (fwdc_watch(f, h, EPOLLIN)) {
+	if (fwdc_watch(f, h, POLLIN)) {
 		close(fd);
 		return (-1);
 	}

@@ -1,14 +1,15 @@
 /*
  * fwdc_relay.c: a knock --forward connection's stream (fwdc_conn.h):
- * relaying through stream.h with the epoll interest the stream asks for,
- * stdin and stdout that epoll cannot watch, and ending a connection in
- * any phase.
+ * relaying through stream.h with the poll interest the stream asks for,
+ * and ending a connection in any phase. stdin or stdout that is a
+ * regular file or /dev/null needs nothing of its own: poll() reports it
+ * always ready, as POSIX says.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,12 +82,12 @@ fwdc_conn_end(struct fwdc_conn *c, enum forward_result result)
 	fwdc_listen_resume(f);
 }
 
-static uint32_t
-fwdc_epoll_events(unsigned want)
+static unsigned
+fwdc_poll_events(unsigned want)
 {
 
-	return ((want & STREAM_IN ? EPOLLIN : 0) |
-	    (want & STREAM_OUT ? EPOLLOUT : 0));
+	return ((want & STREAM_IN ? POLLIN : 0) |
+	    (want & STREAM_OUT ? POLLOUT : 0));
 }
 
 /* After stream_io(): wait for what the stream wants next, or end. */
@@ -107,9 +108,9 @@ fwdc_stream_after(struct fwdc_conn *c, enum stream_state st)
 		fwdc_conn_end(c, FORWARD_BROKEN);
 		return;
 	}
-	if (fwdc_watch(f, &c->in, fwdc_epoll_events(stream_wants(c->s,
+	if (fwdc_watch(f, &c->in, fwdc_poll_events(stream_wants(c->s,
 	    c->in.fd))) || fwdc_watch(f, &c->tun,
-	    fwdc_epoll_events(stream_wants(c->s, c->tun.fd)))) {
+	    fwdc_poll_events(stream_wants(c->s, c->tun.fd)))) {
 		fwdc_conn_end(c, FORWARD_LOCAL);
 		return;
 	}
@@ -128,10 +129,9 @@ fwdc_stream_after(struct fwdc_conn *c, enum stream_state st)
 		relay_std_restore(STDOUT_FILENO, c->out.wfd);
 		close(c->out.wfd);
 		c->out.wfd = c->out.fd;
-		c->out.always = 0;
 		return;
 	}
-	if (fwdc_watch(f, &c->out, fwdc_epoll_events(want)))
+	if (fwdc_watch(f, &c->out, fwdc_poll_events(want)))
 		fwdc_conn_end(c, FORWARD_LOCAL);
 }
 
@@ -151,9 +151,9 @@ fwdc_relay_begin(struct fwdc_conn *c, struct tunnel_dir *seal,
 		relay_std_nonblock();
 		/*
 		 * A pipe or file on stdout ends with close(); the stream
-		 * then closes fd 1, and epoll watches a dup of it instead,
-		 * which keeps the registration ours to remove and the file
-		 * description's flags ours to restore.
+		 * then closes fd 1, and poll() watches a dup of it instead,
+		 * which keeps the file description's flags ours to restore
+		 * and poll() from meeting a closed fd (POLLNVAL).
 		 */
 		if (fstat(STDOUT_FILENO, &st) == -1 || !S_ISSOCK(st.st_mode)) {
 			flags = STREAM_PLAIN_OUT_CLOSE;
@@ -182,55 +182,22 @@ fwdc_relay_begin(struct fwdc_conn *c, struct tunnel_dir *seal,
 }
 
 /*
- * fwdc_relay_event(c, h, ev): epoll reported ev on h, one of streaming
- * c's handles: move the bytes, then wait for what the stream wants next,
- * or end c.
+ * fwdc_relay_event(c, h, ev): poll() reported ev (its revents) on h, one
+ * of streaming c's handles: move the bytes, then wait for what the stream
+ * wants next, or end c.
  */
 void
-fwdc_relay_event(struct fwdc_conn *c, struct fwdc_handle *h, uint32_t ev)
+fwdc_relay_event(struct fwdc_conn *c, struct fwdc_handle *h, unsigned ev)
 {
 	unsigned io = 0;
 
 	if (h == &c->out && c->out_closed)
 		return;
-	if (ev & EPOLLIN)
+	if (ev & POLLIN)
 		io |= STREAM_IN;
-	if (ev & EPOLLOUT)
+	if (ev & POLLOUT)
 		io |= STREAM_OUT;
-	if (ev & (EPOLLERR | EPOLLHUP))
+	if (ev & (POLLERR | POLLHUP | POLLNVAL))
 		io |= STREAM_ERR;
 	fwdc_stream_after(c, stream_io(c->s, h->fd, io));
-}
-
-/*
- * fwdc_relay_always(f): stdio mode: stdin or stdout that epoll cannot
- * watch (a regular file, /dev/null) is always ready; serve it while the
- * stream wants it. Returns 1 if it still wants it (so the loop must not
- * sleep), else 0.
- */
-int
-fwdc_relay_always(struct fwdc *f)
-{
-	struct fwdc_conn *c = f->stdio;
-	int again = 0;
-
-	if (c == NULL || c->dead || c->phase != FWDC_STREAMING)
-		return (0);
-	if (c->in.always && (stream_wants(c->s, c->in.fd) & STREAM_IN)) {
-		fwdc_stream_after(c, stream_io(c->s, c->in.fd, STREAM_IN));
-		if (c->dead)
-			return (0);
-	}
-	if (c->out.always && !c->out_closed &&
-	    (stream_wants(c->s, c->out.fd) & STREAM_OUT)) {
-		fwdc_stream_after(c, stream_io(c->s, c->out.fd, STREAM_OUT));
-		if (c->dead)
-			return (0);
-	}
-	if (c->in.always && (stream_wants(c->s, c->in.fd) & STREAM_IN))
-		again = 1;
-	if (c->out.always && !c->out_closed &&
-	    (stream_wants(c->s, c->out.fd) & STREAM_OUT))
-		again = 1;
-	return (again);
 }

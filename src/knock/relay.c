@@ -8,7 +8,10 @@
  * may finish sending long before it stops receiving.
  *
  * The non-blocking connect and the O_NONBLOCK handling of stdin and
- * stdout are also knock --forward's (fwdc_handshake.c, fwdc_relay.c).
+ * stdout are also knock --forward's (fwdc_handshake.c, fwdc_relay.c), and
+ * so is making a descriptor non-blocking and close-on-exec with fcntl(),
+ * which POSIX 2008 and macOS have, where SOCK_NONBLOCK, SOCK_CLOEXEC and
+ * accept4() are Linux's (and POSIX 2024's).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +51,44 @@ relay_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/*
+ * relay_nonblock_cloexec(fd): O_NONBLOCK and FD_CLOEXEC on fd. Returns 0,
+ * or -1 with errno set.
+ */
+int
+relay_nonblock_cloexec(int fd)
+{
+	int fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    (fl = fcntl(fd, F_GETFD)) == -1 ||
+	    fcntl(fd, F_SETFD, fl | FD_CLOEXEC) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
+ * relay_socket(family, type): socket(family, type, 0), non-blocking and
+ * close-on-exec (knock runs no other program, so the moment between the
+ * two leaks nothing). Returns it, or -1 with errno set.
+ */
+int
+relay_socket(int family, int type)
+{
+	int fd, err;
+
+	if ((fd = socket(family, type, 0)) == -1)
+		return (-1);
+	if (relay_nonblock_cloexec(fd) == -1) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return (-1);
+	}
+	return (fd);
 }
 
 int
@@ -99,7 +140,7 @@ relay_connect_start(const struct addr *a, uint16_t port, int *fd)
 
 	to.port = port;
 	sl = addr_to_sockaddr(&to, &ss);
-	*fd = socket(to.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	*fd = relay_socket(to.family, SOCK_STREAM);
 	if (*fd == -1)
 		return (-1);
 	/*

@@ -14,6 +14,19 @@
 #define RELAY_BUF	65536	/* bytes buffered per direction */
 
 /*
+ * relay_nonblock_cloexec(fd): O_NONBLOCK and FD_CLOEXEC on fd. Returns 0,
+ * or -1 with errno set.
+ */
+int relay_nonblock_cloexec(int fd);
+
+/*
+ * relay_socket(family, type): socket(family, type, 0), non-blocking and
+ * close-on-exec (knock runs no other program, so the moment between the
+ * two leaks nothing). Returns it, or -1 with errno set.
+ */
+int relay_socket(int family, int type);
+
+/*
  * relay_parse_target(s, host, hostlen, port): split "HOST:PORT",
  * "[ADDRESS]:PORT" or a bare "2001:db8::1:22" (ssh's %h leaves IPv6
  * literals unbracketed) at the last colon; HOST goes to host without

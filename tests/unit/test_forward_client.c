@@ -4,8 +4,11 @@
  * warning, since whoever reaches them uses the user's key), the -N NAME
  * argument, and which authenticated ACCEPTs the client refuses: another
  * forward than -N names, and one in clear without -I, since an on-path
- * attacker can steer the connection to either.
+ * attacker can steer the connection to either. And the poll set the
+ * client's loop waits on (fwdc_watch): dense, each handle's slot right,
+ * through adds, changes and removals, full at its size.
  */
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,11 +16,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 /* By path: knockd has a forward.h too, and -Isrc/knockd comes first. */
 #include "../../src/knock/forward.h"
+#include "../../src/knock/fwdc_conn.h"
+#include "log.h"
 
 static void
 good(const char *s, size_t want_n, const char *want_ip, uint16_t want_port)
@@ -206,6 +212,95 @@ test_accept_name(void **state)
 	    FORWARD_CHECK_OK);
 }
 
+#define SET_CAP	4
+
+/* Every handle in the set is at its slot, with its fd and events. */
+static void
+poll_set_consistent(const struct fwdc *f, struct fwdc_handle *h, size_t nh)
+{
+	size_t i, in = 0;
+
+	for (i = 0; i < nh; i++) {
+		if (h[i].events == 0)
+			continue;
+		in++;
+		assert_true(h[i].slot < f->npfd);
+		assert_ptr_equal(f->hs[h[i].slot], &h[i]);
+		assert_int_equal(f->pfd[h[i].slot].fd, h[i].wfd);
+		assert_int_equal(f->pfd[h[i].slot].events, (short)h[i].events);
+	}
+	assert_int_equal(in, f->npfd);
+}
+
+static void
+test_poll_set(void **state)
+{
+	struct pollfd pfd[SET_CAP];
+	struct fwdc_handle *hs[SET_CAP];
+	struct fwdc_handle h[SET_CAP + 1];
+	struct fwdc f;
+	FILE *devnull;
+	int sv[2];
+	size_t i;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	memset(h, 0, sizeof(h));
+	f.pfd = pfd;
+	f.hs = hs;
+	f.maxpfd = SET_CAP;
+	for (i = 0; i < SET_CAP + 1; i++)
+		h[i].wfd = 10 + (int)i;
+
+	for (i = 0; i < SET_CAP; i++)
+		assert_int_equal(fwdc_watch(&f, &h[i], POLLIN), 0);
+	poll_set_consistent(&f, h, SET_CAP + 1);
+	/* Full: the fifth is refused (and logged), the rest untouched. */
+	assert_non_null(devnull = fopen("/dev/null", "w"));
+	log_set_output(devnull);
+	assert_int_equal(fwdc_watch(&f, &h[SET_CAP], POLLIN), -1);
+	log_set_output(NULL);
+	fclose(devnull);
+	assert_int_equal(h[SET_CAP].events, 0);
+	poll_set_consistent(&f, h, SET_CAP + 1);
+
+	/* A change stays in place; a removal moves the last slot in. */
+	assert_int_equal(fwdc_watch(&f, &h[1], POLLIN | POLLOUT), 0);
+	assert_int_equal(f.npfd, SET_CAP);
+	fwdc_unwatch(&f, &h[0]);
+	assert_int_equal(f.npfd, SET_CAP - 1);
+	poll_set_consistent(&f, h, SET_CAP + 1);
+	fwdc_unwatch(&f, &h[0]);		/* twice: nothing */
+	assert_int_equal(f.npfd, SET_CAP - 1);
+	fwdc_unwatch(&f, &h[3]);		/* whatever slot it is in */
+	fwdc_unwatch(&f, &h[1]);
+	poll_set_consistent(&f, h, SET_CAP + 1);
+	assert_int_equal(f.npfd, 1);
+	assert_int_equal(fwdc_watch(&f, &h[SET_CAP], POLLOUT), 0);
+	assert_int_equal(fwdc_watch(&f, &h[0], POLLIN), 0);
+	poll_set_consistent(&f, h, SET_CAP + 1);
+	/* No fd (a handle not set up yet): nothing to watch. */
+	h[3].wfd = -1;
+	assert_int_equal(fwdc_watch(&f, &h[3], POLLIN), 0);
+	assert_int_equal(h[3].events, 0);
+	poll_set_consistent(&f, h, SET_CAP + 1);
+
+	/* And poll() answers at the slot of the handle that is ready. */
+	while (f.npfd > 0)
+		fwdc_unwatch(&f, f.hs[0]);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	h[0].wfd = sv[0];
+	h[1].wfd = sv[1];
+	assert_int_equal(fwdc_watch(&f, &h[1], POLLIN), 0);
+	assert_int_equal(fwdc_watch(&f, &h[0], POLLIN), 0);
+	assert_int_equal(write(sv[1], "x", 1), 1);
+	assert_int_equal(poll(f.pfd, (nfds_t)f.npfd, 1000), 1);
+	assert_true(f.pfd[h[0].slot].revents & POLLIN);
+	assert_int_equal(f.pfd[h[1].slot].revents, 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int
 main(void)
 {
@@ -217,6 +312,7 @@ main(void)
 		cmocka_unit_test(test_accept_default),
 		cmocka_unit_test(test_accept_integrity),
 		cmocka_unit_test(test_accept_name),
+		cmocka_unit_test(test_poll_set),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
