@@ -347,8 +347,8 @@ config_client_sources(const struct config_client *cfg,
 {
 	const struct config_client_host *ch;
 	struct config_client_host *lh;
-	size_t i;
-	int n;
+	const char *before;
+	size_t i, len;
 
 	for (i = 0; i < l->nusers; i++)
 		if ((l->users[i].src = strdup(path)) == NULL)
@@ -356,15 +356,15 @@ config_client_sources(const struct config_client *cfg,
 	for (i = 0; i < l->nhosts; i++) {
 		lh = &l->hosts[i];
 		ch = config_client_host(cfg, lh->name);
-		if (ch != NULL && ch->src != NULL)
-			n = asprintf(&lh->src, "%s, %s:%d", ch->src, path,
-			    lh->line);
-		else
-			n = asprintf(&lh->src, "%s:%d", path, lh->line);
-		if (n < 0) {
-			lh->src = NULL;
+		/* "EARLIER, PATH:LINE" or "PATH:LINE"; no asprintf in
+		 * POSIX 2008 (make posix-check). */
+		before = ch != NULL && ch->src != NULL ? ch->src : NULL;
+		len = (before != NULL ? strlen(before) + 2 : 0) +
+		    strlen(path) + 1 + 11 + 1;
+		if ((lh->src = malloc(len)) == NULL)
 			return (-1);
-		}
+		snprintf(lh->src, len, "%s%s%s:%d", before != NULL ? before :
+		    "", before != NULL ? ", " : "", path, lh->line);
 	}
 	return (0);
 }

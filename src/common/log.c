@@ -29,15 +29,25 @@ static FILE *log_out;
 /* The offset of the last line, for log_safe(), which may not ask. */
 static volatile long log_gmtoff;
 
-/* The UTC offset at t, from the time zone tzset() read. */
+/*
+ * The UTC offset at t, from the time zone tzset() read: through
+ * strftime's %z ("+0530"), since tm_gmtoff is not in POSIX 2008 and this
+ * file is the client's too (make posix-check).
+ */
 static long
 log_offset(time_t t)
 {
 	struct tm tm;
+	char z[8];
+	long off;
 
-	if (localtime_r(&t, &tm) == NULL)
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(z, sizeof(z), "%z", &tm) != 5 ||
+	    (z[0] != '+' && z[0] != '-'))
 		return (0);
-	return (tm.tm_gmtoff);
+	off = ((z[1] - '0') * 10 + (z[2] - '0')) * 3600L +
+	    ((z[3] - '0') * 10 + (z[4] - '0')) * 60L;
+	return (z[0] == '-' ? -off : off);
 }
 
 void

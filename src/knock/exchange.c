@@ -17,8 +17,8 @@
  * worst make knock give up early, never open anything. An error of our
  * own routing table (connect() finds no route) ends the target at once.
  *
- * POSIX (poll, fcntl) but for IP_RECVERR, which is Linux's; no
- * _GNU_SOURCE needed.
+ * POSIX (poll, fcntl) but for IP_RECVERR, which is Linux's and behind
+ * __linux__: elsewhere the hard errors above still end an exchange.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -35,7 +35,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef __linux__
 #include <linux/errqueue.h>
+#endif
 
 #include "log.h"
 #include "exchange.h"
@@ -162,7 +164,9 @@ exchange_start(const struct exchange *ex, struct exchange_target *t,
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = addr_to_sockaddr(&t->server, &ss);
+#ifdef __linux__
 	int one = 1;
+#endif
 
 	t->result = EXCHANGE_PENDING;
 	t->stage = STAGE_KNOCK;
@@ -179,6 +183,7 @@ exchange_start(const struct exchange *ex, struct exchange_target *t,
 		exchange_finish(t, EXCHANGE_FAILED);
 		return (-1);
 	}
+#ifdef __linux__
 	/* Without it, only the ICMP errors Linux calls hard (port
 	 * unreachable, prohibited) reach us, not a router's host or network
 	 * unreachable; with it, those too, and who sent them. Best effort:
@@ -186,6 +191,7 @@ exchange_start(const struct exchange *ex, struct exchange_target *t,
 	(void)setsockopt(t->fd, t->server.family == AF_INET6 ? IPPROTO_IPV6 :
 	    IPPROTO_IP, t->server.family == AF_INET6 ? IPV6_RECVERR :
 	    IP_RECVERR, &one, sizeof(one));
+#endif
 	/* No route here is our own routing table's word: nothing to wait
 	 * for, and nothing anyone else could forge. */
 	if (connect(t->fd, (struct sockaddr *)&ss, sl) == -1) {
@@ -265,6 +271,7 @@ exchange_test_hook_pause(uint64_t now)
 }
 #endif
 
+#ifdef __linux__
 /*
  * The ICMP errors IP_RECVERR queued, each with who sent it: taken off
  * the queue, which would otherwise keep the socket readable (POLLERR)
@@ -325,6 +332,18 @@ exchange_drain_errors(const struct exchange *ex, struct exchange_target *t,
 		}
 	}
 }
+#else
+/* No error queue: the hard errors still come through send() and recv(). */
+static void
+exchange_drain_errors(const struct exchange *ex, struct exchange_target *t,
+    uint64_t now)
+{
+
+	(void)ex;
+	(void)t;
+	(void)now;
+}
+#endif
 
 static void
 exchange_receive(const struct exchange *ex, struct exchange_target *t,

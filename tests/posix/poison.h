@@ -22,12 +22,10 @@
 #include <sys/socket.h>
 #include <fcntl.h>
 
-#ifndef KNOCK_POSIX_PENDING
 /* Macros naming enum constants: poison the names, macro and all. */
 #undef SOCK_NONBLOCK
 #undef SOCK_CLOEXEC
 #pragma GCC poison SOCK_NONBLOCK SOCK_CLOEXEC
-#endif
 
 /* Poisoned before their headers: including one is an error too. */
 #pragma GCC poison epoll_create epoll_create1 epoll_ctl epoll_wait
