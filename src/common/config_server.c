@@ -198,11 +198,9 @@ config_server_forward(struct config_server_parse *sp, const char *fname)
 	for (i = 0; i < cfg->nforwards; i++)
 		if (strcmp(cfg->forwards[i].name, fname) == 0)
 			break;
-	if (i < cfg->nforwards) {
-		config_file_error(f, "forward '%s' is defined twice (line %d)",
-		    fname, cfg->forwards[i].line);
-		return;
-	}
+	if (i < cfg->nforwards)
+		config_file_error(f, "[forward %s] is already at line %d: "
+		    "one section per forward", fname, cfg->forwards[i].line);
 	if ((nf = config_file_grow(cfg->forwards, cfg->nforwards,
 	    cfg->nforwards + 1, sizeof(*nf))) == NULL ||
 	    (nl = config_file_grow(sp->fusers_lines, cfg->nforwards,
@@ -326,20 +324,20 @@ config_server_section(struct config_file *f, const char *name)
 	size_t i;
 
 	if (strcmp(name, "server") == 0) {
-		if (sp->server_line != 0) {
+		/* A second one is an error, but its settings are still
+		 * checked, as the first one's part (the file is refused). */
+		if (sp->server_line != 0)
 			config_file_error(f, "[server] is already at line %d",
 			    sp->server_line);
-			return;
-		}
-		sp->server_line = f->lineno;
+		else
+			sp->server_line = f->lineno;
 		f->sec = CONFIG_SEC_SERVER;
 	} else if (strcmp(name, "nftables") == 0) {
-		if (sp->nftables_line != 0) {
+		if (sp->nftables_line != 0)
 			config_file_error(f, "[nftables] is already at line %d",
 			    sp->nftables_line);
-			return;
-		}
-		sp->nftables_line = f->lineno;
+		else
+			sp->nftables_line = f->lineno;
 		f->sec = CONFIG_SEC_NFTABLES;
 	} else if (strncmp(name, "user ", 5) == 0) {
 		sp->nusersec++;
@@ -353,11 +351,12 @@ config_server_section(struct config_file *f, const char *name)
 		for (i = 0; i < cfg->nusers; i++)
 			if (strcmp(cfg->users[i].name, uname) == 0)
 				break;
-		if (i < cfg->nusers) {
-			config_file_error(f, "user '%s' is defined twice",
-			    uname);
-			return;
-		}
+		/* A second one is an error, but its settings are still
+		 * checked, in an entry of its own (the file is refused). */
+		if (i < cfg->nusers)
+			config_file_error(f, "[user %s] is already at line "
+			    "%d: one section per user", uname,
+			    cfg->users[i].line);
 		if ((nu = config_file_grow(cfg->users, cfg->nusers,
 		    cfg->nusers + 1, sizeof(*nu))) == NULL) {
 			config_file_error(f, "out of memory");

@@ -526,7 +526,18 @@ test_server_bad_users(void **state)
 	server_refused("[user ]\nallow = 22\n", "knockd.conf:1: bad user name",
 	    "''", NULL);
 	server_refused(ALICE "\n" ALICE,
-	    "knockd.conf:5: user 'alice' is defined twice", NULL);
+	    "knockd.conf:5: [user alice] is already at line 1: one section "
+	    "per user", NULL);
+	/* The settings of a second section are checked too, not skipped
+	 * nor taken for the section before it. */
+	server_refused(ALICE "\n[user bob]\nkey-file = alice.key\n"
+	    "allow = 22\n[user alice]\nallow = tcp/99999\ncolour = red\n"
+	    "[server]\nport = 5800\n[server]\ntimeout = abc\n",
+	    "knockd.conf:8: [user alice] is already at line 1",
+	    "knockd.conf:9: bad port in allow",
+	    "knockd.conf:10: unknown setting 'colour' in [user alice]",
+	    "knockd.conf:13: [server] is already at line 11",
+	    "knockd.conf:14: bad timeout", NULL);
 	server_refused("[server]\nport = 5800\n",
 	    "knockd.conf: no [user NAME] section", NULL);
 	server_refused("", "knockd.conf: no [user NAME] section", NULL);
@@ -1445,7 +1456,8 @@ test_server_forward_bad(void **state)
 	server_refused(USERS "[forward git]\n" FWD_OK
 	    "[forward git]\nlisten = 2223\nconnect = 127.0.0.1:22\n"
 	    "users = alice\n",
-	    "knockd.conf:10: forward 'git' is defined twice (line 6)", NULL);
+	    "knockd.conf:10: [forward git] is already at line 6: one "
+	    "section per forward", NULL);
 
 	/* Keys. */
 	server_refused(USERS "[forward git]\n" FWD_OK "colour = blue\n",
