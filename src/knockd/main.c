@@ -62,8 +62,11 @@ usage(FILE *f)
 	    "\n"
 	    "  -c, --config FILE  configuration file (default %s)\n"
 	    "  -t, --check        check the configuration (resolving the\n"
-	    "                     forwards' backends) and the nftables\n"
-	    "                     table and sets, then exit 0 (good) or 1\n"
+	    "                     forwards' backends; run as root, also\n"
+	    "                     as user knockd, as knockd.service reads\n"
+	    "                     it), the nftables table and sets, and\n"
+	    "                     other tables' drops that would win over\n"
+	    "                     knock's accept, then exit 0 (good) or 1\n"
 	    "      --pubkey       print the server's public key (of [server]\n"
 	    "                     private-key-file), for clients' server-key\n"
 	    "      --status       list what knockd's nftables sets hold\n"
@@ -74,6 +77,15 @@ usage(FILE *f)
 	    "  -V, --version      print the version and exit\n"
 	    "  -h, --help         print this help and exit\n",
 	    CONFIG_SERVER_PATH);
+}
+
+/* After a usage error: the synopsis and where the rest is. */
+static void
+usage_short(void)
+{
+
+	fprintf(stderr, "usage: knockd [-c FILE] [-t|--check] [-d|--debug] | "
+	    "--pubkey | --status [--json]  (knockd --help for more)\n");
 }
 
 /*
@@ -358,13 +370,24 @@ main(int argc, char *argv[])
 			usage(stdout);
 			return (0);
 		default:
-			usage(stderr);
+			/* getopt said what was wrong; the whole help would
+			 * bury it. */
+			usage_short();
 			return (2);
 		}
 	}
-	if (optind != argc || (json && !status_mode) ||
+	if (optind != argc) {
+		fprintf(stderr, "knockd: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage_short();
+		return (2);
+	}
+	if ((json && !status_mode) ||
 	    (status_mode && (check || pubkey || network))) {
-		usage(stderr);
+		fprintf(stderr, "knockd: %s\n", json && !status_mode ?
+		    "--json goes with --status" : "--status goes alone (with "
+		    "-c and --json)");
+		usage_short();
 		return (2);
 	}
 	/*

@@ -10,7 +10,8 @@
 #    error naming the cause, never a silent empty key file;
 #  - knock -v names the files read and skipped, the [host] section, the
 #    user, the key (ID, kind, setting; never the key) and the server-key;
-#  - errors inside a [host] section given twice are reported.
+#  - errors inside a [host] section given twice are reported;
+#  - knockd's usage errors are short too.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -84,6 +85,22 @@ status 0 "knock --help"
 n=$(printf '%s\n' "$OUT" | wc -l)
 if [ "$n" -gt 20 ]; then ok "--help prints the whole help ($n lines) on stdout"; else fail "--help: $n lines:"$'\n'"$OUT"; fi
 [ -z "$ERR" ] || fail "--help wrote to stderr: $ERR"
+
+# knockd too: getopt's line or ours, the synopsis, exit 2.
+if [ -x build/knockd ]; then
+	for bad in "-x" "--bogus" "extra" "--json"; do
+		# shellcheck disable=SC2086 # the words are the point
+		run build/knockd $bad
+		status 2 "knockd $bad"
+		n=$(printf '%s\n' "$ERR" | wc -l)
+		if [ "$n" -le 3 ]; then ok "knockd $bad: $n lines on stderr"; else fail "knockd $bad: $n lines on stderr:"$'\n'"$ERR"; fi
+		has "$ERR" "knockd --help for more" "knockd $bad: points to --help"
+	done
+	run build/knockd --json
+	has "$ERR" "--json goes with --status" "knockd --json alone says why"
+else
+	fail "build/knockd is not built"
+fi
 
 # 2. --genkey and files.
 key_ok() {	# FILE WHAT: one 44-character base64 line
