@@ -46,7 +46,8 @@ CFLAGS	?= -O2 -g
 WARN	:= -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wvla
 HARDEN	:= -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
-DEFS	:= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" -DSYSCONFDIR=\"$(SYSCONFDIR)\"
+DEFS	:= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" -DSYSCONFDIR=\"$(SYSCONFDIR)\" \
+	   -DDOCDIR=\"$(DOCDIR)\"
 # macOS's linker knows neither -z nor -Bstatic, and makes every program
 # position-independent anyway (untested: only Linux is at hand).
 UNAME_S := $(shell uname -s)
@@ -313,7 +314,7 @@ install: all
 	else (umask 077; $(DOCSUB) etc/knockd.conf >$$f.new); \
 		if getent group knockd >/dev/null 2>&1 && \
 		    chgrp knockd $$f.new 2>/dev/null; then chmod 640 $$f.new; fi; \
-		mv $$f.new $$f; echo "installed $$f ($$(stat -c %G:%a $$f))"; fi; \
+		mv $$f.new $$f; echo "installed $$f ($$(stat -c "%U:%G 0%a" $$f))"; fi; \
 	if [ "$$(stat -c %G:%a $$f)" != knockd:640 ]; then \
 		echo "note: knockd.service runs as user knockd: once that user" \
 		    "exists, run: chgrp knockd $(SYSCONFDIR)/knock/knockd.conf;" \
@@ -330,7 +331,7 @@ install: all
 		if getent group knockd >/dev/null 2>&1 && \
 		    chgrp knockd $$f.new 2>/dev/null; then chmod 640 $$f.new; fi; \
 		mv $$f.new $$f; \
-		echo "made the server's key pair in $$f ($$(stat -c %G:%a $$f)); its" \
+		echo "made the server's key pair in $$f ($$(stat -c "%U:%G 0%a" $$f)); its" \
 		    "public key, for the clients' server-key: $$($(B)/knock --pubkey <$$f)"; \
 	fi; \
 	if [ "$$(stat -c %G:%a $$f)" != knockd:640 ]; then \

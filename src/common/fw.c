@@ -233,7 +233,8 @@ fw_check_table(struct fw *fw)
 	if (fw_request(fw, nlh, NULL, NULL, fw->rx, sizeof(fw->rx)) == -1) {
 		if (errno == ENOENT)
 			log_err("nftables table %s %s does not exist: load "
-			    "one (nftables.conf.example has table inet knock), "
+			    "one (nftables.conf.example, in the sources or "
+			    DOCDIR ", has table inet knock), "
 			    "or set family and table in [nftables] to the "
 			    "table you use", fw->familyname, fw->table);
 		else

@@ -710,7 +710,7 @@ exchange_report(const struct exchange *ex, const struct exchange_target *t,
 		log_err("%sno answer from %s port %u within %u s: UDP %u "
 		    "dropped on the way, knockd not running (or on another "
 		    "port), or a wrong user or key%s%s%s", pfx, host, port,
-		    wait, port, ex->pair ? " or server-key" : "",
+		    wait, port, ex->pair ? ", or a wrong server-key" : "",
 		    err != 0 ? "; last error: " : "",
 		    err != 0 ? strerror(err) : "");
 	return (NULL);

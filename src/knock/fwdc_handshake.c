@@ -196,10 +196,13 @@ fwdc_read_accept(struct fwdc_conn *c)
 		if (!fwdc_quiet(c->f))
 			log_err("%s%s closed the connection without "
 			    "answering%s%s: user %s is unknown there or not "
-			    "allowed on that forward, the key is wrong, or "
-			    "it is not a knock forward", c->pfx, c->label,
+			    "allowed on that forward, the key is wrong,%s%s%s "
+			    "or it is not a knock forward", c->pfx, c->label,
 			    n == -1 ? ": " : "",
-			    n == -1 ? strerror(errno) : "", fc->user);
+			    n == -1 ? strerror(errno) : "", fc->user,
+			    fc->name != NULL ? " no forward there is named " :
+			    "", fc->name != NULL ? fc->name : "",
+			    fc->name != NULL ? " (-N)," : "");
 		fwdc_conn_end(c, FORWARD_BROKEN);
 		return;
 	}

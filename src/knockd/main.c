@@ -411,7 +411,7 @@ main(int argc, char *argv[])
 	 */
 	if (secure_nodump())
 		return (1);
-	trust_refresh();
+	trust_refresh(!check && !pubkey && !status_mode);
 	if (pubkey)
 		return (print_pubkey(path));
 	if (status_mode)

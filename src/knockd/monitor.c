@@ -260,7 +260,7 @@ monitor_reload(struct monitor *m)
 		return;
 	}
 	/* Group membership may have changed since the start: look again. */
-	trust_refresh();
+	trust_refresh(1);
 	memset(&m->next, 0, sizeof(m->next));
 	if (config_server_load(m->path, &m->next))
 		goto fail;

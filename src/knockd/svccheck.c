@@ -41,7 +41,7 @@ svccheck_child(const char *path, const char *name, uid_t uid, gid_t gid)
 	/* Every line the load prints says whose view it is. */
 	snprintf(prog, sizeof(prog), "knockd --check, as user %s", name);
 	log_init(prog, 0, 0);
-	trust_refresh();
+	trust_refresh(1);
 	memset(&cfg, 0, sizeof(cfg));
 	rc = config_server_load(path, &cfg);
 	config_server_free(&cfg);

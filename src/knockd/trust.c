@@ -60,7 +60,7 @@ trust_why_not(const char *user, gid_t gid, char *buf, size_t len)
 }
 
 void
-trust_refresh(void)
+trust_refresh(int report)
 {
 	static int warned;
 	struct passwd *pw;
@@ -89,7 +89,7 @@ trust_refresh(void)
 		return;
 	}
 	/* Only a knockd not run as root depends on the group to read. */
-	if (geteuid() != 0 && !warned) {
+	if (geteuid() != 0 && report && !warned) {
 		log_warn("not trusting group %u to read key files: %s",
 		    (unsigned int)gid, why);
 		warned = 1;

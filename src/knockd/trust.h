@@ -12,13 +12,15 @@
 #define TRUST_USER	"knockd"	/* knockd.service's User= */
 
 /*
- * trust_refresh(): decide again (keys_trust_group) whether knockd trusts
+ * trust_refresh(report): decide again (keys_trust_group) whether knockd trusts
  * a group: the primary group of the user knockd runs as, or of the user
  * knockd when run as root, provided that group is private: named as the
  * user, not root's, and no other account has it, as its primary group or
  * as a member, in any group entry with that number the user database
- * lists. Logs once why a group knockd runs in is not trusted.
+ * lists. If report is non-zero, logs once why a group knockd runs in is
+ * not trusted (serving; not a person's knockd --check, --status or
+ * --pubkey, where it is beside the point).
  */
-void trust_refresh(void);
+void trust_refresh(int report);
 
 #endif

@@ -31,6 +31,13 @@ expect_check() {	# RC WHAT
 check "$GOOD"
 expect_check 1 "--check without the table"
 assert_contains "$CHECK_OUT" "inet knock does not exist" "the message names the missing table"
+assert_contains "$CHECK_OUT" "/share/doc/knock, has table inet knock" \
+    "and where the example table is installed"
+# A person without root gets the point (reading nftables needs root),
+# not a line about knockd.service's group first.
+out=$(ip netns exec "$NS_SRV" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    timeout 10 "$KNOCKD" -c "$GOOD" --check 2>&1)
+assert_not_contains "$out" "not trusting group" "--check as nobody: no word on knockd's group"
 ip netns exec "$NS_SRV" timeout 10 "$KNOCKD" -c "$GOOD" >"$T/knockd.0.log" 2>&1
 rc=$?
 assert_eq 1 "$rc" "knockd without the table exits"

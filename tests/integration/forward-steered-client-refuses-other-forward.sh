@@ -74,6 +74,8 @@ ip netns exec "$NS_CLI" timeout 20 "$KNOCK" -c "$T/alice.conf" -N ssh \
     --forward - "$SRV4:4001" <"$T/text" >/dev/null 2>"$T/stderr"
 KNOCK_RC=$?
 expect_knock 4 "-N ssh to forward git's own address and port: refused"
+assert_contains "$(cat "$T/stderr")" "no forward there is named ssh (-N)" \
+    "and the message names -N's name among the causes"
 r=$(fwdtool_in "$NS_CLI" hello --connect "$SRV4" 4001 --user alice \
     --key "$KEY_ALICE" --name ssh)
 assert_contains "$r" "answer bytes=0 closed=" "by hand, a HELLO for ssh sent to git gets no byte"

@@ -79,4 +79,20 @@ else
 	grep '✗' <<<"$out"
 	failed=1
 fi
+
+# knockd.conf(5) quotes the drop-in: every setting it quotes must be the
+# drop-in's own (it once quoted AF_UNIX and AF_NETLINK, long gone).
+quoted=$(awk '/^\[Service\]$/ { q = 1; next } q && /^\.Ed/ { exit } q' man/knockd.conf.5)
+wrong=$(while read -r line; do
+	[ -z "$line" ] || grep -qxF -- "$line" systemd/forward.conf || echo "$line"
+done <<<"$quoted")
+if [ -z "$quoted" ]; then
+	echo "FAIL: knockd.conf(5) quotes no [Service] block of forward.conf"
+	failed=1
+elif [ -n "$wrong" ]; then
+	echo "FAIL: knockd.conf(5) quotes settings forward.conf does not have: $wrong"
+	failed=1
+else
+	echo "ok: knockd.conf(5) quotes forward.conf as it is"
+fi
 exit "$failed"
