@@ -257,6 +257,19 @@ pathcheck_link(struct pathcheck_walk *w, int dfd, const char *name,
 	if ((size_t)n >= sizeof(target))
 		return (pathcheck_fail(w, ENAMETOOLONG));
 	target[n] = '\0';
+	/*
+	 * /dev/fd/N and /proc/self/fd/N name a pipe or a socket by a link
+	 * to "pipe:[INODE]" (knock -c <(...)): that is not a path, and
+	 * "no such file" would not say why.
+	 */
+	if (target[0] != '/' && strchr(target, ':') != NULL &&
+	    target[strlen(target) - 1] == ']') {
+		pathcheck_say(w, "%s is %s, not a file: give the path of a "
+		    "file (a process substitution, <(...), is a pipe)",
+		    w->path, target);
+		errno = EINVAL;
+		return (-1);
+	}
 	len = snprintf(next, sizeof(next), "%s/%s", target, *rest);
 	if (len < 0 || (size_t)len >= sizeof(next))
 		return (pathcheck_fail(w, ENAMETOOLONG));

@@ -102,6 +102,13 @@ else
 	fail "build/knockd is not built"
 fi
 
+# A config given as a process substitution (a pipe) is refused with why,
+# not with "No such file or directory".
+run "$K" -c <(printf '[client]\n') 192.0.2.1 22
+status 2 "knock -c <(...)"
+has "$ERR" "not a file: give the path of a file (a process substitution, <(...), is a pipe)" \
+    "-c <(...): the message says it is a pipe"
+
 # 2. --genkey and files.
 key_ok() {	# FILE WHAT: one 44-character base64 line
 	if grep -qxE '[A-Za-z0-9+/]{43}=' "$1" && [ "$(wc -l <"$1")" = 1 ]; then
