@@ -44,6 +44,9 @@ struct fi_service {
 	uint8_t ipproto;
 	uint16_t port;
 	int knockport;		/* knockd's own: must be open to everyone */
+	int forward;		/* a forward's: knockd authenticates each
+				 * connection itself, so it may be open to
+				 * everyone too */
 };
 
 struct fi_table {
@@ -337,20 +340,22 @@ fi_is_own(const struct nftnl_chain *c, uint32_t own_family,
 /* Add a service once; 0, or -1 if there are too many. */
 static int
 fi_add_service(struct fi_service *sv, size_t *n, uint8_t ipproto,
-    uint16_t port, int knockport)
+    uint16_t port, int knockport, int forward)
 {
 	size_t i;
 
 	for (i = 0; i < *n; i++)
 		if (sv[i].ipproto == ipproto && sv[i].port == port) {
 			sv[i].knockport |= knockport;
+			sv[i].forward |= forward;
 			return (0);
 		}
 	if (*n == FI_PROBES_MAX)
 		return (-1);
 	sv[*n].ipproto = ipproto;
 	sv[*n].port = port;
-	sv[(*n)++].knockport = knockport;
+	sv[*n].knockport = knockport;
+	sv[(*n)++].forward = forward;
 	return (0);
 }
 
@@ -361,13 +366,13 @@ fi_services(const struct config_server *cfg, const struct service *allow,
 {
 	size_t n = 0, i;
 
-	(void)fi_add_service(sv, &n, IPPROTO_UDP, cfg->port, 1);
+	(void)fi_add_service(sv, &n, IPPROTO_UDP, cfg->port, 1, 0);
 	for (i = 0; i < nallow; i++)
 		(void)fi_add_service(sv, &n, allow[i].ipproto, allow[i].port,
-		    0);
+		    0, 0);
 	for (i = 0; i < cfg->nforwards; i++)
 		(void)fi_add_service(sv, &n, IPPROTO_TCP,
-		    cfg->forwards[i].listen.port, 0);
+		    cfg->forwards[i].listen.port, 0, 1);
 	return (n);
 }
 
@@ -415,7 +420,10 @@ fi_list(char *line, size_t *off, const struct fi_service *sv, size_t n,
 		    fi_proto(sv[i].ipproto), sv[i].port,
 		    fam != NULL ? fam[mask[i]] : "",
 		    sv[i].knockport ?
-		    " (knockd's port: the knocks themselves)" : "");
+		    " (knockd's port: the knocks themselves)" :
+		    sv[i].forward ?
+		    " (a forward: knockd authenticates its connections)" :
+		    "");
 		first = 0;
 	}
 }
@@ -538,7 +546,9 @@ fi_judge_chain(const struct ruleset *rs, size_t i, const struct fi_service *sv,
 				nsure++;
 			else
 				nmaybe++;
-			if (sv[s].knockport || hidden[s])
+			/* A forward's port may be open to all: knockd
+			 * lets no connection through unauthenticated. */
+			if (sv[s].knockport || sv[s].forward || hidden[s])
 				fix[s] = 1, nfix++;
 			else
 				nopen++;

@@ -110,3 +110,22 @@ expect_knock 0 "alice knocks tcp/22 again"
 assert_open "$NS_CLI" "$SRV4" 22 "now the client reaches tcp/22"
 assert_closed "$NS_OTH" "$SRV4" 22 \
     "and knock's table still refuses a host that did not knock"
+
+# A forward's port, which knock's table does not hide (no knock needed:
+# knockd authenticates each connection), goes into the fix like the
+# knock port, not into "would open it to everyone".
+cp -p "$T/knockd.conf" "$T/fwd.conf"
+printf '[forward ssh]\nlisten = 2222\nconnect = 127.0.0.1:22\nusers = alice\n' \
+    >>"$T/fwd.conf"
+CHECK_OUT=$(ip netns exec "$NS_SRV" timeout 10 "$KNOCKD" -c "$T/fwd.conf" \
+    --check 2>&1)
+CHECK_RC=$?
+expect_check 1 "--check with a forward on tcp/2222, which that chain drops"
+assert_contains "$CHECK_OUT" \
+    "tcp/2222 (a forward: knockd authenticates its connections)" \
+    "the warning says what the forward's port is"
+assert_contains "$CHECK_OUT" "tcp . 2222" "and the fix lets it in"
+assert_not_contains "$CHECK_OUT" "would open it to everyone" \
+    "without telling to hide it first"
+assert_contains "$CHECK_OUT" "are good, but another table drops" \
+    "and that drop is the only thing wrong"
