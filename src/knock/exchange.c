@@ -600,6 +600,31 @@ exchange_where(const char *host, const struct exchange_target *t,
 }
 
 /*
+ * With -v, after target done answered: the other addresses of the server
+ * that had a RESPONSE and were not waited for. knockd may have opened
+ * the service there too (for this client's other address), and knock -v
+ * would otherwise name one open where knockd --status shows two.
+ */
+static void
+exchange_report_others(const struct exchange *ex,
+    const struct exchange_target *t, size_t n, size_t done,
+    const char *svcname)
+{
+	char a[ADDR_STRLEN];
+	size_t i;
+
+	if (!ex->verbose)
+		return;
+	for (i = 0; i < n; i++)
+		if (i != done && t[i].stage == STAGE_RESPONSE &&
+		    t[i].result == EXCHANGE_PENDING)
+			log_info("%s: also sent a RESPONSE to %s, whose verdict "
+			    "was not waited for: it may be open there too "
+			    "(knockd --status on the server shows)", svcname,
+			    addr_format(&t[i].server, a, 1));
+}
+
+/*
  * exchange_report(ex, t, n, host, wait, quiet): say how the exchange with
  * HOST ended, as knock does: with ex->verbose or ex->tell_open, which
  * address opened (or closed) the port, for how long; unless quiet, why
@@ -640,6 +665,7 @@ exchange_report(const struct exchange *ex, const struct exchange_target *t,
 			    svcname, t[i].duration, seen,
 			    addr_format(&t[i].server, a, 1),
 			    (double)t[i].elapsed_us / 1000);
+		exchange_report_others(ex, t, n, i, svcname);
 		return (&t[i]);
 	}
 	for (i = 0; i < n; i++) {
