@@ -104,6 +104,12 @@ struct config_server {
 	char table[CONFIG_NAME_MAX + 1];	/* default "knock" */
 	char set4[CONFIG_NAME_MAX + 1];		/* default "allow4" */
 	char set6[CONFIG_NAME_MAX + 1];		/* default "allow6" */
+	char gateway4[CONFIG_NAME_MAX + 1];	/* default "gateway4" */
+	char gateway6[CONFIG_NAME_MAX + 1];	/* default "gateway6" */
+	char nat4[CONFIG_NAME_MAX + 1];		/* default "nat4" */
+	char nat6[CONFIG_NAME_MAX + 1];		/* default "nat6" */
+	char chains4[CONFIG_NAME_MAX + 1];	/* default "chains4" */
+	char chains6[CONFIG_NAME_MAX + 1];	/* default "chains6" */
 	uint8_t private_key[KEYS_KEY_LEN];	/* private-key-file's key,
 					 * wiped by config_server_free() */
 	int have_private_key;

@@ -704,6 +704,12 @@ config_server_load_as(const char *path, struct config_server *out,
 	strcpy(cfg->table, "knock");
 	strcpy(cfg->set4, "allow4");
 	strcpy(cfg->set6, "allow6");
+	strcpy(cfg->gateway4, "gateway4");
+	strcpy(cfg->gateway6, "gateway6");
+	strcpy(cfg->nat4, "nat4");
+	strcpy(cfg->nat6, "nat6");
+	strcpy(cfg->chains4, "chains4");
+	strcpy(cfg->chains6, "chains6");
 
 	if (config_file_read(&sp.f, path, CONFIG_REQUIRED))
 		goto err0;
