@@ -2,7 +2,9 @@
  * fw.c: knockd's only conversation with nftables, over netlink.
  *
  * Changes go to the kernel as one nfnetlink batch, which nf_tables runs as
- * a transaction: it commits whole or not at all. The messages are built by
+ * a transaction: it commits whole or not at all. That is also what keeps
+ * an FW_NAT change's two elements (the map's and the gateway set's)
+ * together: one is never there without the other. The messages are built by
  * hand in a buffer allocated once by fw_open(), so fw_apply() allocates
  * nothing; libnftnl's objects (which do allocate) are used only by
  * fw_check(), at start-up.
@@ -36,19 +38,29 @@
 /*
  * nftables' datatype ids (its include/datatype.h). The kernel only stores
  * the key type for user space; nft packs a concatenation into it 6 bits per
- * component, first component highest.
+ * component, first component highest, and a map's data type likewise.
  */
 #define FW_TYPE_BITS		6
 #define FW_TYPE_IPV4_ADDR	7
 #define FW_TYPE_IPV6_ADDR	8
 #define FW_TYPE_INET_PROTO	12
 #define FW_TYPE_INET_SERVICE	13
-#define FW_CONCAT3(a, b, c)	\
-	((((uint32_t)(a) << FW_TYPE_BITS | (b)) << FW_TYPE_BITS) | (c))
+#define FW_CONCAT2(a, b)	((uint32_t)(a) << FW_TYPE_BITS | (b))
+#define FW_CONCAT3(a, b, c)	(FW_CONCAT2(a, b) << FW_TYPE_BITS | (c))
+#define FW_CONCAT4(a, b, c, d)	(FW_CONCAT3(a, b, c) << FW_TYPE_BITS | (d))
 #define FW_KEYTYPE4	FW_CONCAT3(FW_TYPE_IPV4_ADDR, FW_TYPE_INET_PROTO, \
 			    FW_TYPE_INET_SERVICE)
 #define FW_KEYTYPE6	FW_CONCAT3(FW_TYPE_IPV6_ADDR, FW_TYPE_INET_PROTO, \
 			    FW_TYPE_INET_SERVICE)
+#define FW_GWTYPE4	FW_CONCAT4(FW_TYPE_IPV4_ADDR, FW_TYPE_IPV4_ADDR, \
+			    FW_TYPE_INET_PROTO, FW_TYPE_INET_SERVICE)
+#define FW_GWTYPE6	FW_CONCAT4(FW_TYPE_IPV6_ADDR, FW_TYPE_IPV6_ADDR, \
+			    FW_TYPE_INET_PROTO, FW_TYPE_INET_SERVICE)
+#define FW_NATDATA4	FW_CONCAT2(FW_TYPE_IPV4_ADDR, FW_TYPE_INET_SERVICE)
+#define FW_NATDATA6	FW_CONCAT2(FW_TYPE_IPV6_ADDR, FW_TYPE_INET_SERVICE)
+
+#define FW_EXAMPLE	"nftables.conf.example"
+#define FW_GW_EXAMPLE	"nftables-gateway.conf.example"
 
 /* Names for the datatypes a misconfigured set is most likely to have. */
 static const char *const fw_type_names[] = {
@@ -59,6 +71,43 @@ static const char *const fw_type_names[] = {
 	[FW_TYPE_INET_SERVICE] = "inet_service", [19] = "mark",
 	[20] = "iface_index", [41] = "ifname"
 };
+
+/*
+ * What each object must be. dtype 0 is a set; otherwise a map with that
+ * data type, and data length dlen (0: not checked, as for a verdict,
+ * whose length is the kernel's business).
+ */
+static const struct fw_spec {
+	const char *key;	/* its knockd.conf [nftables] key */
+	uint32_t ktype, klen;
+	uint32_t dtype, dlen;
+	const char *example;
+} fw_specs[FW_NOBJ] = {
+	[FW_OBJ_SET4] = { "set4", FW_KEYTYPE4, FW_KEY4_LEN, 0, 0,
+	    FW_EXAMPLE },
+	[FW_OBJ_SET6] = { "set6", FW_KEYTYPE6, FW_KEY6_LEN, 0, 0,
+	    FW_EXAMPLE },
+	[FW_OBJ_GATEWAY4] = { "gateway4", FW_GWTYPE4, FW_GWKEY4_LEN, 0, 0,
+	    FW_GW_EXAMPLE },
+	[FW_OBJ_GATEWAY6] = { "gateway6", FW_GWTYPE6, FW_GWKEY6_LEN, 0, 0,
+	    FW_GW_EXAMPLE },
+	[FW_OBJ_NAT4] = { "nat4", FW_KEYTYPE4, FW_KEY4_LEN, FW_NATDATA4,
+	    FW_NATDATA4_LEN, FW_GW_EXAMPLE },
+	[FW_OBJ_NAT6] = { "nat6", FW_KEYTYPE6, FW_KEY6_LEN, FW_NATDATA6,
+	    FW_NATDATA6_LEN, FW_GW_EXAMPLE },
+	[FW_OBJ_CHAINS4] = { "chains4", FW_TYPE_IPV4_ADDR, 4,
+	    NFT_DATA_VERDICT, 0, FW_GW_EXAMPLE },
+	[FW_OBJ_CHAINS6] = { "chains6", FW_TYPE_IPV6_ADDR, 16,
+	    NFT_DATA_VERDICT, 0, FW_GW_EXAMPLE }
+};
+
+/* AF_INET for an object of IPv4 elements, AF_INET6 for IPv6. */
+static int
+fw_obj_af(int obj)
+{
+
+	return (obj % 2 == 0 ? AF_INET : AF_INET6);
+}
 
 static int
 fw_name_ok(const char *what, const char *name)
@@ -78,16 +127,20 @@ fw_name_ok(const char *what, const char *name)
 }
 
 /*
- * fw_open(family, table, set4, set6, fd): see fw.h.
+ * fw_open(names, fd): see fw.h.
  */
 struct fw *
-fw_open(const char *family, const char *table, const char *set4,
-    const char *set6, int fd)
+fw_open(const struct fw_names *names, int fd)
 {
+	const char *name[FW_NOBJ] = {
+		names->set4, names->set6, names->gateway4, names->gateway6,
+		names->nat4, names->nat6, names->chains4, names->chains6
+	};
+	char what[32];
 	struct fw *fw;
 	uint16_t nfproto;
-	const char *fname;
-	int on = 1, rcvbuf = FW_RCVBUF;
+	const char *fname, *family = names->family;
+	int on = 1, rcvbuf = FW_RCVBUF, sndbuf = FW_SNDBUF, obj, has4, has6;
 
 	if (family != NULL && strcmp(family, "inet") == 0) {
 		nfproto = NFPROTO_INET;
@@ -103,12 +156,22 @@ fw_open(const char *family, const char *table, const char *set4,
 		    family != NULL ? family : "");
 		goto err0;
 	}
-	if (fw_name_ok("table", table))
+	has4 = nfproto != NFPROTO_IPV6;
+	has6 = nfproto != NFPROTO_IPV4;
+	if (fw_name_ok("table", names->table))
 		goto err0;
-	if (nfproto != NFPROTO_IPV6 && fw_name_ok("IPv4 set", set4))
+	/* The host's own sets are always needed; the gateway's if named. */
+	if (has4 && fw_name_ok("IPv4 set", names->set4))
 		goto err0;
-	if (nfproto != NFPROTO_IPV4 && fw_name_ok("IPv6 set", set6))
+	if (has6 && fw_name_ok("IPv6 set", names->set6))
 		goto err0;
+	for (obj = FW_OBJ_GATEWAY4; obj < FW_NOBJ; obj++) {
+		if (name[obj] == NULL || name[obj][0] == '\0')
+			continue;
+		snprintf(what, sizeof(what), "%s", fw_specs[obj].key);
+		if (fw_name_ok(what, name[obj]))
+			goto err0;
+	}
 
 	if ((fw = calloc(1, sizeof(*fw))) == NULL) {
 		log_err("nftables: out of memory");
@@ -116,11 +179,11 @@ fw_open(const char *family, const char *table, const char *set4,
 	}
 	fw->family = nfproto;
 	fw->familyname = fname;
-	strcpy(fw->table, table);
-	if (nfproto != NFPROTO_IPV6)
-		strcpy(fw->set4, set4);
-	if (nfproto != NFPROTO_IPV4)
-		strcpy(fw->set6, set6);
+	strcpy(fw->table, names->table);
+	for (obj = 0; obj < FW_NOBJ; obj++)
+		if (name[obj] != NULL && (fw_obj_af(obj) == AF_INET ? has4 :
+		    has6))
+			strcpy(fw->name[obj], name[obj]);
 
 	if (fd != -1) {
 		/*
@@ -156,6 +219,10 @@ fw_open(const char *family, const char *table, const char *set4,
 	    &rcvbuf, sizeof(rcvbuf)) == -1)
 		(void)setsockopt(mnl_socket_get_fd(fw->nl), SOL_SOCKET,
 		    SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (setsockopt(mnl_socket_get_fd(fw->nl), SOL_SOCKET, SO_SNDBUFFORCE,
+	    &sndbuf, sizeof(sndbuf)) == -1)
+		(void)setsockopt(mnl_socket_get_fd(fw->nl), SOL_SOCKET,
+		    SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	fw->portid = mnl_socket_get_portid(fw->nl);
 	/* Like nft: a fresh start makes a stale answer easy to tell apart. */
 	fw->seq = (uint32_t)time(NULL);
@@ -263,7 +330,10 @@ fw_set_cb(const struct nlmsghdr *nlh, void *arg)
 	return (MNL_CB_OK);
 }
 
-/* "ipv4_addr . inet_service" for a key type, "#N" for unknown parts. */
+/*
+ * "ipv4_addr . inet_service" for a key or data type, "verdict" for a
+ * verdict map's data, "#N" for unknown parts.
+ */
 static const char *
 fw_type_format(uint32_t type, char *buf, size_t size)
 {
@@ -271,6 +341,10 @@ fw_type_format(uint32_t type, char *buf, size_t size)
 	size_t n = 0, off = 0;
 	const char *name;
 
+	if (type == NFT_DATA_VERDICT) {
+		snprintf(buf, size, "verdict");
+		return (buf);
+	}
 	do {
 		part[n++] = type & ((1U << FW_TYPE_BITS) - 1);
 		type >>= FW_TYPE_BITS;
@@ -289,17 +363,34 @@ fw_type_format(uint32_t type, char *buf, size_t size)
 	return (buf);
 }
 
-static int
-fw_check_set(struct fw *fw, const char *name, uint32_t want_type,
-    uint32_t want_len)
+/* "ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service". */
+static const char *
+fw_spec_type(const struct fw_spec *sp, char *buf, size_t size)
 {
+	char k[96], d[96];
+
+	fw_type_format(sp->ktype, k, sizeof(k));
+	if (sp->dtype == 0)
+		snprintf(buf, size, "%s", k);
+	else
+		snprintf(buf, size, "%s : %s", k,
+		    fw_type_format(sp->dtype, d, sizeof(d)));
+	return (buf);
+}
+
+static int
+fw_check_obj(struct fw *fw, int obj)
+{
+	const struct fw_spec *sp = &fw_specs[obj];
+	const char *name = fw->name[obj];
+	const char *what = sp->dtype != 0 ? "map" : "set";
 	struct nftnl_set *s;
 	struct nlmsghdr *nlh;
-	uint32_t flags, type, len;
-	char want[64], got[64];
+	uint32_t flags, type, len, dtype = 0, dlen = 0;
+	char want[200], got[200], d[96];
 	int rc = 0;
 
-	fw_type_format(want_type, want, sizeof(want));
+	fw_spec_type(sp, want, sizeof(want));
 	if ((s = nftnl_set_alloc()) == NULL) {
 		log_err("nftables: out of memory");
 		goto err0;
@@ -316,50 +407,67 @@ fw_check_set(struct fw *fw, const char *name, uint32_t want_type,
 	if (fw_request(fw, nlh, fw_set_cb, s, fw->rx, sizeof(fw->rx)) ==
 	    -1) {
 		if (errno == ENOENT)
-			log_err("nftables set %s %s %s does not exist: add it "
-			    "to the table as 'set %s { type %s; flags timeout; "
-			    "}' (see nftables.conf.example)", fw->familyname,
-			    fw->table, name, name, want);
+			log_err("nftables %s %s %s %s does not exist: add it "
+			    "to the table as '%s %s { type %s; flags timeout; "
+			    "}' (see %s)", what, fw->familyname, fw->table,
+			    name, what, name, want, sp->example);
 		else
-			log_err("nftables: cannot read set %s %s %s: %s",
+			log_err("nftables: cannot read %s %s %s %s: %s", what,
 			    fw->familyname, fw->table, name, strerror(errno));
 		goto err1;
 	}
 	flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
 	type = nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE);
 	len = nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN);
+	if (flags & NFT_SET_MAP) {
+		dtype = nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE);
+		dlen = nftnl_set_get_u32(s, NFTNL_SET_DATA_LEN);
+	}
 
 	/* Every problem gets its own line, so one run shows them all. */
-	if (flags & (NFT_SET_MAP | NFT_SET_OBJECT)) {
+	if (sp->dtype == 0 && (flags & (NFT_SET_MAP | NFT_SET_OBJECT))) {
 		log_err("nftables set %s %s %s is a map: it must be a plain "
-		    "set of type %s (see nftables.conf.example)",
-		    fw->familyname, fw->table, name, want);
+		    "set of type %s (see %s)", fw->familyname, fw->table,
+		    name, want, sp->example);
 		rc = -1;
+	} else if (sp->dtype != 0 && !(flags & NFT_SET_MAP)) {
+		/* The type's lines below would only say the same again. */
+		log_err("nftables map %s %s %s is %s: it must be 'map %s { "
+		    "type %s; flags timeout; }' (see %s)", fw->familyname,
+		    fw->table, name, flags & NFT_SET_OBJECT ?
+		    "an object map" : "a set", name, want, sp->example);
+		rc = -1;
+		goto done;
 	}
-	if (type != want_type) {
-		log_err("nftables set %s %s %s has type %s: it must be "
-		    "'type %s' (see nftables.conf.example)", fw->familyname,
-		    fw->table, name, fw_type_format(type, got, sizeof(got)),
-		    want);
+	if (type != sp->ktype || (sp->dtype != 0 && dtype != sp->dtype)) {
+		fw_type_format(type, got, sizeof(got));
+		if (flags & NFT_SET_MAP)
+			snprintf(got + strlen(got), sizeof(got) - strlen(got),
+			    " : %s", fw_type_format(dtype, d, sizeof(d)));
+		log_err("nftables %s %s %s %s has type %s: it must be "
+		    "'type %s' (see %s)", what, fw->familyname, fw->table,
+		    name, got, want, sp->example);
 		rc = -1;
-	} else if (len != want_len) {
-		log_err("nftables set %s %s %s has a %u-byte key where %s "
-		    "takes %u: recreate it with 'type %s'", fw->familyname,
-		    fw->table, name, len, want, want_len, want);
+	} else if (len != sp->klen || (sp->dlen != 0 && dlen != sp->dlen)) {
+		log_err("nftables %s %s %s %s has a %u-byte key%s where %s "
+		    "takes %u: recreate it with 'type %s'", what,
+		    fw->familyname, fw->table, name, len, sp->dlen != 0 ?
+		    " and data" : "", want, sp->klen, want);
 		rc = -1;
 	}
 	if (!(flags & NFT_SET_TIMEOUT)) {
-		log_err("nftables set %s %s %s has no timeout flag: add "
-		    "'flags timeout' to it (see nftables.conf.example)",
-		    fw->familyname, fw->table, name);
+		log_err("nftables %s %s %s %s has no timeout flag: add "
+		    "'flags timeout' to it (see %s)", what, fw->familyname,
+		    fw->table, name, sp->example);
 		rc = -1;
 	}
 	if (flags & NFT_SET_CONSTANT) {
-		log_err("nftables set %s %s %s is constant, so knockd cannot "
-		    "add to it: remove 'flags constant'", fw->familyname,
-		    fw->table, name);
+		log_err("nftables %s %s %s %s is constant, so knockd cannot "
+		    "add to it: remove 'flags constant'", what,
+		    fw->familyname, fw->table, name);
 		rc = -1;
 	}
+done:
 	nftnl_set_free(s);
 	return (rc);
 
@@ -370,27 +478,80 @@ err0:
 }
 
 /*
- * fw_check(fw): ask the kernel for the table and sets and verify that each
- * exists, has the key type "ipv4_addr . inet_proto . inet_service" (set4)
- * or "ipv6_addr . inet_proto . inet_service" (set6), is not a map, and has
- * the timeout flag. Logs one clear line per problem, naming the object and
- * what to do. Returns 0 if all is well, -1 otherwise.
+ * fw_check(fw): ask the kernel for the table and each object fw_open()
+ * was given, and verify that each exists, is a set or a map as it must
+ * be, has the key type ("ipv4_addr . inet_proto . inet_service" for set4,
+ * "ipv4_addr . ipv4_addr . inet_proto . inet_service" for gateway4, ...)
+ * and, for a map, the data type ("ipv4_addr . inet_service" for nat4,
+ * "verdict" for chains4), and has the timeout flag. Logs one clear line
+ * per problem, naming the object and giving the exact "set ..." or "map
+ * ..." line that would be right. Returns 0 if all is well, -1 otherwise.
  */
 int
 fw_check(struct fw *fw)
 {
-	int rc = 0;
+	int rc = 0, obj;
 
 	/* Without the table every set would be missing too: say it once. */
 	if (fw_check_table(fw))
 		return (-1);
-	if (fw->set4[0] != '\0' &&
-	    fw_check_set(fw, fw->set4, FW_KEYTYPE4, FW_KEY4_LEN))
-		rc = -1;
-	if (fw->set6[0] != '\0' &&
-	    fw_check_set(fw, fw->set6, FW_KEYTYPE6, FW_KEY6_LEN))
-		rc = -1;
+	for (obj = 0; obj < FW_NOBJ; obj++)
+		if (fw->name[obj][0] != '\0' && fw_check_obj(fw, obj))
+			rc = -1;
 	return (rc);
+}
+
+/* Note whether the chain in the answer is a base chain (has a hook). */
+static int
+fw_chain_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *attr;
+	int *base = arg;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(attr) == NFTA_CHAIN_HOOK)
+			*base = 1;
+	return (MNL_CB_OK);
+}
+
+/*
+ * fw_check_chain(fw, name): verify that fw's table has a regular (not a
+ * base) chain called name, which an FW_CHAIN change can jump to. Logs
+ * one line saying what to add if not. Returns 0 if so, -1 otherwise.
+ */
+int
+fw_check_chain(struct fw *fw, const char *name)
+{
+	struct nlmsghdr *nlh;
+	int base = 0;
+
+	if (fw_name_ok("chain", name))
+		return (-1);
+	nlh = nftnl_nlmsg_build_hdr((char *)fw->buf, NFT_MSG_GETCHAIN,
+	    fw->family, NLM_F_ACK, fw->seq++);
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, fw->table);
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_NAME, name);
+	if (fw_request(fw, nlh, fw_chain_cb, &base, fw->rx,
+	    sizeof(fw->rx)) == -1) {
+		if (errno == ENOENT)
+			log_err("nftables chain %s %s %s does not exist, and "
+			    "'chain %s' in knockd.conf jumps to it: add "
+			    "'chain %s { ... }' to table %s %s (see %s)",
+			    fw->familyname, fw->table, name, name, name,
+			    fw->familyname, fw->table, FW_GW_EXAMPLE);
+		else
+			log_err("nftables: cannot read chain %s %s %s: %s",
+			    fw->familyname, fw->table, name, strerror(errno));
+		return (-1);
+	}
+	if (base) {
+		log_err("nftables chain %s %s %s is a base chain (it has a "
+		    "hook), and nothing can jump to one: make it a regular "
+		    "chain, without 'type ... hook ...'", fw->familyname,
+		    fw->table, name);
+		return (-1);
+	}
+	return (0);
 }
 
 /*
@@ -416,45 +577,159 @@ fw_query(struct fw *fw, struct nlmsghdr *nlh,
 	return (rc);
 }
 
-/* The set a change goes to, or NULL if the family has none for it. */
-static const char *
-fw_change_set(const struct fw *fw, const struct fw_change *c)
-{
+/*
+ * One element of a change: its object, key and, in a map, data (a NAT
+ * map's "inside host . port", or a jump to chain).
+ */
+struct fw_el {
+	int obj;
+	size_t klen, dlen;
+	uint8_t key[FW_KEY_MAX];
+	uint8_t data[FW_DATA_MAX];
+	const char *chain;
+};
 
-	if (c->addr.family == AF_INET && fw->set4[0] != '\0')
-		return (fw->set4);
-	if (c->addr.family == AF_INET6 && fw->set6[0] != '\0')
-		return (fw->set6);
-	return (NULL);
+/* The object of a change's first (or only) element. */
+static int
+fw_change_obj(const struct fw_change *c)
+{
+	int v6 = c->addr.family == AF_INET6;
+
+	switch (c->kind) {
+	case FW_HOST:
+		return (FW_OBJ_GATEWAY4 + v6);
+	case FW_NAT:
+		return (FW_OBJ_NAT4 + v6);
+	case FW_CHAIN:
+		return (FW_OBJ_CHAINS4 + v6);
+	case FW_PORT:
+	default:
+		return (FW_OBJ_SET4 + v6);
+	}
 }
 
-/* "192.0.2.1 . tcp . 22", as nft list set shows it, for the log. */
+/*
+ * Whether c can go to the kernel: 0, or the errno it fails with, and in
+ * *obj the object it fails on. The changes come from the network process
+ * through the firewall process's policy check; still, nothing here reads
+ * past a field or builds a key of the wrong length, whatever they hold.
+ */
+static int
+fw_change_valid(const struct fw *fw, const struct fw_change *c, int *obj)
+{
+
+	*obj = fw_change_obj(c);
+	if ((c->op != FW_OPEN && c->op != FW_CLOSE) ||
+	    (c->op == FW_OPEN && c->timeout == 0))
+		return (EINVAL);
+	if (c->kind != FW_PORT && c->kind != FW_HOST && c->kind != FW_NAT &&
+	    c->kind != FW_CHAIN)
+		return (EINVAL);
+	if (c->addr.family != AF_INET && c->addr.family != AF_INET6)
+		return (EAFNOSUPPORT);
+	/* One element holds one family's addresses. */
+	if ((c->kind == FW_HOST || c->kind == FW_NAT) &&
+	    c->dest.family != c->addr.family)
+		return (EINVAL);
+	if (c->kind == FW_CHAIN && (c->chain[0] == '\0' ||
+	    memchr(c->chain, '\0', sizeof(c->chain)) == NULL))
+		return (EINVAL);
+	if (fw->name[*obj][0] == '\0')
+		return (EAFNOSUPPORT);
+	if (c->kind == FW_NAT && fw->name[*obj - FW_OBJ_NAT4 +
+	    FW_OBJ_GATEWAY4][0] == '\0') {
+		*obj = *obj - FW_OBJ_NAT4 + FW_OBJ_GATEWAY4;
+		return (EAFNOSUPPORT);
+	}
+	return (0);
+}
+
+static const char *
+fw_proto_name(uint8_t ipproto, char buf[static 8])
+{
+
+	if (ipproto == IPPROTO_TCP)
+		return ("tcp");
+	if (ipproto == IPPROTO_UDP)
+		return ("udp");
+	snprintf(buf, 8, "%u", ipproto);
+	return (buf);
+}
+
+/*
+ * The change's element as nft list shows it, for the log: "192.0.2.1 .
+ * tcp . 22", "192.0.2.1 . 198.51.100.5 . tcp . 22", "192.0.2.1 . tcp .
+ * 2222 : 198.51.100.5 . 22", "192.0.2.1 : jump admin".
+ */
 static const char *
 fw_change_format(const struct fw_change *c, char *buf, size_t size)
 {
-	char a[ADDR_STRLEN], p[8];
+	char a[ADDR_STRLEN], d[ADDR_STRLEN], p[8];
 
-	if (c->ipproto == IPPROTO_TCP)
-		strcpy(p, "tcp");
-	else if (c->ipproto == IPPROTO_UDP)
-		strcpy(p, "udp");
-	else
-		snprintf(p, sizeof(p), "%u", c->ipproto);
-	snprintf(buf, size, "%s . %s . %u", addr_format(&c->addr, a, 0), p,
-	    c->port);
+	addr_format(&c->addr, a, 0);
+	switch (c->kind) {
+	case FW_HOST:
+		snprintf(buf, size, "%s . %s . %s . %u", a,
+		    addr_format(&c->dest, d, 0), fw_proto_name(c->ipproto, p),
+		    c->port);
+		break;
+	case FW_NAT:
+		snprintf(buf, size, "%s . %s . %u : %s . %u", a,
+		    fw_proto_name(c->ipproto, p), c->port,
+		    addr_format(&c->dest, d, 0), c->dest_port);
+		break;
+	case FW_CHAIN:
+		/* Bounded: fw_change_valid() may not have passed it. */
+		snprintf(buf, size, "%s : jump %.*s", a, FW_CHAIN_MAX,
+		    c->chain);
+		break;
+	case FW_PORT:
+	default:
+		snprintf(buf, size, "%s . %s . %u", a,
+		    fw_proto_name(c->ipproto, p), c->port);
+		break;
+	}
 	return (buf);
+}
+
+/* What an errno from the kernel means for a change to obj. */
+static const char *
+fw_errtext(int err, int obj)
+{
+
+	switch (err) {
+	case ENFILE:
+		/* What nf_tables answers when a set hits its size. */
+		return ("the set is full (raise or remove its size)");
+	case ENOENT:
+		return (obj >= FW_OBJ_CHAINS4 ? "no such chain in the table, "
+		    "or the map is gone (ruleset reloaded without it?)" :
+		    "the table or set is gone (ruleset reloaded without it?)");
+	case EEXIST:
+		/* A map holds one value per key. */
+		return (obj >= FW_OBJ_CHAINS4 ? "the source address already "
+		    "jumps to another chain (one at a time per address)" :
+		    "the source's port is already mapped to another inside "
+		    "host or port (one at a time)");
+	case EOPNOTSUPP:
+		return (obj >= FW_OBJ_CHAINS4 ? "the chain is a base chain, "
+		    "which nothing can jump to" : strerror(err));
+	default:
+		return (strerror(err));
+	}
 }
 
 /*
  * One line per failed change, but a full set fails every open, and each
  * is a knock: at most FW_LOG_PER_SECOND lines a second, and a count of
  * those held back before the next. knockd's minute summary counts them.
+ * obj is the object the failure is about.
  */
 static void
-fw_log_failure(struct fw *fw, const struct fw_change *c)
+fw_log_failure(struct fw *fw, const struct fw_change *c, int obj)
 {
-	char elem[ADDR_STRLEN + 16];
-	const char *set = fw_change_set(fw, c);
+	char elem[2 * ADDR_STRLEN + 64];
+	const char *set = fw->name[obj];
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -469,66 +744,148 @@ fw_log_failure(struct fw *fw, const struct fw_change *c)
 		fw->loglim.suppressed = 0;
 	}
 	fw_change_format(c, elem, sizeof(elem));
-	if (set == NULL)
-		log_err("nftables: cannot %s %s: family %s has no IPv%c set",
+	if (c->err == EAFNOSUPPORT && c->addr.family != AF_INET &&
+	    c->addr.family != AF_INET6)
+		log_err("nftables: cannot %s an element for address family "
+		    "%d", c->op == FW_OPEN ? "add" : "delete", c->addr.family);
+	else if (c->err == EAFNOSUPPORT && (fw->family == NFPROTO_INET ||
+	    (fw->family == NFPROTO_IPV4) == (fw_obj_af(obj) == AF_INET)))
+		log_err("nftables: cannot %s %s: knockd uses no %s (no "
+		    "allow line of knockd.conf needs it)",
+		    c->op == FW_OPEN ? "add" : "delete", elem,
+		    fw_specs[obj].key);
+	else if (c->err == EAFNOSUPPORT)
+		log_err("nftables: cannot %s %s: family %s has no IPv%c %s",
 		    c->op == FW_OPEN ? "add" : "delete", elem, fw->familyname,
-		    c->addr.family == AF_INET ? '4' : '6');
+		    c->addr.family == AF_INET ? '4' : '6',
+		    fw_specs[obj].dtype != 0 ? "map" : "set");
 	else if (c->op == FW_OPEN && c->timeout == 0)
 		log_err("nftables: not adding %s to %s %s %s without a "
 		    "timeout: it would stay open forever", elem,
 		    fw->familyname, fw->table, set);
+	else if (c->err == EINVAL && fw->extack[0] == '\0' &&
+	    (c->op != FW_OPEN && c->op != FW_CLOSE))
+		log_err("nftables: not applying %s: unknown operation %d",
+		    elem, (int)c->op);
+	else if (c->err == EINVAL && fw->extack[0] == '\0' &&
+	    c->kind == FW_CHAIN)
+		log_err("nftables: not applying %s: not a chain name (1 to "
+		    "%d characters)", elem, FW_CHAIN_MAX);
+	else if (c->err == EINVAL && fw->extack[0] == '\0' &&
+	    (c->kind == FW_HOST || c->kind == FW_NAT))
+		log_err("nftables: not applying %s: the inside host is not of "
+		    "the source's address family", elem);
+	else if (c->err == EINVAL && fw->extack[0] == '\0')
+		log_err("nftables: not applying %s: unknown kind of change %d",
+		    elem, (int)c->kind);
 	else
 		log_err("nftables: cannot %s %s %s %s %s %s: %s%s%s%s",
 		    c->op == FW_OPEN ? "add" : "delete", elem,
 		    c->op == FW_OPEN ? "to" : "from", fw->familyname,
-		    fw->table, set, c->err == ENFILE ?
-		    /* What nf_tables answers when a set hits its size. */
-		    "the set is full (raise or remove its size)" :
-		    c->err == ENOENT ?
-		    "the table or set is gone (ruleset reloaded without it?)" :
-		    strerror(c->err),
+		    fw->table, set, fw_errtext(c->err, obj),
 		    fw->extack[0] != '\0' ? " (kernel: " : "", fw->extack,
 		    fw->extack[0] != '\0' ? ")" : "");
 }
 
-/* Build the element's key: address . protocol . port, in network order. */
-static size_t
-fw_key(const struct fw_change *c, uint8_t key[static FW_KEY6_LEN])
+/* Put a port in a register, in network order. */
+static void
+fw_put_port(uint8_t *reg, uint16_t port)
 {
-	size_t alen = addr_ip_len(&c->addr);
 
-	memset(key, 0, FW_KEY6_LEN);
-	memcpy(key, c->addr.ip, alen);
-	key[alen] = c->ipproto;
-	key[alen + FW_REG_LEN] = (uint8_t)(c->port >> 8);
-	key[alen + FW_REG_LEN + 1] = (uint8_t)c->port;
-	return (alen + 2 * FW_REG_LEN);
+	reg[0] = (uint8_t)(port >> 8);
+	reg[1] = (uint8_t)port;
 }
 
 /*
- * Append a NEWSETELEM or DELSETELEM message for c, the batch's k-th
- * change, with the element userdata ud of udlen bytes (0: none).
+ * The elements of c (valid: fw_change_valid()) into el: returns their
+ * number, 1 or 2 (FW_NAT: the map's, then the gateway set's). Keys and
+ * data in network order, each component of a concatenation padded to
+ * its 32-bit register.
+ */
+static size_t
+fw_change_els(const struct fw_change *c, struct fw_el el[static 2])
+{
+	size_t alen = addr_ip_len(&c->addr), n = 1;
+	int v6 = c->addr.family == AF_INET6;
+	uint8_t *k;
+
+	memset(el, 0, 2 * sizeof(*el));
+	el[0].obj = fw_change_obj(c);
+	k = el[0].key;
+	memcpy(k, c->addr.ip, alen);
+	switch (c->kind) {
+	case FW_HOST:
+		memcpy(k + alen, c->dest.ip, alen);
+		k[2 * alen] = c->ipproto;
+		fw_put_port(k + 2 * alen + FW_REG_LEN, c->port);
+		el[0].klen = 2 * alen + 2 * FW_REG_LEN;
+		break;
+	case FW_NAT:
+		k[alen] = c->ipproto;
+		fw_put_port(k + alen + FW_REG_LEN, c->port);
+		el[0].klen = alen + 2 * FW_REG_LEN;
+		memcpy(el[0].data, c->dest.ip, alen);
+		fw_put_port(el[0].data + alen, c->dest_port);
+		el[0].dlen = alen + FW_REG_LEN;
+		/* And what the translated packets need in forward. */
+		el[1].obj = FW_OBJ_GATEWAY4 + v6;
+		k = el[1].key;
+		memcpy(k, c->addr.ip, alen);
+		memcpy(k + alen, c->dest.ip, alen);
+		k[2 * alen] = c->ipproto;
+		fw_put_port(k + 2 * alen + FW_REG_LEN, c->dest_port);
+		el[1].klen = 2 * alen + 2 * FW_REG_LEN;
+		n = 2;
+		break;
+	case FW_CHAIN:
+		el[0].klen = alen;
+		el[0].chain = c->chain;
+		break;
+	case FW_PORT:
+	default:
+		k[alen] = c->ipproto;
+		fw_put_port(k + alen + FW_REG_LEN, c->port);
+		el[0].klen = alen + 2 * FW_REG_LEN;
+		break;
+	}
+	return (n);
+}
+
+/*
+ * Append a NEWSETELEM or DELSETELEM message for el, of the batch's k-th
+ * change, with a timeout (0: none) and the element userdata ud of udlen
+ * bytes (0: none). A NEWSETELEM carries a map element's data.
  */
 static void
 fw_put_elem(struct fw *fw, uint16_t type, uint16_t flags,
-    const struct fw_change *c, size_t k, uint64_t timeout_ms,
+    const struct fw_el *el, size_t k, uint64_t timeout_ms,
     const uint8_t *ud, size_t udlen)
 {
 	struct nlmsghdr *nlh;
-	struct nlattr *list, *elem, *key;
-	uint8_t kbuf[FW_KEY6_LEN];
-	size_t klen = fw_key(c, kbuf);
+	struct nlattr *list, *elem, *nest, *verdict;
 	uint64_t be;
 
 	nlh = nftnl_nlmsg_build_hdr((char *)fw->buf + fw->len, type,
 	    fw->family, flags | NLM_F_ACK, fw->seq++);
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, fw->table);
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, fw_change_set(fw, c));
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, fw->name[el->obj]);
 	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
 	elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-	key = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
-	mnl_attr_put(nlh, NFTA_DATA_VALUE, klen, kbuf);
-	mnl_attr_nest_end(nlh, key);
+	nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, el->klen, el->key);
+	mnl_attr_nest_end(nlh, nest);
+	if (type == NFT_MSG_NEWSETELEM && el->dlen != 0) {
+		nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
+		mnl_attr_put(nlh, NFTA_DATA_VALUE, el->dlen, el->data);
+		mnl_attr_nest_end(nlh, nest);
+	} else if (type == NFT_MSG_NEWSETELEM && el->chain != NULL) {
+		nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
+		verdict = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
+		mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htobe32((uint32_t)NFT_JUMP));
+		mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, el->chain);
+		mnl_attr_nest_end(nlh, verdict);
+		mnl_attr_nest_end(nlh, nest);
+	}
 	if (timeout_ms != 0) {
 		be = htobe64(timeout_ms);
 		mnl_attr_put(nlh, NFTA_SET_ELEM_TIMEOUT, sizeof(be), &be);
@@ -539,6 +896,7 @@ fw_put_elem(struct fw *fw, uint16_t type, uint16_t flags,
 	mnl_attr_nest_end(nlh, list);
 	fw->len += nlh->nlmsg_len;
 	fw->slot[fw->nmsg] = (uint8_t)k;
+	fw->msgobj[fw->nmsg] = (uint8_t)el->obj;
 	fw->msgerr[fw->nmsg++] = -1;
 }
 
@@ -646,8 +1004,9 @@ static int
 fw_batch(struct fw *fw, struct fw_change **group, size_t cnt)
 {
 	struct fw_change *c;
+	struct fw_el el[2];
 	uint8_t ud[FW_UDATA_MAX];
-	size_t k, m, udlen;
+	size_t k, m, e, nel, udlen;
 	uint64_t ms;
 	int err, failed = 0;
 
@@ -661,8 +1020,26 @@ fw_batch(struct fw *fw, struct fw_change **group, size_t cnt)
 	for (k = 0; k < cnt; k++) {
 		c = group[k];
 		c->err = 0;
+		nel = fw_change_els(c, el);
+		if (c->op == FW_CLOSE && nel == 1) {
+			fw_put_elem(fw, NFT_MSG_DELSETELEM, 0, &el[0], k, 0,
+			    NULL, 0);
+			continue;
+		}
 		if (c->op == FW_CLOSE) {
-			fw_put_elem(fw, NFT_MSG_DELSETELEM, 0, c, k, 0, NULL, 0);
+			/*
+			 * Two elements: if one were gone (expired, deleted
+			 * by hand) its delete would fail the transaction and
+			 * keep the other. An add (a no-op if it is there)
+			 * before each delete gives both deletes something to
+			 * delete.
+			 */
+			for (e = 0; e < nel; e++) {
+				fw_put_elem(fw, NFT_MSG_NEWSETELEM,
+				    NLM_F_CREATE, &el[e], k, 0, NULL, 0);
+				fw_put_elem(fw, NFT_MSG_DELSETELEM, 0, &el[e],
+				    k, 0, NULL, 0);
+			}
 			continue;
 		}
 		/*
@@ -671,17 +1048,22 @@ fw_batch(struct fw *fw, struct fw_change **group, size_t cnt)
 		 * would not extend access. Delete and re-create it instead,
 		 * in the same transaction so that no packet sees it missing;
 		 * the first add (no NLM_F_EXCL: a no-op if it exists) is there
-		 * so that the delete always finds something to delete.
+		 * so that the delete always finds something to delete. In a
+		 * map, that add fails (EEXIST) if the key is there with other
+		 * data: another grant's, which this one must not replace.
 		 */
 		ms = (uint64_t)c->timeout * 1000;
 		/* On the stack, a few dozen bytes: nothing allocated. */
 		udlen = fw_udata_comment(ud, c->user,
 		    c->have_key_id ? c->key_id : NULL);
-		fw_put_elem(fw, NFT_MSG_NEWSETELEM, NLM_F_CREATE, c, k, ms,
-		    ud, udlen);
-		fw_put_elem(fw, NFT_MSG_DELSETELEM, 0, c, k, 0, NULL, 0);
-		fw_put_elem(fw, NFT_MSG_NEWSETELEM, NLM_F_CREATE, c, k, ms,
-		    ud, udlen);
+		for (e = 0; e < nel; e++) {
+			fw_put_elem(fw, NFT_MSG_NEWSETELEM, NLM_F_CREATE,
+			    &el[e], k, ms, ud, udlen);
+			fw_put_elem(fw, NFT_MSG_DELSETELEM, 0, &el[e], k, 0,
+			    NULL, 0);
+			fw_put_elem(fw, NFT_MSG_NEWSETELEM, NLM_F_CREATE,
+			    &el[e], k, ms, ud, udlen);
+		}
 	}
 	fw->len += nftnl_batch_end((char *)fw->buf + fw->len,
 	    fw->seq++)->nlmsg_len;
@@ -697,8 +1079,10 @@ fw_batch(struct fw *fw, struct fw_change **group, size_t cnt)
 			continue;
 		failed = 1;
 		c = group[fw->slot[m]];
-		if (c->err == 0)
+		if (c->err == 0) {
 			c->err = err;
+			fw->errobj = fw->msgobj[m];
+		}
 	}
 	if (!failed)
 		return (0);
@@ -710,39 +1094,37 @@ fw_batch(struct fw *fw, struct fw_change **group, size_t cnt)
 		c->err = 0;
 		return (0);
 	}
-	fw_log_failure(fw, c);
+	fw_log_failure(fw, c, fw->errobj);
 	return (-1);
 }
 
 /*
  * fw_apply(fw, changes, n): apply n changes in one netlink batch and wait
  * for the kernel's acknowledgement of each. An FW_OPEN of an element that
- * already exists restarts its timeout. If the kernel refuses the batch,
+ * already exists restarts its timeout, and takes the new change's
+ * comment. An FW_NAT change is two elements (the map's and the gateway
+ * set's) that succeed or fail together. If the kernel refuses the batch,
  * each change is retried alone so that one bad change does not fail the
  * others. Sets changes[i].err, logs the kernel's error text (extended ACK
  * message if any, and strerror) once per failed change, and returns 0 if
- * every change succeeded, -1 otherwise.
+ * every change succeeded, -1 otherwise. A change's user, recorded with
+ * its key ID in the elements' comment (fw_udata.h) for knockd --status
+ * and nft list, points into the caller's memory; NULL: no comment.
  */
 int
 fw_apply(struct fw *fw, struct fw_change *changes, size_t n)
 {
 	struct fw_change *c;
 	size_t i = 0, k, cnt;
-	int rc = 0;
+	int rc = 0, obj;
 
 	while (i < n) {
 		/* Refuse here what the kernel has no set for, or must not get. */
 		for (cnt = 0; i < n && cnt < FW_BATCH_CHANGES; i++) {
 			c = &changes[i];
-			c->err = 0;
-			if (fw_change_set(fw, c) == NULL)
-				c->err = EAFNOSUPPORT;
-			else if ((c->op != FW_OPEN && c->op != FW_CLOSE) ||
-			    (c->op == FW_OPEN && c->timeout == 0))
-				c->err = EINVAL;
-			if (c->err != 0) {
+			if ((c->err = fw_change_valid(fw, c, &obj)) != 0) {
 				fw->extack[0] = '\0';
-				fw_log_failure(fw, c);
+				fw_log_failure(fw, c, obj);
 				continue;
 			}
 			fw->group[cnt++] = c;

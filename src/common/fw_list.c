@@ -1,6 +1,6 @@
 /*
- * fw_list.c: knockd --status's view of the sets: one netlink dump of
- * each set's elements, parsed with libnftnl.
+ * fw_list.c: knockd --status's view of the sets and maps: one netlink
+ * dump of each one's elements, parsed with libnftnl.
  *
  * It runs once per command, never for a knock, so libnftnl's objects,
  * which allocate, are fine here. The answers are read into fw->buf, the
@@ -32,23 +32,91 @@
 struct fw_list_acc {
 	struct fw_elem *v;
 	size_t n, cap;
-	int af;			/* AF_INET for set4, AF_INET6 for set6 */
+	int obj;		/* enum fw_obj: the object being listed */
 	int oom;
 };
+
+static uint16_t
+fw_list_port(const uint8_t *reg)
+{
+
+	return ((uint16_t)(reg[0] << 8 | reg[1]));
+}
+
+/*
+ * Decode key (and data) into e for an element of object obj: what
+ * fw.c's fw_change_els() builds, read back. Returns 0, or -1 if the
+ * lengths are not those of obj's elements (not one of ours: fw_check()
+ * vouched for the types at least).
+ */
+static int
+fw_list_decode(struct nftnl_set_elem *se, int obj, struct fw_elem *e)
+{
+	const uint8_t *key, *data;
+	const char *chain;
+	uint32_t klen = 0, dlen = 0;
+	int af = obj % 2 == 0 ? AF_INET : AF_INET6;
+	size_t alen = af == AF_INET ? 4 : 16;
+
+	if ((key = nftnl_set_elem_get(se, NFTNL_SET_ELEM_KEY, &klen)) == NULL)
+		return (-1);
+	e->addr.family = af;
+	memcpy(e->addr.ip, key, alen < klen ? alen : klen);
+	switch (obj) {
+	case FW_OBJ_SET4:
+	case FW_OBJ_SET6:
+		if (klen != alen + 2 * FW_REG_LEN)
+			return (-1);
+		e->kind = FW_PORT;
+		e->ipproto = key[alen];
+		e->port = fw_list_port(key + alen + FW_REG_LEN);
+		return (0);
+	case FW_OBJ_GATEWAY4:
+	case FW_OBJ_GATEWAY6:
+		if (klen != 2 * alen + 2 * FW_REG_LEN)
+			return (-1);
+		e->kind = FW_HOST;
+		e->dest.family = af;
+		memcpy(e->dest.ip, key + alen, alen);
+		e->ipproto = key[2 * alen];
+		e->port = fw_list_port(key + 2 * alen + FW_REG_LEN);
+		return (0);
+	case FW_OBJ_NAT4:
+	case FW_OBJ_NAT6:
+		data = nftnl_set_elem_get(se, NFTNL_SET_ELEM_DATA, &dlen);
+		if (klen != alen + 2 * FW_REG_LEN || data == NULL ||
+		    dlen != alen + FW_REG_LEN)
+			return (-1);
+		e->kind = FW_NAT;
+		e->ipproto = key[alen];
+		e->port = fw_list_port(key + alen + FW_REG_LEN);
+		e->dest.family = af;
+		memcpy(e->dest.ip, data, alen);
+		e->dest_port = fw_list_port(data + alen);
+		return (0);
+	default:
+		if (klen != alen ||
+		    !nftnl_set_elem_is_set(se, NFTNL_SET_ELEM_VERDICT))
+			return (-1);
+		e->kind = FW_CHAIN;
+		e->verdict = (int32_t)nftnl_set_elem_get_u32(se,
+		    NFTNL_SET_ELEM_VERDICT);
+		if (nftnl_set_elem_is_set(se, NFTNL_SET_ELEM_CHAIN) &&
+		    (chain = nftnl_set_elem_get_str(se,
+		    NFTNL_SET_ELEM_CHAIN)) != NULL)
+			snprintf(e->chain, sizeof(e->chain), "%s", chain);
+		return (0);
+	}
+}
 
 /* Decode one element's key and attributes into the next entry. */
 static int
 fw_list_elem(struct nftnl_set_elem *se, struct fw_list_acc *a)
 {
 	struct fw_elem *e, *nv;
-	const uint8_t *key, *ud;
-	uint32_t klen = 0, udlen = 0;
-	size_t alen = a->af == AF_INET ? 4 : 16;
+	const uint8_t *ud;
+	uint32_t udlen = 0;
 
-	key = nftnl_set_elem_get(se, NFTNL_SET_ELEM_KEY, &klen);
-	/* Not one of ours (fw_check() vouched for the type at least). */
-	if (key == NULL || klen != alen + 2 * FW_REG_LEN)
-		return (0);
 	if (a->n == a->cap) {
 		a->cap = a->cap == 0 ? 16 : 2 * a->cap;
 		if ((nv = reallocarray(a->v, a->cap, sizeof(*nv))) == NULL) {
@@ -57,13 +125,11 @@ fw_list_elem(struct nftnl_set_elem *se, struct fw_list_acc *a)
 		}
 		a->v = nv;
 	}
-	e = &a->v[a->n++];
+	e = &a->v[a->n];
 	memset(e, 0, sizeof(*e));
-	e->addr.family = a->af;
-	memcpy(e->addr.ip, key, alen);
-	e->ipproto = key[alen];
-	e->port = (uint16_t)(key[alen + FW_REG_LEN] << 8 |
-	    key[alen + FW_REG_LEN + 1]);
+	if (fw_list_decode(se, a->obj, e) == -1)
+		return (0);
+	a->n++;
 	if (nftnl_set_elem_is_set(se, NFTNL_SET_ELEM_TIMEOUT)) {
 		e->has_timeout = 1;
 		e->timeout_ms = nftnl_set_elem_get_u64(se,
@@ -113,7 +179,8 @@ err0:
 	return (rc);
 }
 
-/* Dump set name's elements into a. Returns 0, or -1 after logging. */
+/* Dump set (or map) name's elements into a. Returns 0, or -1 after
+ * logging. */
 static int
 fw_list_set(struct fw *fw, const char *name, struct fw_list_acc *a)
 {
@@ -146,12 +213,10 @@ fw_list(struct fw *fw, struct fw_elem **out, size_t *n)
 	struct fw_list_acc a;
 
 	memset(&a, 0, sizeof(a));
-	a.af = AF_INET;
-	if (fw->set4[0] != '\0' && fw_list_set(fw, fw->set4, &a))
-		goto err;
-	a.af = AF_INET6;
-	if (fw->set6[0] != '\0' && fw_list_set(fw, fw->set6, &a))
-		goto err;
+	for (a.obj = 0; a.obj < FW_NOBJ; a.obj++)
+		if (fw->name[a.obj][0] != '\0' &&
+		    fw_list_set(fw, fw->name[a.obj], &a))
+			goto err;
 	*out = a.v;
 	*n = a.n;
 	return (0);

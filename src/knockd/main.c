@@ -31,6 +31,7 @@
 #include "forward.h"
 #include "fw.h"
 #include "fw_inspect.h"
+#include "fwconf.h"
 #include "handler.h"
 #include "keys.h"
 #include "kx.h"
@@ -323,6 +324,7 @@ main(int argc, char *argv[])
 	const char *path = CONFIG_SERVER_PATH;
 	struct config_server cfg;
 	struct handler h;
+	struct fw_names fwn;
 	struct fw *fw = NULL;
 	struct forwards *fwd = NULL;
 	struct loop *loop = NULL;
@@ -444,8 +446,12 @@ main(int argc, char *argv[])
 	if ((h.users = users_new(&cfg)) == NULL)
 		goto done;
 	nusers = users_count(h.users);
-	if ((fw = fw_open(cfg.family, cfg.table, cfg.set4, cfg.set6,
-	    check ? -1 : nlfd)) == NULL)
+	/*
+	 * The gateway's objects only as the allow lines need them; none
+	 * do until the config knows gateway lines (issue 12, gw-core).
+	 */
+	fwconf_names(&cfg, 0, &fwn);
+	if ((fw = fw_open(&fwn, check ? -1 : nlfd)) == NULL)
 		goto done;
 	nlfd = -1;		/* fw owns it now */
 	if (fw_check(fw)) {

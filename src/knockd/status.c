@@ -19,6 +19,7 @@
 #include "fw.h"
 #include "fw_list.h"
 #include "fw_udata.h"
+#include "fwconf.h"
 #include "keys.h"
 #include "log.h"
 #include "userkey.h"
@@ -231,6 +232,7 @@ int
 status_main(const char *path, int json)
 {
 	struct config_server cfg;
+	struct fw_names fwn;
 	struct fw *fw = NULL;
 	struct fw_elem *v = NULL;
 	char where[300];		/* "inet " and a table name */
@@ -240,8 +242,9 @@ status_main(const char *path, int json)
 	memset(&cfg, 0, sizeof(cfg));
 	if (config_server_load(path, &cfg))
 		goto done;
-	if ((fw = fw_open(cfg.family, cfg.table, cfg.set4, cfg.set6, -1)) ==
-	    NULL)
+	/* As knockd would: the objects its allow lines need (fwconf.h). */
+	fwconf_names(&cfg, 0, &fwn);
+	if ((fw = fw_open(&fwn, -1)) == NULL)
 		goto done;
 	/* Its messages name a missing table or set, and the fix. */
 	if (fw_check(fw) || fw_list(fw, &v, &n))

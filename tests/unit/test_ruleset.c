@@ -38,6 +38,21 @@
 
 #define EXAMPLE	"nftables.conf.example"	/* tests run from the repo root */
 
+/* fw_open() for the host's own sets alone, as before the gateway. */
+static struct fw *
+open_sets(const char *family, const char *table, const char *set4,
+    const char *set6)
+{
+	struct fw_names n;
+
+	memset(&n, 0, sizeof(n));
+	n.family = family;
+	n.table = table;
+	n.set4 = set4;
+	n.set6 = set6;
+	return (fw_open(&n, -1));
+}
+
 static char logbuf[16384];
 static FILE *logfile;
 static int logsaved = -1;
@@ -425,7 +440,7 @@ inspect(const struct service *svc, size_t n)
 	strcpy(cfg.set4, "allow4");
 	strcpy(cfg.set6, "allow6");
 	cfg.port = 5800;
-	assert_non_null(fw = fw_open("inet", "knock", "allow4", "allow6", -1));
+	assert_non_null(fw = open_sets("inet", "knock", "allow4", "allow6"));
 	log_start();
 	rc = fw_inspect(fw, &cfg, svc, n, FW_HOOK_INPUT);
 	log_stop();
