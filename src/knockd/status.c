@@ -8,6 +8,9 @@
  */
 #include <netinet/in.h>
 
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,7 +31,9 @@
 /* One element as printed: strings for the columns. */
 struct status_row {
 	char addr[ADDR_STRLEN];
-	char svc[16];			/* "tcp/22", "proto 47/0" */
+	/* "tcp/22", "47/0", "tcp/22@198.51.100.5",
+	 * "tcp/2222>[2001:db8:1::5]:22", "chain/admin" */
+	char svc[FW_ELEM_CHAIN_MAX + 16];
 	char user[KEYS_USER_MAX + 1];	/* "" if unknown */
 	char key[USERKEY_ID_STRLEN];	/* "" if unknown */
 	char timeout[24], left[24];
@@ -48,14 +53,23 @@ status_cmp(const void *pa, const void *pb)
 		return (a->addr.family == AF_INET ? -1 : 1);
 	if ((c = memcmp(a->addr.ip, b->addr.ip, sizeof(a->addr.ip))) != 0)
 		return (c);
+	if (a->kind != b->kind)
+		return (a->kind < b->kind ? -1 : 1);
 	if (a->ipproto != b->ipproto)
 		return (a->ipproto < b->ipproto ? -1 : 1);
-	return (a->port < b->port ? -1 : a->port > b->port);
+	if (a->port != b->port)
+		return (a->port < b->port ? -1 : 1);
+	if ((c = memcmp(a->dest.ip, b->dest.ip, sizeof(a->dest.ip))) != 0)
+		return (c);
+	if (a->dest_port != b->dest_port)
+		return (a->dest_port < b->dest_port ? -1 : 1);
+	return (strcmp(a->chain, b->chain));
 }
 
 /*
  * status_sort(v, n): order v by time left, soonest first (elements that
- * never expire last), then by address, protocol and port.
+ * never expire last), then by address, kind, protocol and port, and
+ * destination or chain.
  */
 void
 status_sort(struct fw_elem *v, size_t n)
@@ -89,16 +103,79 @@ status_duration(uint64_t ms, char buf[static 24])
 		    (unsigned long long)(s / 60 % 60));
 }
 
+/* "198.51.100.5", "[2001:db8:1::5]": an IPv6 address before a port. */
+static const char *
+status_dest(const struct addr *a, char buf[static ADDR_STRLEN])
+{
+	char ip[ADDR_STRLEN];
+
+	if (a->family != AF_INET6)
+		return (addr_format(a, buf, 0));
+	snprintf(buf, ADDR_STRLEN, "[%s]", addr_format(a, ip, 0));
+	return (buf);
+}
+
+/* What a verdict map element does, as knock's SERVICE names a chain. */
+static void
+status_verdict(const struct fw_elem *e, char *buf, size_t size)
+{
+
+	switch (e->verdict) {
+	case NFT_JUMP:
+		snprintf(buf, size, "chain/%s", e->chain);
+		break;
+	case NFT_GOTO:
+		snprintf(buf, size, "goto/%s", e->chain);
+		break;
+	case NF_ACCEPT:
+		snprintf(buf, size, "accept");
+		break;
+	case NF_DROP:
+		snprintf(buf, size, "drop");
+		break;
+	case NFT_RETURN:
+		snprintf(buf, size, "return");
+		break;
+	case NFT_CONTINUE:
+		snprintf(buf, size, "continue");
+		break;
+	default:
+		snprintf(buf, size, "verdict/%d", (int)e->verdict);
+		break;
+	}
+}
+
+/* The element as the client's SERVICE would ask for it. */
+static void
+status_svc(const struct fw_elem *e, char *buf, size_t size)
+{
+	const char *p = status_proto(e->ipproto);
+	char num[4], d[ADDR_STRLEN];
+
+	if (e->kind == FW_CHAIN) {
+		status_verdict(e, buf, size);
+		return;
+	}
+	if (p == NULL) {
+		snprintf(num, sizeof(num), "%u", e->ipproto);
+		p = num;
+	}
+	if (e->kind == FW_HOST)
+		snprintf(buf, size, "%s/%u@%s", p, e->port,
+		    status_dest(&e->dest, d));
+	else if (e->kind == FW_NAT)
+		snprintf(buf, size, "%s/%u>%s:%u", p, e->port,
+		    status_dest(&e->dest, d), e->dest_port);
+	else
+		snprintf(buf, size, "%s/%u", p, e->port);
+}
+
 static void
 status_row(const struct fw_elem *e, struct status_row *r)
 {
-	const char *p = status_proto(e->ipproto);
 
 	addr_format(&e->addr, r->addr, 0);
-	if (p != NULL)
-		snprintf(r->svc, sizeof(r->svc), "%s/%u", p, e->port);
-	else
-		snprintf(r->svc, sizeof(r->svc), "%u/%u", e->ipproto, e->port);
+	status_svc(e, r->svc, sizeof(r->svc));
 	/* Someone else's comment names no user of ours: "-" for it. */
 	if (!e->has_comment || fw_comment_parse(e->comment, r->user, r->key))
 		r->user[0] = r->key[0] = '\0';
@@ -155,6 +232,14 @@ status_print_table(FILE *f, const struct fw_elem *v, size_t n,
 	return (ferror(f) ? -1 : 0);
 }
 
+static const char *
+status_kind(enum fw_kind k)
+{
+
+	return (k == FW_HOST ? "host" : k == FW_NAT ? "nat" :
+	    k == FW_CHAIN ? "chain" : "port");
+}
+
 /* s as a JSON string: an administrator's comment may hold anything. */
 static void
 status_json_str(FILE *f, const char *s)
@@ -193,6 +278,7 @@ status_print_json(FILE *f, const struct fw_elem *v, size_t n)
 	struct status_row r;
 	const struct fw_elem *e;
 	const char *p;
+	char d[ADDR_STRLEN];
 	size_t i;
 
 	fputc('[', f);
@@ -201,13 +287,31 @@ status_print_json(FILE *f, const struct fw_elem *v, size_t n)
 		status_row(e, &r);
 		p = status_proto(e->ipproto);
 		fprintf(f, "%s\n  {\"address\": \"%s\", \"family\": \"%s\", "
-		    "\"protocol\": ", i > 0 ? "," : "", r.addr,
-		    e->addr.family == AF_INET ? "ipv4" : "ipv6");
-		if (p != NULL)
+		    "\"kind\": \"%s\", \"protocol\": ", i > 0 ? "," : "",
+		    r.addr, e->addr.family == AF_INET ? "ipv4" : "ipv6",
+		    status_kind(e->kind));
+		if (e->kind == FW_CHAIN)
+			fputs("null", f);
+		else if (p != NULL)
 			fprintf(f, "\"%s\"", p);
 		else
 			fprintf(f, "%u", e->ipproto);
-		fprintf(f, ", \"port\": %u", e->port);
+		if (e->kind == FW_CHAIN)
+			fputs(", \"port\": null", f);
+		else
+			fprintf(f, ", \"port\": %u", e->port);
+		if (e->kind == FW_HOST || e->kind == FW_NAT)
+			fprintf(f, ", \"destination\": \"%s\"",
+			    addr_format(&e->dest, d, 0));
+		else
+			fputs(", \"destination\": null", f);
+		if (e->kind == FW_NAT)
+			fprintf(f, ", \"destination_port\": %u", e->dest_port);
+		else
+			fputs(", \"destination_port\": null", f);
+		status_json_opt(f, "chain", e->kind == FW_CHAIN &&
+		    (e->verdict == NFT_JUMP || e->verdict == NFT_GOTO) ?
+		    e->chain : "");
 		status_json_opt(f, "user", r.user);
 		status_json_opt(f, "key_id", r.key);
 		if (e->has_timeout)

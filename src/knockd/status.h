@@ -1,6 +1,7 @@
 /*
  * status.h: knockd --status, what knockd's sets hold open now: for each
- * element its address, protocol and port, the user and key ID knockd
+ * element its address, protocol and port (and on a gateway the inside
+ * host, NAT's inside port, or the chain), the user and key ID knockd
  * recorded in its comment, its timeout and the time left, as a table for
  * people or as JSON for monitoring. Read from the kernel, so it needs
  * root (or CAP_NET_ADMIN) but no running knockd.
@@ -29,9 +30,11 @@ int status_print_table(FILE *f, const struct fw_elem *v, size_t n,
 
 /*
  * status_print_json(f, v, n): v as one JSON array of objects with the
- * members address, family ("ipv4", "ipv6"), protocol, port, user,
- * key_id, timeout_s, expires_in_s and comment (null where unknown);
- * "[]" if n is 0. Returns 0, or -1 if writing failed.
+ * members address (the source), family ("ipv4", "ipv6"), kind ("port",
+ * "host", "nat", "chain"), protocol, port, destination (the inside
+ * host), destination_port (NAT's inside port), chain, user, key_id,
+ * timeout_s, expires_in_s and comment (null where unknown or not of the
+ * kind); "[]" if n is 0. Returns 0, or -1 if writing failed.
  */
 int status_print_json(FILE *f, const struct fw_elem *v, size_t n);
 

@@ -15,6 +15,9 @@
 
 #include <netinet/in.h>
 
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
 #include <cmocka.h>
 
 #include "addr.h"
@@ -125,24 +128,120 @@ test_json(void **state)
 	t = printed(1, v, 4);
 	assert_string_equal(t, "[\n"
 	    "  {\"address\": \"192.0.2.2\", \"family\": \"ipv4\", "
-	    "\"protocol\": \"tcp\", \"port\": 8080, \"user\": null, "
+	    "\"kind\": \"port\", \"protocol\": \"tcp\", \"port\": 8080, "
+	    "\"destination\": null, \"destination_port\": null, "
+	    "\"chain\": null, \"user\": null, "
 	    "\"key_id\": null, \"timeout_s\": 90, \"expires_in_s\": 12, "
 	    "\"comment\": \"say \\\"hi\\\"\\u000a\"},\n"
 	    "  {\"address\": \"192.0.2.10\", \"family\": \"ipv4\", "
-	    "\"protocol\": \"tcp\", \"port\": 22, \"user\": \"alice\", "
+	    "\"kind\": \"port\", \"protocol\": \"tcp\", \"port\": 22, "
+	    "\"destination\": null, \"destination_port\": null, "
+	    "\"chain\": null, \"user\": \"alice\", "
 	    "\"key_id\": \"fedcba9876543210\", \"timeout_s\": 30, "
 	    "\"expires_in_s\": 12, "
 	    "\"comment\": \"alice key fedcba9876543210\"},\n"
 	    "  {\"address\": \"2001:db8::2\", \"family\": \"ipv6\", "
-	    "\"protocol\": \"udp\", \"port\": 53, \"user\": \"bob\", "
+	    "\"kind\": \"port\", \"protocol\": \"udp\", \"port\": 53, "
+	    "\"destination\": null, \"destination_port\": null, "
+	    "\"chain\": null, \"user\": \"bob\", "
 	    "\"key_id\": \"0123456789abcdef\", \"timeout_s\": 3600, "
 	    "\"expires_in_s\": 3599, "
 	    "\"comment\": \"bob key 0123456789abcdef\"},\n"
 	    "  {\"address\": \"192.0.2.9\", \"family\": \"ipv4\", "
-	    "\"protocol\": \"tcp\", \"port\": 22, \"user\": null, "
+	    "\"kind\": \"port\", \"protocol\": \"tcp\", \"port\": 22, "
+	    "\"destination\": null, \"destination_port\": null, "
+	    "\"chain\": null, \"user\": null, "
 	    "\"key_id\": null, \"timeout_s\": null, \"expires_in_s\": null, "
 	    "\"comment\": null}\n"
 	    "]\n");
+	free(t);
+}
+
+/* A gateway's elements: inside host, NAT and chain, in both families. */
+static void
+gateway_sample(struct fw_elem v[5])
+{
+
+	elem(&v[0], "192.0.2.7", IPPROTO_TCP, 22, 60, 50000,
+	    "alice key fedcba9876543210");
+	v[0].kind = FW_HOST;
+	assert_int_equal(addr_parse_ip("198.51.100.5", &v[0].dest), 0);
+	elem(&v[1], "2001:db8::7", IPPROTO_UDP, 53, 60, 40000, "bob");
+	v[1].kind = FW_HOST;
+	assert_int_equal(addr_parse_ip("2001:db8:1::5", &v[1].dest), 0);
+	elem(&v[2], "192.0.2.7", IPPROTO_TCP, 2222, 60, 30000, "alice");
+	v[2].kind = FW_NAT;
+	assert_int_equal(addr_parse_ip("198.51.100.5", &v[2].dest), 0);
+	v[2].dest_port = 22;
+	elem(&v[3], "2001:db8::7", IPPROTO_TCP, 2222, 60, 20000, NULL);
+	v[3].kind = FW_NAT;
+	assert_int_equal(addr_parse_ip("2001:db8:1::5", &v[3].dest), 0);
+	v[3].dest_port = 22;
+	elem(&v[4], "192.0.2.8", 0, 0, 600, 10000,
+	    "carol key 0123456789abcdef");
+	v[4].kind = FW_CHAIN;
+	v[4].verdict = NFT_JUMP;
+	snprintf(v[4].chain, sizeof(v[4].chain), "admin");
+}
+
+static void
+test_gateway_kinds(void **state)
+{
+	struct fw_elem v[5];
+	char *t;
+
+	(void)state;
+	gateway_sample(v);
+	status_sort(v, 5);
+	t = printed(0, v, 5);
+	assert_string_equal(t,
+	    "ADDRESS      PROTO/PORT                   USER   KEY ID        "
+	    "    TIMEOUT  LEFT\n"
+	    "192.0.2.8    chain/admin                  carol  0123456789abc"
+	    "def  10m00s   10s\n"
+	    "2001:db8::7  tcp/2222>[2001:db8:1::5]:22  -      -            "
+	    "     1m00s    20s\n"
+	    "192.0.2.7    tcp/2222>198.51.100.5:22     alice  -            "
+	    "     1m00s    30s\n"
+	    "2001:db8::7  udp/53@[2001:db8:1::5]       bob    -            "
+	    "     1m00s    40s\n"
+	    "192.0.2.7    tcp/22@198.51.100.5          alice  fedcba9876543"
+	    "210  1m00s    50s\n");
+	free(t);
+
+	t = printed(1, v, 2);
+	assert_string_equal(t, "[\n"
+	    "  {\"address\": \"192.0.2.8\", \"family\": \"ipv4\", "
+	    "\"kind\": \"chain\", \"protocol\": null, \"port\": null, "
+	    "\"destination\": null, \"destination_port\": null, "
+	    "\"chain\": \"admin\", \"user\": \"carol\", "
+	    "\"key_id\": \"0123456789abcdef\", \"timeout_s\": 600, "
+	    "\"expires_in_s\": 10, "
+	    "\"comment\": \"carol key 0123456789abcdef\"},\n"
+	    "  {\"address\": \"2001:db8::7\", \"family\": \"ipv6\", "
+	    "\"kind\": \"nat\", \"protocol\": \"tcp\", \"port\": 2222, "
+	    "\"destination\": \"2001:db8:1::5\", \"destination_port\": 22, "
+	    "\"chain\": null, \"user\": null, "
+	    "\"key_id\": null, \"timeout_s\": 60, \"expires_in_s\": 20, "
+	    "\"comment\": null}\n"
+	    "]\n");
+	free(t);
+
+	/* An administrator's own verdicts are shown as what they are. */
+	v[0].verdict = NF_DROP;
+	t = printed(0, v, 1);
+	assert_non_null(strstr(t, "192.0.2.8  drop  "));
+	free(t);
+	t = printed(1, v, 1);
+	assert_non_null(strstr(t, "\"kind\": \"chain\", \"protocol\": null, "
+	    "\"port\": null, \"destination\": null, \"destination_port\": "
+	    "null, \"chain\": null,"));
+	free(t);
+	gateway_sample(v);
+	t = printed(1, v + 1, 1);
+	assert_non_null(strstr(t, "\"kind\": \"host\", \"protocol\": "
+	    "\"udp\", \"port\": 53, \"destination\": \"2001:db8:1::5\", "
+	    "\"destination_port\": null, \"chain\": null,"));
 	free(t);
 }
 
@@ -153,6 +252,7 @@ main(void)
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_gateway_kinds),
 	};
 
 	return (cmocka_run_group_tests_name("status", tests, NULL, NULL));
