@@ -136,7 +136,6 @@ fw_open(const struct fw_names *names, int fd)
 		names->set4, names->set6, names->gateway4, names->gateway6,
 		names->nat4, names->nat6, names->chains4, names->chains6
 	};
-	char what[32];
 	struct fw *fw;
 	uint16_t nfproto;
 	const char *fname, *family = names->family;
@@ -168,8 +167,7 @@ fw_open(const struct fw_names *names, int fd)
 	for (obj = FW_OBJ_GATEWAY4; obj < FW_NOBJ; obj++) {
 		if (name[obj] == NULL || name[obj][0] == '\0')
 			continue;
-		snprintf(what, sizeof(what), "%s", fw_specs[obj].key);
-		if (fw_name_ok(what, name[obj]))
+		if (fw_name_ok(fw_specs[obj].key, name[obj]))
 			goto err0;
 	}
 
