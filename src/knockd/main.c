@@ -446,15 +446,16 @@ main(int argc, char *argv[])
 	if ((h.users = users_new(&cfg)) == NULL)
 		goto done;
 	nusers = users_count(h.users);
-	/*
-	 * The gateway's objects only as the allow lines need them; none
-	 * do until the config knows gateway lines (issue 12, gw-core).
-	 */
-	fwconf_names(&cfg, 0, &fwn);
+	/* The gateway's objects only as the allow lines need them. */
+	fwconf_names(&cfg, fwconf_need(&cfg), &fwn);
 	if ((fw = fw_open(&fwn, check ? -1 : nlfd)) == NULL)
 		goto done;
 	nlfd = -1;		/* fw owns it now */
-	if (fw_check(fw)) {
+	/*
+	 * Every object and chain the allow lines need. The chains only once
+	 * the objects are right: without the table each would be missing.
+	 */
+	if (fw_check(fw) || fwconf_check_chains(fw, &cfg)) {
 		if (!check && npassed > 0 && !nl_passed)
 			log_err("(systemd passed no netlink socket: under "
 			    "PrivateNetwork=, knockd sees the service's own "

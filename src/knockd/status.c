@@ -347,7 +347,7 @@ status_main(const char *path, int json)
 	if (config_server_load(path, &cfg))
 		goto done;
 	/* As knockd would: the objects its allow lines need (fwconf.h). */
-	fwconf_names(&cfg, 0, &fwn);
+	fwconf_names(&cfg, fwconf_need(&cfg), &fwn);
 	if ((fw = fw_open(&fwn, -1)) == NULL)
 		goto done;
 	/* Its messages name a missing table or set, and the fix. */
