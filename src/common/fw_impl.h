@@ -74,7 +74,7 @@ _Static_assert(FW_BATCH_CHANGES <= 256, "fw->slot[] holds a uint8_t");
 	2 * MNL_ATTR_HDRLEN +						\
 	MNL_ALIGN(MNL_ATTR_HDRLEN + sizeof(uint32_t)) +			\
 	MNL_ALIGN(MNL_ATTR_HDRLEN + FW_DATA_ATTR_MAX))
-/* Batch begin and end around the messages: about 290 KiB at most. */
+/* Batch begin and end around the messages: about 266 KiB at most. */
 #define FW_BATCH_BUFSIZ	(2 * FW_HDR_LEN + FW_BATCH_MSGS * FW_MSG_MAXLEN)
 
 /*
