@@ -71,8 +71,9 @@ struct fw_names {
  * that NETLINK_NETFILTER socket, already bound (systemd's
  * ListenNetlink=netfilter); fw_close() closes it either way. Does not
  * talk to the kernel beyond that. Returns NULL and logs on failure (an
- * unknown family, a name nftables would refuse, or no object at all for
- * the family). The strings are copied.
+ * unknown family, a name nftables would refuse, or no set4 or set6 where
+ * the family has IPv4 or IPv6: the host's own sets are always used). The
+ * strings are copied.
  */
 struct fw *fw_open(const struct fw_names *names, int fd);
 
