@@ -94,11 +94,12 @@ SERVER_LIBS = $(shell $(PKG_CONFIG) --libs $(SERVER_PKGS))
 
 B := build
 
-# fw.c speaks netlink, fw_list.c lists knockd's sets through it (knockd
-# --status), fw_inspect.c reads the ruleset through it and ruleset.c
-# judges what it read: the client never links them.
-FW_SRC	   := src/common/fw.c src/common/fw_list.c src/common/fw_inspect.c \
-	src/common/ruleset.c
+# fw.c speaks netlink, fw_check.c checks knockd's table through it,
+# fw_list.c lists knockd's sets through it (knockd --status),
+# fw_inspect.c reads the ruleset through it and ruleset.c judges what
+# it read: the client never links them.
+FW_SRC	   := src/common/fw.c src/common/fw_check.c src/common/fw_list.c \
+	src/common/fw_inspect.c src/common/ruleset.c
 COMMON_SRC := $(filter-out $(FW_SRC),$(wildcard src/common/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
 FW_OBJ	   := $(FW_SRC:%.c=$(B)/%.o)

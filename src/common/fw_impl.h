@@ -1,8 +1,8 @@
 /*
- * fw_impl.h: struct fw, for fw.c and fw_list.c alone: the two files that
- * speak netlink to nf_tables, one changing knockd's sets and maps and one
- * listing them (knockd --status), over the same socket and with the same
- * names.
+ * fw_impl.h: struct fw, for fw.c, fw_check.c and fw_list.c alone: the
+ * files that speak netlink to nf_tables, one changing knockd's sets and
+ * maps, one checking them and one listing them (knockd --status), over
+ * the same socket and with the same names.
  */
 #ifndef KNOCK_FW_IMPL_H
 #define KNOCK_FW_IMPL_H
@@ -94,6 +94,20 @@ _Static_assert(FW_BATCH_CHANGES <= 256, "fw->slot[] holds a uint8_t");
 
 #define FW_EXTACK_LEN	256
 
+/*
+ * What each object must be (fw_check.c): its knockd.conf [nftables] key,
+ * its key's nftables type and length; for a map (dtype not 0) its data
+ * type and length (dlen 0: not checked, as for a verdict, whose length
+ * is the kernel's business); and the example ruleset that has it.
+ */
+struct fw_spec {
+	const char *key;
+	uint32_t ktype, klen;
+	uint32_t dtype, dlen;
+	const char *example;
+};
+extern const struct fw_spec fw_specs[FW_NOBJ];
+
 struct fw {
 	struct mnl_socket *nl;
 	uint32_t portid;
@@ -127,5 +141,20 @@ struct fw {
 	uint8_t rx[FW_RXBUF];
 	uint8_t buf[FW_BATCH_BUFSIZ];
 };
+
+/*
+ * fw_name_ok(what, name): 0 if name can name an nftables object (not
+ * empty, not too long), else -1 after logging, calling it the what name.
+ */
+int fw_name_ok(const char *what, const char *name);
+
+/*
+ * fw_request(fw, nlh, cb, arg, rx, rxlen): send the request nlh (with
+ * NLM_F_ACK, or a dump) and read the answer into rx, passing data
+ * messages to cb. Returns 0, or -1 with errno set (ENOENT: no such
+ * object; ENOSPC: an answer larger than rx) and nothing logged.
+ */
+int fw_request(struct fw *fw, const struct nlmsghdr *nlh, mnl_cb_t cb,
+    void *arg, uint8_t *rx, size_t rxlen);
 
 #endif
