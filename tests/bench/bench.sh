@@ -13,7 +13,9 @@
 #      each, random bytes and the worst case (a well-formed message with a
 #      bad MAC), while the client knocks every 100 ms: daemon CPU per
 #      million datagrams, socket drops, RSS, valid knocks' success and p99;
-#   3. opens per second: 1000 client addresses and 8 users (openload.c);
+#   3. opens per second: 1000 client addresses and 8 users (openload.c),
+#      for the server's own port, then (a fresh knockd) for a host behind
+#      it (gateway mode: source . destination . proto . port elements);
 #   4. scale: 100,000 elements in the set, knockd's RSS and connect time
 #      (a fresh knockd: the opens above fill its replay cache);
 #   5. idle: RSS and wake-ups per second.
@@ -90,6 +92,12 @@ R=$T/results
 
 ns_up
 fw_load
+# Gateway mode's sets, for the gateway row of opens per second: the
+# elements go in whether or not a forward chain looks them up.
+ip netns exec "$NS_SRV" nft -f - <<'NFT' || fail "cannot add the gateway sets"
+add set inet knock gateway4 { type ipv4_addr . ipv4_addr . inet_proto . inet_service; flags timeout; size 131072; }
+add set inet knock gateway6 { type ipv6_addr . ipv6_addr . inet_proto . inet_service; flags timeout; size 131072; }
+NFT
 services_start 22 "$FW_PORT"
 genkey KEY_ALICE
 # carol knocks with a key pair: the same exchange, with X25519 at the
@@ -103,7 +111,7 @@ for i in $(seq "$LOAD_USERS"); do
 	genkey KEY_LOAD
 	# Each load user opens from 125 of the 1000 addresses at once: more
 	# than the default max-open (64), which is for people, not for this.
-	users="$users[user load$i]\nkey = $KEY_LOAD\nallow = tcp/22\nmax-open = 4096\n\n"
+	users="$users[user load$i]\nkey = $KEY_LOAD\nallow = tcp/22, tcp/22@[2001:db8:1::]/64\nmax-open = 4096\n\n"
 	load_conf="$load_conf\n[user load$i]\nkey = $KEY_LOAD\n"
 done
 server_conf <<EOF
@@ -269,6 +277,28 @@ $1 == "opens" {
 grep '^opens ' "$T/openload" | sed 's/^/  /'
 put opens.rss_after "$(rss_kib "$KNOCKD_PIDS")"
 put opens.elements "$(element_count allow6)"
+
+# The same load for a host behind the server (knock SERVER
+# tcp/22@2001:db8:1::5): one element of four fields instead of three,
+# in the same transaction of the same batch. A fresh knockd, as the
+# first run filled the replay cache.
+echo "opens per second, gateway elements: 1000 addresses, $LOAD_USERS users, $OPEN_SECONDS s"
+knockd_stop
+ip netns exec "$NS_SRV" nft flush set inet knock allow6
+knockd_start
+KNOCKD_PIDS=$(knockd_pids)
+cpu0=$(cpu_ticks "$KNOCKD_PIDS")
+ip netns exec "$NS_CLI" "$OPENLOAD" -c "$T/load.conf" "${load_users[@]}" \
+    -s "$OPEN_SECONDS" -n 1000 -T 2001:db8:1::5 "$SRV6" 22 2001:db8:100::1 \
+    >"$T/openload-gw" 2>&1 ||
+    fail "openload (gateway) failed: $(cat "$T/openload-gw")"
+awk -v c="$(( $(cpu_ticks "$KNOCKD_PIDS") - cpu0 ))" -v hz="$(getconf CLK_TCK)" '
+$1 == "opens" {
+	for (i = 1; i < NF; i += 2) printf "opens_gw.%s %s\n", $i, $(i + 1)
+	printf "opens_gw.knockd_cpu %.2f\n", c / hz
+}' "$T/openload-gw" >>"$R"
+grep '^opens ' "$T/openload-gw" | sed 's/^/  /'
+put opens_gw.elements "$(element_count gateway6)"
 
 # ---------------------------------------------------------------- scale
 

@@ -3,7 +3,7 @@
  * addresses at once, each running the real client exchange in a loop.
  *
  *   openload -c FILE [-u USER]... [-p PORT] [-s SECONDS] [-w SECONDS]
- *            [-t MS] [-n COUNT] [-v] SERVER SERVICE SRC...
+ *            [-t MS] [-n COUNT] [-T HOST] [-v] SERVER SERVICE SRC...
  *
  * One UDP socket per source address (bound to it, ephemeral port,
  * connected to SERVER), all in one epoll loop. Each socket sends a KNOCK
@@ -30,7 +30,9 @@
  * rate is opens per second, refused the GOAWAYs (forbidden + firewall +
  * busy + any other code), errors failed sends and receives (ICMP
  * unreachable, full buffers), mean_ms the mean KNOCK-to-COMEIN time and
- * cpu this process's CPU seconds over the measured interval. Exit
+ * cpu this process's CPU seconds over the measured interval. With -T
+ * HOST, every KNOCK asks for SERVICE on HOST behind SERVER (gateway
+ * mode: the target field), as knock SERVER SERVICE@HOST does. Exit
  * status 0, 1 on a failure (reported on stderr), 2 on a usage error; an
  * alarm ends it if the loop ever overran. Benchmark tool: only ever point
  * it at a namespace the benchmark created.
@@ -107,6 +109,8 @@ struct ol {
 	size_t nusers;
 	struct service svc;
 	struct addr server;		/* where the KNOCKs go, under the MAC */
+	struct addr target;		/* -T: the host behind the server, or
+					 * family 0: the server itself */
 	struct ol_counts c;
 };
 
@@ -169,6 +173,8 @@ ol_knock(struct ol *o, uint32_t i, uint64_t now)
 	memcpy(s->msg.key_id, s->user->key_id, sizeof(s->msg.key_id));
 	addr_mapped(&o->server, s->msg.server);
 	s->msg.server_port = o->server.port;
+	if (o->target.family != 0)
+		addr_mapped(&o->target, s->msg.target);
 	if (mac_random(s->msg.nonce, PROTO_NONCE_LEN) ||
 	    proto_seal(&s->msg, s->user->c2s, s->out)) {
 		log_err("cannot make a KNOCK");
@@ -193,7 +199,8 @@ ol_matches(const struct ol_slot *s, const uint8_t *buf, ssize_t len,
 		return (0);
 	if (memcmp(r->nonce, m->nonce, PROTO_NONCE_LEN) != 0 ||
 	    r->action != m->action || r->ipproto != m->ipproto ||
-	    r->port != m->port)
+	    r->port != m->port ||
+	    memcmp(r->target, m->target, PROTO_ADDR_LEN) != 0)
 		return (0);
 	if (s->stage == OL_KNOCK)
 		return (r->type == PROTO_CHALLENGE);
@@ -399,7 +406,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: openload -c FILE [-u USER]... [-p PORT] [-s SECONDS] "
 	    "[-w SECONDS]\n"
-	    "                [-t MS] [-n COUNT] [-v] SERVER SERVICE SRC...\n"
+	    "                [-t MS] [-n COUNT] [-T HOST] [-v] SERVER SERVICE "
+	    "SRC...\n"
 	    "\n"
 	    "  -c, --config FILE    knock config holding the users' keys\n"
 	    "  -u, --user USER      knock as USER (default: [client] user);\n"
@@ -412,6 +420,8 @@ usage(FILE *f)
 	    "(default 200)\n"
 	    "  -n, --count N        each SRC is the first of N consecutive "
 	    "addresses\n"
+	    "  -T, --target HOST    ask for SERVICE on HOST behind SERVER "
+	    "(gateway mode)\n"
 	    "  -v, --verbose        a line a second on stderr\n"
 	    "\n"
 	    "Prints: opens N seconds S rate R refused N forbidden N firewall "
@@ -431,6 +441,7 @@ main(int argc, char *argv[])
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "target", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -452,7 +463,7 @@ main(int argc, char *argv[])
 	memset(&o, 0, sizeof(o));
 	o.head = o.tail = OL_NONE;
 	log_init("openload", 0, 0);
-	while ((ch = getopt_long(argc, argv, "c:u:p:s:w:t:n:vh", longopts,
+	while ((ch = getopt_long(argc, argv, "c:u:p:s:w:t:n:T:vh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -495,6 +506,13 @@ main(int argc, char *argv[])
 			    &count)) {
 				log_err("bad -n '%s': 1-%u", optarg,
 				    OL_MAX_SOCKETS);
+				return (2);
+			}
+			break;
+		case 'T':
+			if (addr_parse_ip(optarg, &o.target)) {
+				log_err("bad -T '%s': a numeric IPv4 or IPv6 "
+				    "address", optarg);
 				return (2);
 			}
 			break;

@@ -189,6 +189,11 @@ def main():
     row("opens per second (1000 addresses, 8 users)", "opens.rate", rate,
         None, ">= 20,000", rate is not None and rate >= 20000,
         better="higher", digits=0)
+    gw = num(r, "opens_gw.rate")
+    row("opens per second, gateway elements (a host behind the server: "
+        "source . destination . proto . port; same run, fresh knockd)",
+        "opens_gw.rate", gw, None, "none: beside the row above",
+        None, better="higher", digits=0)
     row("opens: knockd RSS after them (KiB; the replay cache in use)",
         "opens.rss", num(r, "opens.rss_after"), None, digits=0)
     n = num(r, "scale.elements")
