@@ -648,8 +648,9 @@ knock_proxy(const struct knock_opts *o, const char *gateway)
 {
 	struct access acc;
 	struct addr server;
-	char host[256], peer[ADDR_STRLEN];
+	char host[256], peer[ADDR_STRLEN], one[300], why[256];
 	unsigned wait = 0;
+	size_t k = 0;
 	int fd, rc;
 
 	memset(&acc, 0, sizeof(acc));
@@ -659,15 +660,14 @@ knock_proxy(const struct knock_opts *o, const char *gateway)
 		    "1-65535", o->proxy);
 		return (EXIT_USAGE);
 	}
+	/* Through a gateway: HOST is checked as SERVICE@ADDRESS is. */
 	if (gateway != NULL) {
-		if (addr_parse_ip(host, &acc.host)) {
-			log_err("bad -W '%s' with a gateway: the inside host is "
-			    "a literal address (ADDRESS:PORT or "
-			    "[ADDRESS]:PORT); knock does not resolve names "
-			    "behind the gateway", o->proxy);
+		snprintf(one, sizeof(one), "tcp/%u@%s", acc.svc.port, host);
+		if (access_parse_list(one, &acc, &k, 1, why, sizeof(why))) {
+			log_err("bad -W '%s' with gateway %s: %s", o->proxy,
+			    gateway, why);
 			return (EXIT_USAGE);
 		}
-		acc.kind = ACCESS_HOST;
 	}
 	if (knock_std_open())
 		return (EXIT_USAGE);
