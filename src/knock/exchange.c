@@ -626,6 +626,24 @@ exchange_report_others(const struct exchange *ex,
 }
 
 /*
+ * Why the server refused, for what was asked: the protocol's sentence
+ * speaks of a port, which a host behind the server or a chain is not
+ * quite. A server without gateway mode refuses every target so, too.
+ */
+static const char *
+exchange_reason(const struct exchange *ex, uint16_t code)
+{
+
+	if (code == PROTO_REASON_FORBIDDEN && ex->acc.kind == ACCESS_HOST)
+		return ("this user may not open that service of that host "
+		    "(or the server has no gateway mode)");
+	if (code == PROTO_REASON_FORBIDDEN && ex->acc.kind == ACCESS_CHAIN)
+		return ("this user may not open that chain (or the server has "
+		    "no gateway mode)");
+	return (proto_reason_str(code));
+}
+
+/*
  * exchange_report(ex, t, n, host, wait, quiet): say how the exchange with
  * HOST ended, as knock does: with ex->verbose or ex->tell_open, which
  * address opened (or closed) the port, for how long; unless quiet, why
@@ -680,7 +698,7 @@ exchange_report(const struct exchange *ex, const struct exchange_target *t,
 				log_err("%s refused %s for user %s: %s",
 				    exchange_where(host, &t[i], where,
 				    sizeof(where)), svcname, ex->user,
-				    proto_reason_str(code));
+				    exchange_reason(ex, code));
 			*refused = 1;
 			return (NULL);
 		}
