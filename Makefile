@@ -301,8 +301,8 @@ install: all
 	install -m 644 systemd/knockd.socket $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 644 systemd/knockd.sysusers $(DESTDIR)$(SYSUSERSDIR)/knockd.conf
 	install -m 644 completion/knock.bash $(DESTDIR)$(BASHCOMPDIR)/knock
-	for f in nftables.conf.example README.md doc/protocol.md \
-	    systemd/forward.conf; do \
+	for f in nftables.conf.example nftables-gateway.conf.example \
+	    README.md doc/protocol.md systemd/forward.conf; do \
 		$(DOCSUB) $$f >$(DESTDIR)$(DOCDIR)/$${f##*/} && \
 		chmod 644 $(DESTDIR)$(DOCDIR)/$${f##*/} || exit 1; \
 	done
@@ -352,6 +352,7 @@ uninstall:
 		$(DESTDIR)$(SYSUSERSDIR)/knockd.conf \
 		$(DESTDIR)$(BASHCOMPDIR)/knock \
 		$(DESTDIR)$(DOCDIR)/nftables.conf.example \
+		$(DESTDIR)$(DOCDIR)/nftables-gateway.conf.example \
 		$(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/protocol.md \
 		$(DESTDIR)$(DOCDIR)/forward.conf
 	@rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true

@@ -27,13 +27,19 @@
 #                           the last comma is completed.
 #                           Not the [host] "port", which is knockd's own
 #                           control port, not a service to open.
+#                           "chain/" once a "c" is typed (gateway mode:
+#                           the NAME is in the server's config); nothing
+#                           after an "@" (an inside host is a literal
+#                           address, which the user knows and we do not).
 #   -c, --config            files
 #   -u, --user              [user NAME] sections of the config files
 #   -p, --port              5800, the default, as a hint
 #   -w, --wait              nothing: any number of seconds
 #   -W, --proxy             HOST: as HOST above, then HOST:PORT with the
-#                           ports of SERVICE; after it, options only, as
-#                           "knock -W HOST:PORT" takes no HOST SERVICE
+#                           ports of SERVICE; after it, one positional
+#                           word, a GATEWAY, completed as HOST ("knock -W
+#                           ADDRESS:PORT GATEWAY" knocks GATEWAY for
+#                           tcp/PORT@ADDRESS), and no SERVICE
 #   -F, --forward           "-" (stdin and stdout); a local PORT is the
 #                           user's to choose. Then the one positional word
 #                           is HOST:PORT, completed as -W's argument
@@ -364,8 +370,12 @@ _knock()
 			--verbose --close --genkey --pubkey --version --help
 		return 0
 	fi
-	# "knock -W HOST:PORT" has HOST and SERVICE in -W's argument.
-	[[ $proxy ]] && return 0
+	# "knock -W HOST:PORT [GATEWAY]" has HOST and SERVICE in -W's
+	# argument, and perhaps a gateway to knock for it.
+	if [[ $proxy ]]; then
+		((npos == 0)) && _knock_hosts "$cur"
+		return 0
+	fi
 	# "knock --forward LISTEN HOST:PORT": one positional word.
 	if [[ $forward ]]; then
 		((npos == 0)) && _knock_hostport "$cur"
@@ -381,13 +391,19 @@ _knock()
 		pre=${cur%,*},
 		part=${cur##*,}
 	fi
+	# After SERVICE@ comes an inside host's address: nothing to offer.
+	[[ $part == *@* ]] && return 0
 	mapfile -t w < <(_knock_ports "$host")
+	[[ $part == [cC]* ]] && w+=(chain/)
 	[[ $part == [uU][dD][pP]/* ]] && proto=udp
 	# Names only once a letter is typed: there are hundreds.
 	[[ ${part#[tTuU][cCdD][pP]/} == [A-Za-z]* ]] &&
 		mapfile -t -O "${#w[@]}" w < <(_knock_service_names "$proto" \
 			"$part")
 	_knock_add "$cur" "${w[@]/#/$pre}"
+	# "chain/" is half a word: the NAME comes next.
+	((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} == */ ]] &&
+		compopt -o nospace 2>/dev/null
 	return 0
 }
 complete -F _knock knock

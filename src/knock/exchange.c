@@ -103,7 +103,7 @@ static void
 exchange_send(const struct exchange *ex, struct exchange_target *t,
     uint64_t now)
 {
-	char a[ADDR_STRLEN], svcname[SERVICE_STRLEN];
+	char a[ADDR_STRLEN], svcname[ACCESS_STRLEN];
 
 	if (t->msg.type == PROTO_RESPONSE)
 		t->tries++;
@@ -114,7 +114,7 @@ exchange_send(const struct exchange *ex, struct exchange_target *t,
 	if (ex->verbose)
 		log_msg(LOG_INFO, "sent %s for %s to %s (datagram %u)",
 		    proto_type_str(t->msg.type),
-		    service_format(&ex->svc, svcname),
+		    access_format(&ex->acc, svcname),
 		    addr_format(&t->server, a, 1), t->sent);
 	t->resend_at = now + t->rto;
 }
@@ -138,8 +138,9 @@ exchange_new_knock(const struct exchange *ex, struct exchange_target *t,
 	memset(&t->msg, 0, sizeof(t->msg));
 	t->msg.type = PROTO_KNOCK;
 	t->msg.action = ex->action;
-	t->msg.ipproto = ex->svc.ipproto;
-	t->msg.port = ex->svc.port;
+	/* The target is under the MAC too: a knock for one inside host
+	 * cannot be made one for another. */
+	access_wire(&ex->acc, &t->msg.ipproto, &t->msg.port, t->msg.target);
 	strncpy(t->msg.user, ex->user, PROTO_USER_MAX);
 	memcpy(t->msg.key_id, ex->key_id, PROTO_KEY_ID_LEN);
 	/* Where we send it, under the MAC: a relay cannot pass it on. */
@@ -625,6 +626,24 @@ exchange_report_others(const struct exchange *ex,
 }
 
 /*
+ * Why the server refused, for what was asked: the protocol's sentence
+ * speaks of a port, which a host behind the server or a chain is not
+ * quite. A server without gateway mode refuses every target so, too.
+ */
+static const char *
+exchange_reason(const struct exchange *ex, uint16_t code)
+{
+
+	if (code == PROTO_REASON_FORBIDDEN && ex->acc.kind == ACCESS_HOST)
+		return ("this user may not open that service of that host "
+		    "(or the server has no gateway mode)");
+	if (code == PROTO_REASON_FORBIDDEN && ex->acc.kind == ACCESS_CHAIN)
+		return ("this user may not open that chain (or the server has "
+		    "no gateway mode)");
+	return (proto_reason_str(code));
+}
+
+/*
  * exchange_report(ex, t, n, host, wait, quiet): say how the exchange with
  * HOST ended, as knock does: with ex->verbose or ex->tell_open, which
  * address opened (or closed) the port, for how long; unless quiet, why
@@ -637,14 +656,14 @@ const struct exchange_target *
 exchange_report(const struct exchange *ex, const struct exchange_target *t,
     size_t n, const char *host, unsigned wait, int quiet, int *refused)
 {
-	char svcname[SERVICE_STRLEN], pfx[SERVICE_STRLEN + 2];
+	char svcname[ACCESS_STRLEN], pfx[ACCESS_STRLEN + 2];
 	char a[ADDR_STRLEN], seen[ADDR_STRLEN], where[300];
 	char from[ADDR_STRLEN + 16];
 	uint16_t port = n > 0 ? t[0].server.port : 0;
 	size_t i, silent = 0;
 	int err = 0;
 
-	service_format(&ex->svc, svcname);
+	access_format(&ex->acc, svcname);
 	/* With several services, every line says which one it is about. */
 	snprintf(pfx, sizeof(pfx), "%s%s", ex->several ? svcname : "",
 	    ex->several ? ": " : "");
@@ -679,7 +698,7 @@ exchange_report(const struct exchange *ex, const struct exchange_target *t,
 				log_err("%s refused %s for user %s: %s",
 				    exchange_where(host, &t[i], where,
 				    sizeof(where)), svcname, ex->user,
-				    proto_reason_str(code));
+				    exchange_reason(ex, code));
 			*refused = 1;
 			return (NULL);
 		}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access.h"
 #include "addr.h"
 #include "mac.h"
 #include "proto.h"
@@ -72,7 +73,9 @@ struct exchange {
 	struct mac *c2s;		/* seals KNOCK and RESPONSE */
 	struct mac *s2c;		/* verifies the server's replies */
 	uint8_t action;			/* PROTO_OPEN or PROTO_CLOSE */
-	struct service svc;
+	struct access acc;		/* what is asked for: a service of the
+					 * server or of a host behind it, or
+					 * a chain */
 	int verbose;
 	int several;			/* one of several services: name it
 					 * in every line */

@@ -4,7 +4,7 @@
  *   knock [-c FILE] [-u USER] [-p PORT] [-4|-6] [-w SECONDS] [-q|-v]
  *         [--close] HOST SERVICE...
  *   knock -W HOST:PORT [-c FILE] [-u USER] [-p PORT] [-4|-6] [-w SECONDS]
- *         [-q|-v]
+ *         [-q|-v] [GATEWAY]
  *   knock --forward [LADDR:]PORT|- [-kI] [-N NAME] [-c FILE] [-u USER]
  *         [-p PORT] [-4|-6] [-w SECONDS] [-q|-v] HOST:PORT
  *   knock --genkey [-u USER] [FILE]
@@ -30,6 +30,7 @@
 
 #include <openssl/crypto.h>
 
+#include "access.h"
 #include "config.h"
 #include "exchange.h"
 #include "forward.h"
@@ -77,7 +78,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: knock [options] HOST SERVICE...\n"
 	    "       knock --close [options] HOST SERVICE...\n"
-	    "       knock -W HOST:PORT [options]\n"
+	    "       knock -W HOST:PORT [options] [GATEWAY]\n"
 	    "       knock --forward [LADDR:]PORT [-k] [-I] [-N NAME] [options] "
 	    "HOST:PORT\n"
 	    "       knock --forward - [-k] [-I] [-N NAME] [options] HOST:PORT\n"
@@ -86,7 +87,11 @@ usage(FILE *f)
 	    "\n"
 	    "SERVICE is 22, tcp/22, udp/53, or a name from /etc/services\n"
 	    "(ssh, udp/domain); several, or a list (22,udp/53), are knocked\n"
-	    "at once. Exit status: 0 open (with -W: the relay ended;\n"
+	    "at once. Through a gateway (HOST runs knockd in gateway mode):\n"
+	    "SERVICE@ADDRESS opens a service of a host behind it\n"
+	    "(tcp/22@10.0.0.5, ssh@[2001:db8:1::5]: a literal address, no\n"
+	    "name, no prefix), and chain/NAME the admin's chain NAME for\n"
+	    "this client. Exit status: 0 open (with -W: the relay ended;\n"
 	    "--forward: stopped, or the tunnel ended), 1 refused, 2 usage or\n"
 	    "configuration error, 3 no answer or unreachable, 4 (-W,\n"
 	    "--forward -) no TCP connection or tunnel, or it broke; with\n"
@@ -108,7 +113,10 @@ usage(FILE *f)
 	    "  -W, --proxy HOST:PORT\n"
 	    "                      open tcp/PORT, connect to it at the address\n"
 	    "                      that answered, and relay stdin and stdout\n"
-	    "                      (ssh_config: ProxyCommand knock -W %%h:%%p)\n"
+	    "                      (ssh_config: ProxyCommand knock -W %%h:%%p);\n"
+	    "                      with GATEWAY, knock GATEWAY for\n"
+	    "                      tcp/PORT@HOST (HOST a literal address\n"
+	    "                      behind it) and connect to HOST:PORT\n"
 	    "  -F, --forward [LADDR:]PORT HOST:PORT\n"
 	    "                      listen on LADDR:PORT (default 127.0.0.1 and\n"
 	    "                      ::1) and tunnel each connection to the knockd\n"
@@ -504,8 +512,27 @@ knock_exchange_keys(const uint8_t key[static KEYS_KEY_LEN],
 }
 
 /*
- * Knock HOST for each of the nsvc services, all at once, one exchange
- * each. The exit status is the worst of theirs, which is the highest:
+ * The server's addresses (all, n of them) a knock for acc goes to, into
+ * t: those of the family of acc's inside host, or all. Returns how many.
+ */
+static size_t
+knock_targets(const struct access *acc, const struct exchange_target *all,
+    size_t n, struct exchange_target *t)
+{
+	size_t i, k = 0;
+	int family = access_family(acc);
+
+	for (i = 0; i < n; i++)
+		if (family == AF_UNSPEC || all[i].server.family == family)
+			t[k++] = all[i];
+	return (k);
+}
+
+/*
+ * Knock HOST for each of the nsvc services (accesses: of HOST itself,
+ * of a host behind it, or a chain), all at once, one exchange each. A
+ * knock for an inside host goes to HOST's addresses of that host's
+ * family only. The exit status is the worst of theirs, which is the highest:
  * EXIT_OPEN < EXIT_REFUSED < EXIT_NOANSWER, since a refusal is a known
  * outcome and silence leaves the service's state unknown. On EXIT_OPEN,
  * *server is the address that answered for svc[0] and *waitp the wait
@@ -513,13 +540,15 @@ knock_exchange_keys(const uint8_t key[static KEYS_KEY_LEN],
  */
 static int
 knock_main(const struct knock_opts *o, const char *host,
-    const struct service *svc, size_t nsvc, struct addr *server,
+    const struct access *svc, size_t nsvc, struct addr *server,
     unsigned *waitp)
 {
 	struct knock_host kh;
 	struct exchange ex;
 	struct exchange_job jobs[EXCHANGE_JOBS_MAX];
+	struct exchange_target all[2];
 	const struct exchange_target *done;
+	char what[ACCESS_STRLEN], a[ADDR_STRLEN];
 	size_t n, j;
 	int rc = EXIT_USAGE, jrc, refused, over, failed = 0;
 
@@ -538,15 +567,24 @@ knock_main(const struct knock_opts *o, const char *host,
 		goto out;
 	OPENSSL_cleanse(kh.key, sizeof(kh.key));
 
-	if ((n = knock_resolve(kh.name, kh.family, kh.port, jobs[0].t, 2)) ==
-	    0)
+	if ((n = knock_resolve(kh.name, kh.family, kh.port, all, 2)) == 0)
 		goto out;
+	/* Every knock has somewhere to go, or none is sent. */
 	for (j = 0; j < nsvc; j++) {
 		jobs[j].ex = ex;
-		jobs[j].ex.svc = svc[j];
-		jobs[j].n = n;
-		if (j > 0)
-			memcpy(jobs[j].t, jobs[0].t, sizeof(jobs[j].t));
+		jobs[j].ex.acc = svc[j];
+		if ((jobs[j].n = knock_targets(&svc[j], all, n, jobs[j].t)) ==
+		    0) {
+			log_err("%s: %s has no %s address to knock (only %s%s): "
+			    "a knock for a host behind the gateway goes to the "
+			    "gateway's address of that host's family",
+			    access_format(&svc[j], what), host,
+			    access_family(&svc[j]) == AF_INET6 ? "IPv6" :
+			    "IPv4", addr_format(&all[0].server, a, 0),
+			    kh.family != AF_UNSPEC ? ", of the family asked "
+			    "for" : "");
+			goto out;
+		}
 	}
 	if (exchange_run(jobs, nsvc, kh.wait * 1000)) {
 		log_err("%s: %s", host, strerror(errno));
@@ -602,29 +640,45 @@ knock_std_open(void)
  * knock -W HOST:PORT: knock for tcp/PORT, then connect to the very
  * address that answered, not to a fresh lookup of HOST that could give
  * another address or family than the one the firewall now lets in.
+ * knock -W ADDRESS:PORT GATEWAY: knock GATEWAY for tcp/PORT@ADDRESS, a
+ * host behind it, then connect to ADDRESS (routed through GATEWAY).
  */
 static int
-knock_proxy(const struct knock_opts *o)
+knock_proxy(const struct knock_opts *o, const char *gateway)
 {
-	struct service svc;
+	struct access acc;
 	struct addr server;
-	char host[256], peer[ADDR_STRLEN];
+	char host[256], peer[ADDR_STRLEN], one[300], why[256];
 	unsigned wait = 0;
+	size_t k = 0;
 	int fd, rc;
 
-	svc.ipproto = IPPROTO_TCP;
-	if (relay_parse_target(o->proxy, host, sizeof(host), &svc.port)) {
+	memset(&acc, 0, sizeof(acc));
+	acc.svc.ipproto = IPPROTO_TCP;
+	if (relay_parse_target(o->proxy, host, sizeof(host), &acc.svc.port)) {
 		log_err("bad -W '%s': use HOST:PORT or [ADDRESS]:PORT, PORT "
 		    "1-65535", o->proxy);
 		return (EXIT_USAGE);
 	}
+	/* Through a gateway: HOST is checked as SERVICE@ADDRESS is. */
+	if (gateway != NULL) {
+		snprintf(one, sizeof(one), "tcp/%u@%s", acc.svc.port, host);
+		if (access_parse_list(one, &acc, &k, 1, why, sizeof(why))) {
+			log_err("bad -W '%s' with gateway %s: %s", o->proxy,
+			    gateway, why);
+			return (EXIT_USAGE);
+		}
+	}
 	if (knock_std_open())
 		return (EXIT_USAGE);
-	if ((rc = knock_main(o, host, &svc, 1, &server, &wait)) != EXIT_OPEN)
+	if ((rc = knock_main(o, gateway != NULL ? gateway : host, &acc, 1,
+	    &server, &wait)) != EXIT_OPEN)
 		return (rc);
-	if ((fd = relay_connect(&server, svc.port, wait * 1000)) == -1)
+	if (gateway != NULL)
+		server = acc.host;
+	if ((fd = relay_connect(&server, acc.svc.port, wait * 1000)) == -1)
 		return (EXIT_BROKEN);
-	server.port = svc.port;
+	server.port = acc.svc.port;
 	addr_format(&server, peer, 1);
 	if (o->verbose)
 		log_info("connected to %s, relaying", peer);
@@ -680,8 +734,8 @@ knock_forward(const struct knock_opts *o, const char *target)
 		memcpy(ex.key_id, kh.key_id, sizeof(ex.key_id));
 	ex.pair = kh.pair;
 		ex.action = PROTO_OPEN;
-		ex.svc.ipproto = IPPROTO_TCP;
-		ex.svc.port = fc.port;
+		ex.acc.svc.ipproto = IPPROTO_TCP;
+		ex.acc.svc.port = fc.port;
 		ex.verbose = o->verbose;
 		if (knock_exchange_keys(kh.key, &ex))
 			goto out;
@@ -764,9 +818,9 @@ main(int argc, char *argv[])
 	};
 	static const char optstring[] = ":c:u:p:46w:W:F:kIN:qvVh";
 	struct knock_opts o;
-	struct service svc[EXCHANGE_JOBS_MAX];
+	struct access svc[EXCHANGE_JOBS_MAX];
 	struct addr server;
-	char why[160];
+	char why[256];
 	size_t nsvc = 0;
 	unsigned wait;
 	uint32_t v;
@@ -890,13 +944,13 @@ main(int argc, char *argv[])
 		return (EXIT_USAGE);
 	}
 	if (o.proxy != NULL) {
-		if (o.genkey || o.close || optind != argc) {
+		if (o.genkey || o.close || argc - optind > 1) {
 			log_err("-W HOST:PORT takes no %s (knock --help)",
 			    o.genkey ? "--genkey" : o.close ? "--close" :
-			    "HOST or SERVICE argument");
+			    "SERVICE argument, only a GATEWAY");
 			return (EXIT_USAGE);
 		}
-		return (knock_proxy(&o));
+		return (knock_proxy(&o, optind < argc ? argv[optind] : NULL));
 	}
 	if (o.pubkey) {
 		if (o.genkey || o.close || optind != argc) {
@@ -922,7 +976,7 @@ main(int argc, char *argv[])
 		return (EXIT_USAGE);
 	}
 	for (i = optind + 1; i < argc; i++)
-		if (service_parse_list(argv[i], svc, &nsvc, EXCHANGE_JOBS_MAX,
+		if (access_parse_list(argv[i], svc, &nsvc, EXCHANGE_JOBS_MAX,
 		    why, sizeof(why))) {
 			log_err("%s", why);
 			return (EXIT_USAGE);

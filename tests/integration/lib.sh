@@ -289,11 +289,19 @@ wait_ready() {	# FILE PID WHAT ERRFILE
 
 # TCP services in the server on the given ports, IPv4 and IPv6.
 services_start() {	# PORT...
-	local ready="$T/listen.$1.ready"
-	ip netns exec "$NS_SRV" "$PY" "$NETTOOL" listen --ready "$ready" \
-	    --banner "SSH-2.0-knock-test" "$@" >"$T/listen.log" 2>&1 &
+	services_start_in "$NS_SRV" "$@"
+}
+
+# TCP services in namespace NS on the given ports, IPv4 and IPv6, on all
+# of its addresses.
+services_start_in() {	# NS PORT...
+	local ns=$1 ready
+	shift
+	ready="$T/listen.$ns.$1.ready"
+	ip netns exec "$ns" "$PY" "$NETTOOL" listen --ready "$ready" \
+	    --banner "SSH-2.0-knock-test" "$@" >"$T/listen.$ns.log" 2>&1 &
 	proc_started $!
-	wait_ready "$ready" $! "TCP services on $*" "$T/listen.log"
+	wait_ready "$ready" $! "TCP services on $* in $ns" "$T/listen.$ns.log"
 }
 
 genkey() {	# VAR: a fresh key from knock --genkey, into VAR
@@ -1003,4 +1011,159 @@ sshd_start() {	# PORT NAMES ADDR...
 	done
 	[ "$(grep -c 'Server listening on' "$SSHD_LOG")" -ge $# ] ||
 	    fail "sshd is not listening on $*: $(cat "$SSHD_LOG")"
+}
+
+# ---------------------------------------------------------------- gateway mode
+
+# The gateway scenarios (issue 12): the LAN of ns_up is the outside, the
+# server is a router, and behind it is an inside network with one host:
+#
+#     PREFIX-lan   the outside bridge
+#     PREFIX-srv   the gateway: 192.0.2.1  2001:db8::1 (outside, eth0)
+#                  198.51.100.1  2001:db8:1::1 (inside, eth1); knockd,
+#                  nftables-gateway.conf.example; forwarding on here only
+#     PREFIX-cli   the client: 192.0.2.2  2001:db8::2
+#     PREFIX-oth   another outside host: 192.0.2.3  2001:db8::3
+#     PREFIX-in    the inside host: 198.51.100.5 and .6, 2001:db8:1::5 and
+#                  ::6 (two addresses: "another inside host" to the
+#                  firewall, which sees addresses only); default routes
+#                  via the gateway
+#
+# The client and the other host have routes to the inside net via the
+# gateway, unless GW_ROUTED=0 (the NAT case: the inside net is not
+# reachable from outside but through the gateway's own ports).
+NS_IN=$NS_PREFIX-in
+GW_CONF=$ROOT/nftables-gateway.conf.example
+GW4=192.0.2.1  GW6=2001:db8::1
+GWIN4=198.51.100.1  GWIN6=2001:db8:1::1
+IN4=198.51.100.5  IN6=2001:db8:1::5
+IN4B=198.51.100.6  IN6B=2001:db8:1::6
+GW_ROUTED=1
+GW_SERVICES="22 8080"	# TCP stand-ins on the inside host and the gateway
+
+gw_up() {
+	local ns
+	ns_up
+	ns_add "$NS_IN"
+	ip -n "$NS_SRV" link add eth1 type veth peer name eth0 netns "$NS_IN" \
+	    2>"$T/veth.err" || skip "cannot create a veth pair: $(cat "$T/veth.err")"
+	ip -n "$NS_SRV" link set eth1 up
+	ip -n "$NS_IN" link set eth0 up
+	ip -n "$NS_SRV" addr add "$GWIN4/24" dev eth1
+	ip -n "$NS_SRV" addr add "$GWIN6/64" dev eth1 nodad
+	ip -n "$NS_IN" addr add "$IN4/24" dev eth0
+	ip -n "$NS_IN" addr add "$IN4B/24" dev eth0
+	ip -n "$NS_IN" addr add "$IN6/64" dev eth0 nodad
+	ip -n "$NS_IN" addr add "$IN6B/64" dev eth0 nodad
+	for _ in $(seq 50); do
+		ip -n "$NS_IN" link show eth0 | grep -q LOWER_UP && break
+		sleep 0.1
+	done
+	ip -n "$NS_IN" link show eth0 | grep -q LOWER_UP ||
+	    fail "eth0 in $NS_IN has no carrier"
+	# The link-local addresses (neighbour discovery's source) are
+	# tentative until duplicate address detection ends: bounded wait.
+	for ns in "$NS_SRV" "$NS_IN" "$NS_CLI" "$NS_OTH"; do
+		for _ in $(seq 50); do
+			[ -z "$(ip -n "$ns" -6 addr show tentative)" ] && break
+			sleep 0.1
+		done
+		[ -z "$(ip -n "$ns" -6 addr show tentative)" ] ||
+		    fail "IPv6 addresses in $ns still tentative after 5 s"
+	done
+	ip -n "$NS_IN" route add default via "$GWIN4" ||
+	    fail "cannot route the inside host via the gateway"
+	ip -n "$NS_IN" -6 route add default via "$GWIN6" ||
+	    fail "cannot route the inside host via the gateway (IPv6)"
+	# Forwarding in the gateway's namespace only: the sysctls are per
+	# network namespace.
+	ip netns exec "$NS_SRV" sysctl -qw net.ipv4.ip_forward=1 \
+	    net.ipv6.conf.all.forwarding=1 ||
+	    fail "cannot turn forwarding on in the gateway"
+	if [ "$GW_ROUTED" = 1 ]; then
+		for ns in "$NS_CLI" "$NS_OTH"; do
+			ip -n "$ns" route add 198.51.100.0/24 via "$GW4" &&
+			    ip -n "$ns" -6 route add 2001:db8:1::/64 via "$GW6" ||
+			    fail "cannot route $ns to the inside net"
+		done
+	fi
+}
+
+# Load the gateway example table in the gateway, as an administrator
+# would, with the inside services of the scenarios protected instead of
+# the example's: tcp/22 and tcp/8080 on both inside addresses of each
+# family.
+gw_fw_load() {
+	ip netns exec "$NS_SRV" nft -f "$GW_CONF" 2>"$T/nft.err" ||
+	    fail "cannot load $GW_CONF: $(cat "$T/nft.err")"
+	ip netns exec "$NS_SRV" nft -f - 2>"$T/nft.err" <<-EOF ||
+	flush set inet knock inside4
+	flush set inet knock inside6
+	add element inet knock inside4 { $IN4 . tcp . 22, $IN4 . tcp . 8080, $IN4B . tcp . 22, $IN4B . tcp . 8080 }
+	add element inet knock inside6 { $IN6 . tcp . 22, $IN6 . tcp . 8080, $IN6B . tcp . 22, $IN6B . tcp . 8080 }
+	EOF
+	    fail "cannot set the inside services: $(cat "$T/nft.err")"
+	fw_protect tcp 8080
+}
+
+# The whole gateway stage but knockd: the four hosts, the table, the
+# stand-ins on the inside host and on the gateway, alice's and bob's keys
+# (KEY_ALICE, KEY_BOB) and client configs. The scenario then writes
+# knockd.conf (server_conf, with the [user] sections it needs) and starts
+# knockd (knockd_start).
+gw_setup() {
+	gw_up
+	gw_fw_load
+	# shellcheck disable=SC2086 # a list of ports
+	services_start_in "$NS_IN" $GW_SERVICES
+	# shellcheck disable=SC2086
+	services_start $GW_SERVICES
+	genkey KEY_ALICE
+	genkey KEY_BOB
+	client_conf alice alice "$KEY_ALICE"
+	client_conf bob bob "$KEY_BOB"
+}
+
+# The elements of a set or map of the gateway's table, one per line, as
+# nft writes them (without "timeout" and "expires"): "192.0.2.2 .
+# 198.51.100.5 . tcp . 22", "192.0.2.2 . tcp . 2222 : 198.51.100.5 . 22",
+# "192.0.2.2 : jump example_admin".
+gw_elements() {	# SET-OR-MAP
+	local kind=set
+	case $1 in nat* | chains*) kind=map ;; esac
+	ip netns exec "$NS_SRV" nft list "$kind" inet knock "$1" |
+	    tr -d '\n\t' | sed -n 's/.*elements = {\([^}]*\)}.*/\1/p' |
+	    tr ',' '\n' | sed 's/ timeout [0-9a-z]*//; s/ expires [0-9a-z]*//;
+	    s/^ *//; s/ *$//' | grep .
+}
+
+assert_gw_element() {	# SET ELEMENT WHAT
+	gw_elements "$1" | grep -qxF -- "$2" ||
+	    fail "$3: no '$2' in $1: $(gw_elements "$1" | tr '\n' ';')"
+	ok "$3"
+}
+
+assert_gw_empty() {	# SET WHAT
+	local e
+	e=$(gw_elements "$1")
+	[ -z "$e" ] || fail "$2: $1 holds: $(printf '%s' "$e" | tr '\n' ';')"
+	ok "$2"
+}
+
+# Wait (up to SECONDS, polling) for SET to hold ELEMENT no more: the
+# kernel's timeout. Sets GONE_MS to the milliseconds it took.
+GONE_MS=""
+gw_wait_gone() {	# SET ELEMENT SECONDS WHAT
+	local i start
+	start=$(date +%s%N)
+	GONE_MS=""
+	for i in $(seq $(($3 * 10))); do
+		if ! gw_elements "$1" | grep -qxF -- "$2"; then
+			GONE_MS=$((($(date +%s%N) - start) / 1000000))
+			ok "$4 (after $GONE_MS ms)"
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "$4: '$2' still in $1 after $3 s"
 }

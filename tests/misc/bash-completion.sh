@@ -148,6 +148,10 @@ lines=(
 	"knock -W server.example.org:"
 	"knock -W server.example.org:22 "
 	"knock -Wserver.example.org:22 -4 "
+	"knock -W 198.51.100.5:22 gateway "
+	"knock server.example.org c"
+	"knock server.example.org 22@"
+	"knock server.example.org 22,tcp/22@1"
 	"knock --genkey -"
 	"knock --genkey $tmp/oth"
 	"knock -F - -N "
@@ -235,9 +239,16 @@ for mode in with without; do
 	# Bash replaces only what follows the ':', so the reply is the port.
 	has "knock -W server.example.org:" 22
 	hasnt "knock -W server.example.org:" '^$|:'
-	# -W HOST:PORT replaces HOST SERVICE: nothing more to offer.
-	hasnt "knock -W server.example.org:22 " .
-	hasnt "knock -Wserver.example.org:22 -4 " .
+	# -W HOST:PORT replaces HOST SERVICE; the one word after it is a
+	# GATEWAY to knock for it (-W ADDRESS:PORT GATEWAY), then nothing.
+	has "knock -W server.example.org:22 " gateway
+	has "knock -Wserver.example.org:22 -4 " gateway
+	hasnt "knock -W 198.51.100.5:22 gateway " .
+	# Gateway mode's SERVICE forms: chain/ to be followed by its NAME,
+	# and nothing after SERVICE@ (an inside host's literal address).
+	has "knock server.example.org c" chain/
+	hasnt "knock server.example.org 22@" .
+	hasnt "knock server.example.org 22,tcp/22@1" .
 	has "knock --genkey -" -u --user
 	# -N's argument is the server's to name; then HOST:PORT as for -W.
 	hasnt "knock -F - -N " .

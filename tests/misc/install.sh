@@ -31,6 +31,7 @@ $conf_mode /etc/knock/knockd.key
 644 /usr/share/bash-completion/completions/knock
 644 /usr/share/doc/knock/README.md
 644 /usr/share/doc/knock/forward.conf
+644 /usr/share/doc/knock/nftables-gateway.conf.example
 644 /usr/share/doc/knock/nftables.conf.example
 644 /usr/share/doc/knock/protocol.md
 644 /usr/share/man/man1/knock.1

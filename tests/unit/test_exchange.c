@@ -11,7 +11,10 @@
  * own, on loopback) is held for a moment, then ends the exchange, but
  * an authentic answer in that moment wins. Time is passed in, never
  * waited for: the datagrams (and ICMP errors) are on loopback before
- * each call that reads them.
+ * each call that reads them. Gateway mode: the KNOCK carries the inside
+ * host (IPv4 mapped, IPv6 as is) or the chain's name in its target
+ * field, under the MAC, with ipproto and port 0 for a chain; a verdict
+ * must echo that target.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -59,8 +62,8 @@ setup(void **state)
 	c->ex.c2s = c->c2s;
 	c->ex.s2c = c->s2c;
 	c->ex.action = PROTO_OPEN;
-	c->ex.svc.ipproto = IPPROTO_TCP;
-	c->ex.svc.port = 22;
+	c->ex.acc.svc.ipproto = IPPROTO_TCP;
+	c->ex.acc.svc.port = 22;
 
 	c->srv = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	assert_true(c->srv >= 0);
@@ -388,6 +391,127 @@ test_authentic_answer_beats_icmp(void **state)
 	assert_int_equal(c->t.result, EXCHANGE_DONE);
 }
 
+/* The next client datagram at the server, raw, with its MAC checked. */
+static void
+server_read_raw(struct ctx *c, uint8_t buf[static PROTO_MSG_LEN])
+{
+	struct pollfd p = { c->srv, POLLIN, 0 };
+
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	assert_int_equal(recv(c->srv, buf, PROTO_MSG_LEN, 0), PROTO_MSG_LEN);
+	assert_int_equal(proto_verify(buf, c->c2s), 0);
+}
+
+/*
+ * A knock for tcp/22 on an inside IPv4 host: the target bytes are
+ * ::ffff:198.51.100.5, the rest as for the server itself, and the
+ * exchange ends in COMEIN only with a verdict that echoes the target.
+ */
+static void
+test_knock_carries_v4_host(void **state)
+{
+	static const uint8_t want[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+	    0xff, 198, 51, 100, 5 };
+	struct ctx *c = *state;
+	struct proto_msg m, other;
+	struct addr client;
+	uint8_t buf[PROTO_MSG_LEN];
+	char err[256];
+	size_t n = 0;
+	int over;
+
+	assert_int_equal(access_parse_list("tcp/22@198.51.100.5", &c->ex.acc,
+	    &n, 1, err, sizeof(err)), 0);
+	exchange_begin(&c->ex, &c->t, 1, 1000);
+	server_read_raw(c, buf);
+	assert_int_equal(buf[PROTO_OFF_IPPROTO], IPPROTO_TCP);
+	assert_int_equal(buf[PROTO_OFF_PORT], 0);
+	assert_int_equal(buf[PROTO_OFF_PORT + 1], 22);
+	assert_memory_equal(buf + PROTO_OFF_TARGET, want, 16);
+	/* And the server field is still where it was sent. */
+	assert_int_equal(buf[PROTO_OFF_SERVER + 12], 127);
+
+	/* A CHALLENGE for another target (the same KNOCK with the target
+	 * changed, re-sealed) is no answer to ours. */
+	exchange_end(&c->t, 1);
+	exchange_begin(&c->ex, &c->t, 1, 2000);
+	server_read(c, PROTO_KNOCK, &m, &client);
+	assert_memory_equal(m.target, want, 16);
+	other = m;
+	other.target[15] = 6;
+	server_send(c, &other, PROTO_CHALLENGE, 0, &client);
+	exchange_input(&c->ex, &c->t, 2001);
+	assert_int_equal(c->t.stage, 0);	/* still waiting: STAGE_KNOCK */
+	server_send(c, &m, PROTO_CHALLENGE, 0, &client);
+	exchange_input(&c->ex, &c->t, 2002);
+	server_read(c, PROTO_RESPONSE, &m, &client);
+	assert_memory_equal(m.target, want, 16);
+	server_send(c, &m, PROTO_COMEIN, 0, &client);
+	exchange_input(&c->ex, &c->t, 2003);
+	assert_non_null(exchange_over(&c->t, 1, &over));
+	assert_int_equal(c->t.result, EXCHANGE_DONE);
+}
+
+static void
+test_knock_carries_v6_host(void **state)
+{
+	static const uint8_t want[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0,
+	    0, 0, 0, 0, 0, 0, 0, 5 };
+	struct ctx *c = *state;
+	uint8_t buf[PROTO_MSG_LEN];
+	char err[256];
+	size_t n = 0;
+
+	assert_int_equal(access_parse_list("udp/53@[2001:db8:1::5]",
+	    &c->ex.acc, &n, 1, err, sizeof(err)), 0);
+	exchange_begin(&c->ex, &c->t, 1, 1000);
+	server_read_raw(c, buf);
+	assert_int_equal(buf[PROTO_OFF_IPPROTO], IPPROTO_UDP);
+	assert_int_equal(buf[PROTO_OFF_PORT + 1], 53);
+	assert_memory_equal(buf + PROTO_OFF_TARGET, want, 16);
+}
+
+/*
+ * A chain: ipproto 0, port 0, the name NUL-padded. proto.c's canonical
+ * form takes that only with the server side of gateway mode; before it,
+ * proto_seal() refuses the message and the exchange fails locally, and
+ * this test skips.
+ */
+static void
+test_knock_carries_chain(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t buf[PROTO_MSG_LEN];
+	char err[256];
+	size_t n = 0;
+
+	assert_int_equal(access_parse_list("chain/web_admin", &c->ex.acc, &n,
+	    1, err, sizeof(err)), 0);
+	exchange_begin(&c->ex, &c->t, 1, 1000);
+	if (c->t.result == EXCHANGE_FAILED && c->t.err == EINVAL)
+		skip();
+	server_read_raw(c, buf);
+	assert_int_equal(buf[PROTO_OFF_IPPROTO], 0);
+	assert_int_equal(buf[PROTO_OFF_PORT], 0);
+	assert_int_equal(buf[PROTO_OFF_PORT + 1], 0);
+	assert_memory_equal(buf + PROTO_OFF_TARGET,
+	    "web_admin\0\0\0\0\0\0\0", 16);
+}
+
+/* The server itself: the target stays all zero, as before. */
+static void
+test_knock_plain_target_zero(void **state)
+{
+	static const uint8_t zero[16];
+	struct ctx *c = *state;
+	uint8_t buf[PROTO_MSG_LEN];
+
+	exchange_begin(&c->ex, &c->t, 1, 1000);
+	server_read_raw(c, buf);
+	assert_memory_equal(buf + PROTO_OFF_TARGET, zero, 16);
+	assert_int_equal(buf[PROTO_OFF_PORT + 1], 22);
+}
+
 int
 main(void)
 {
@@ -404,6 +528,14 @@ main(void)
 		    test_unreachable_ends_after_grace, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_authentic_answer_beats_icmp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_knock_carries_v4_host,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_knock_carries_v6_host,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_knock_carries_chain,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_knock_plain_target_zero,
+		    setup, teardown),
 	};
 
 	return (cmocka_run_group_tests_name("exchange", tests, NULL, NULL));

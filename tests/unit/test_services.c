@@ -3,6 +3,9 @@
  * (knock HOST 22 443, knock HOST tcp/22,udp/53, knock HOST ssh): numbers,
  * names from /etc/services, a duplicate asked for once, and every way an
  * element can be wrong, each refused with a message that quotes it.
+ * And gateway mode's forms (access.c): SERVICE@ADDRESS for a host behind
+ * the server, chain/NAME, mixed with plain services in one list, and
+ * what each puts on the wire.
  */
 #include <netdb.h>
 #include <netinet/in.h>
@@ -15,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "access.h"
 #include "service.h"
 
 #define MAX 16
@@ -154,6 +158,148 @@ test_too_many(void **state)
 	assert_non_null(strstr(err, "too many services: at most 16"));
 }
 
+static void
+test_access_forms(void **state)
+{
+	struct access a[MAX];
+	char err[256] = "", buf[ACCESS_STRLEN];
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(access_parse_list("tcp/22@10.0.0.5,22@10.0.0.5,"
+	    "udp/53@10.0.0.5,tcp/22@[2001:db8:1::5],tcp/22@2001:db8:1::5,"
+	    "chain/web_1-x,22,CHAIN/web_1-x", a, &n, MAX, err, sizeof(err)),
+	    0);
+	/* 22@ is tcp/22@, the bracketless IPv6 the same host, and the
+	 * second chain the first: five, in the order given. */
+	assert_int_equal(n, 5);
+	assert_int_equal(a[0].kind, ACCESS_HOST);
+	assert_int_equal(a[0].svc.ipproto, IPPROTO_TCP);
+	assert_int_equal(a[0].svc.port, 22);
+	assert_int_equal(a[0].host.family, AF_INET);
+	assert_int_equal(access_family(&a[0]), AF_INET);
+	assert_string_equal(access_format(&a[0], buf), "tcp/22@10.0.0.5");
+	assert_string_equal(access_format(&a[1], buf), "udp/53@10.0.0.5");
+	assert_int_equal(a[2].host.family, AF_INET6);
+	assert_string_equal(access_format(&a[2], buf),
+	    "tcp/22@[2001:db8:1::5]");
+	assert_int_equal(a[3].kind, ACCESS_CHAIN);
+	assert_string_equal(a[3].chain, "web_1-x");
+	assert_int_equal(access_family(&a[3]), AF_UNSPEC);
+	assert_string_equal(access_format(&a[3], buf), "chain/web_1-x");
+	assert_int_equal(a[4].kind, ACCESS_PORT);
+	assert_int_equal(access_family(&a[4]), AF_UNSPEC);
+	assert_string_equal(access_format(&a[4], buf), "tcp/22");
+	/* Names from /etc/services work before the @ too. */
+	if (getservbyname("ssh", "tcp") != NULL) {
+		n = 0;
+		assert_int_equal(access_parse_list("ssh@198.51.100.5", a, &n,
+		    MAX, err, sizeof(err)), 0);
+		assert_string_equal(access_format(&a[0], buf),
+		    "tcp/22@198.51.100.5");
+	}
+	/* 16 bytes is the longest chain name: the whole target field. */
+	n = 0;
+	assert_int_equal(access_parse_list("chain/abcdefghijklmnop", a, &n,
+	    MAX, err, sizeof(err)), 0);
+	assert_string_equal(a[0].chain, "abcdefghijklmnop");
+}
+
+static void
+test_access_wire(void **state)
+{
+	static const uint8_t v4[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+	    0xff, 10, 0, 0, 5 };
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0,
+	    0, 0, 0, 0, 0, 0, 0, 5 };
+	static const uint8_t zero[16];
+	uint8_t target[16], proto;
+	uint16_t port;
+	struct access a[4];
+	char err[256];
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(access_parse_list("udp/53@10.0.0.5,"
+	    "tcp/22@[2001:db8:1::5],chain/adm,443", a, &n, 4, err,
+	    sizeof(err)), 0);
+	assert_int_equal(n, 4);
+	access_wire(&a[0], &proto, &port, target);
+	assert_int_equal(proto, IPPROTO_UDP);
+	assert_int_equal(port, 53);
+	/* IPv4 as the server field carries it: ::ffff:a.b.c.d. */
+	assert_memory_equal(target, v4, 16);
+	access_wire(&a[1], &proto, &port, target);
+	assert_int_equal(proto, IPPROTO_TCP);
+	assert_int_equal(port, 22);
+	assert_memory_equal(target, v6, 16);
+	/* A chain: no protocol, no port, the name NUL-padded. */
+	access_wire(&a[2], &proto, &port, target);
+	assert_int_equal(proto, 0);
+	assert_int_equal(port, 0);
+	assert_memory_equal(target, "adm\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	/* The server itself: all zero, as before gateway mode. */
+	access_wire(&a[3], &proto, &port, target);
+	assert_int_equal(proto, IPPROTO_TCP);
+	assert_int_equal(port, 443);
+	assert_memory_equal(target, zero, 16);
+}
+
+static void
+bad_access(const char *list, const char *msg)
+{
+	struct access a[MAX];
+	char err[256] = "";
+	size_t n = 0;
+
+	if (access_parse_list(list, a, &n, MAX, err, sizeof(err)) == 0)
+		fail_msg("'%s' was accepted", list);
+	if (strstr(err, msg) == NULL)
+		fail_msg("'%s': '%s' is not in '%s'", list, msg, err);
+}
+
+static void
+test_access_bad(void **state)
+{
+
+	(void)state;
+	bad_access("tcp/22@10.0.0.0/24", "bad target 'tcp/22@10.0.0.0/24': "
+	    "knock names one host; a prefix (/N) is for knockd.conf");
+	bad_access("tcp/22@[2001:db8:1::]/64", "bad target "
+	    "'tcp/22@[2001:db8:1::]/64'");
+	bad_access("tcp/22@[2001:db8:1::/64]", "a prefix (/N)");
+	bad_access("tcp/22@db.example.org", "bad target "
+	    "'tcp/22@db.example.org': 'db.example.org' is not an IP address "
+	    "(knock does not resolve names");
+	bad_access("tcp/22@10.0.0.256", "'10.0.0.256' is not an IP address");
+	bad_access("tcp/22@[10.0.0.5]", "'[10.0.0.5]' is not an IP address");
+	bad_access("tcp/22@[2001:db8::5", "bad target 'tcp/22@[2001:db8::5'");
+	bad_access("tcp/22@", "bad target 'tcp/22@': no address after @");
+	bad_access("@10.0.0.5", "bad target '@10.0.0.5': the service comes "
+	    "before the @");
+	bad_access("tcp/99999@10.0.0.5", "bad service 'tcp/99999': a port "
+	    "is 1-65535");
+	bad_access("sctp/22@10.0.0.5", "the protocol is tcp or udp");
+	bad_access("tcp/22@0.0.0.0", "0.0.0.0 is the unspecified address");
+	bad_access("tcp/22@127.0.0.1", "127.0.0.1 is a loopback address");
+	bad_access("tcp/22@224.0.0.5", "224.0.0.5 is a multicast address");
+	bad_access("tcp/22@255.255.255.255", "the broadcast address");
+	bad_access("tcp/22@[::]", ":: is the unspecified address");
+	bad_access("tcp/22@[::1]", "::1 is a loopback address");
+	bad_access("tcp/22@[ff02::1]", "ff02::1 is a multicast address");
+	bad_access("tcp/22@[::ffff:10.0.0.5]", "::ffff:10.0.0.5 is "
+	    "IPv4-mapped: write the IPv4 address");
+	bad_access("chain/", "bad chain 'chain/': a chain name is 1-16 of "
+	    "A-Z a-z 0-9 _ -");
+	bad_access("chain/abcdefghijklmnopq", "bad chain "
+	    "'chain/abcdefghijklmnopq'");
+	bad_access("chain/web.1", "bad chain 'chain/web.1'");
+	bad_access("chain/a b", "bad chain 'chain/a b'");
+	/* The bad one is named, not the whole list. */
+	bad_access("22,tcp/22@10.0.0.5,chain/x!,443", "bad chain 'chain/x!'");
+	bad_access("22,,chain/x", "empty service in '22,,chain/x'");
+}
+
 int
 main(void)
 {
@@ -163,6 +309,9 @@ main(void)
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_too_many),
+		cmocka_unit_test(test_access_forms),
+		cmocka_unit_test(test_access_wire),
+		cmocka_unit_test(test_access_bad),
 	};
 
 	return (cmocka_run_group_tests_name("services", tests, NULL, NULL));
