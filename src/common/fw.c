@@ -740,6 +740,10 @@ fw_apply(struct fw *fw, struct fw_change *changes, size_t n)
 			else if ((c->op != FW_OPEN && c->op != FW_CLOSE) ||
 			    (c->op == FW_OPEN && c->timeout == 0))
 				c->err = EINVAL;
+			/* Only allow4/allow6 elements are built here yet: a
+			 * gateway kind must fail, never open a port. */
+			else if (c->kind != FW_PORT)
+				c->err = EINVAL;
 			if (c->err != 0) {
 				fw->extack[0] = '\0';
 				fw_log_failure(fw, c);

@@ -24,11 +24,25 @@ enum fw_op {
 	FW_CLOSE = 2	/* delete the element; absent is not an error */
 };
 
+enum fw_kind {
+	FW_PORT = 0,	/* allow4/allow6: source . proto . port (today) */
+	FW_HOST,	/* gateway4/6: source . dest . proto . port */
+	FW_NAT,		/* nat4/6: source . proto . port : dest . dest_port,
+			 * and gateway4/6: source . dest . proto . dest_port,
+			 * in the same batch (CLOSE deletes both) */
+	FW_CHAIN	/* chains4/6: source : jump chain */
+};
+#define FW_CHAIN_MAX 16
+
 struct fw_change {
 	enum fw_op op;
-	struct addr addr;	/* family selects set4 or set6; port ignored */
-	uint8_t ipproto;	/* IPPROTO_TCP or IPPROTO_UDP */
-	uint16_t port;		/* host byte order */
+	enum fw_kind kind;
+	struct addr addr;	/* the source: family picks the 4 or 6 object */
+	uint8_t ipproto;	/* FW_PORT, FW_HOST, FW_NAT */
+	uint16_t port;		/* FW_PORT, FW_HOST; FW_NAT: the gateway's port */
+	struct addr dest;	/* FW_HOST, FW_NAT: the inside host */
+	uint16_t dest_port;	/* FW_NAT: the inside port */
+	char chain[FW_CHAIN_MAX + 1];	/* FW_CHAIN */
 	uint32_t timeout;	/* seconds, FW_OPEN only, > 0 */
 	int err;		/* out: 0, or a positive errno */
 	/*
