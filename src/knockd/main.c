@@ -172,7 +172,9 @@ check_other_tables(struct fw *fw, const struct config_server *cfg,
 	}
 	for (i = 0; i < users_count(us); i++)
 		for (c = users_at(us, i)->cfg, j = 0; j < c->nallow; j++)
-			svc[n++] = c->allow[j].svc;
+			/* Only ports of this host pass its input chain. */
+			if (c->allow[j].kind == ACCESS_PORT)
+				svc[n++] = c->allow[j].svc;
 	rc = fw_inspect(fw, cfg, svc, n, FW_HOOK_INPUT);
 	free(svc);
 	return (rc);
