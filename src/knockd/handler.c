@@ -169,23 +169,25 @@ handler_judge(const struct handler *h, const struct user *u,
 
 	*line = NULL;
 	if (a->kind == ACCESS_HOST && a->dest.family != peer->family)
-		return ("the host is not of the family the knock came over "
-		    "(a gateway opens a host to clients of its family)");
+		return ("may not open it: the host is not of the family the "
+		    "knock came over (a gateway opens a host to clients of "
+		    "its family)");
 	if (a->kind == ACCESS_HOST && (h->uses & (a->dest.family == AF_INET ?
 	    CONFIG_USES_GATEWAY4 : CONFIG_USES_GATEWAY6)) == 0)
-		return ("this server opens no hosts behind it of that family "
-		    "(no allow line PORT@HOST in knockd.conf)");
+		return ("may not open it: this server opens no hosts behind "
+		    "it of that family (no allow line PORT@HOST in "
+		    "knockd.conf)");
 	if (a->kind == ACCESS_CHAIN && (h->uses & (v4 ?
 	    CONFIG_USES_CHAINS4 : CONFIG_USES_CHAINS6)) == 0)
-		return ("this server has no chains for that family (no allow "
-		    "line \"chain NAME\" in knockd.conf)");
+		return ("may not open it: this server has no chains for that "
+		    "family (no allow line \"chain NAME\" in knockd.conf)");
 	if ((*line = config_allow_knock(u->cfg, a)) == NULL)
-		return ("the user may not open it");
+		return ("may not open it");
 	/* A mapping's inside host is in the NAT map of the client's family. */
 	if ((*line)->kind == ACCESS_NAT && (*line)->dest.family != peer->family) {
 		*line = NULL;
-		return ("the port is mapped to a host of the other family "
-		    "than the knock came over");
+		return ("may not open it: the port is mapped to a host of "
+		    "the other family than the knock came over");
 	}
 	return (NULL);
 }
@@ -277,7 +279,7 @@ handler_response(struct handler *h, struct user *u, const struct user_key *k,
 			char id[USERKEY_ID_STRLEN];
 
 			log_notice("refused to %s %s for %s: user '%s' (key "
-			    "%s): %s", m->action == PROTO_OPEN ? "open" :
+			    "%s) %s", m->action == PROTO_OPEN ? "open" :
 			    "close", access_format(&acc, s),
 			    addr_format(peer, a, 0), u->name,
 			    userkey_id_format(k->id, id), why);

@@ -174,7 +174,11 @@ monitor_permits(struct monitor *m, const struct privsep_change *pc,
 			why = "an inside host of another family than the "
 			    "source";
 		else if (!config_allowed(u, &acc, &timeout))
-			why = "what the user may not open";
+			why = c->kind == FW_HOST ? "a host the user may not "
+			    "reach" : c->kind == FW_NAT ? "a mapping not "
+			    "exactly the user's NAT line" : c->kind ==
+			    FW_CHAIN ? "a chain the user may not enter" :
+			    "a port the user may not open";
 		else if (c->op == FW_OPEN && !config_user_permits(u, &acc,
 		    c->timeout, m->cfg.timeout))
 			why = "a longer timeout than configured";
