@@ -25,36 +25,26 @@ enum fw_op {
 };
 
 enum fw_kind {
-	FW_PORT = 0,	/* allow4/allow6: source . proto . port (today) */
-	FW_HOST,	/* gateway4/6: source . dest . proto . port */
-	FW_NAT,		/* nat4/6: source . proto . port : dest . dest_port,
-			 * and gateway4/6: source . dest . proto . dest_port,
-			 * in the same batch (CLOSE deletes both) */
-	FW_CHAIN	/* chains4/6: source : jump chain */
+        FW_PORT = 0,    /* allow4/allow6: source . proto . port (today) */
+        FW_HOST,        /* gateway4/6: source . dest . proto . port */
+        FW_NAT,         /* nat4/6: source . proto . port : dest . dest_port,
+                         * and gateway4/6: source . dest . proto . dest_port,
+                         * in the same batch (CLOSE deletes both) */
+        FW_CHAIN        /* chains4/6: source : jump chain */
 };
 #define FW_CHAIN_MAX 16
 
 struct fw_change {
-	enum fw_op op;
-	enum fw_kind kind;
-	struct addr addr;	/* the source: family picks the 4 or 6 object */
-	uint8_t ipproto;	/* FW_PORT, FW_HOST, FW_NAT */
-	uint16_t port;		/* FW_PORT, FW_HOST; FW_NAT: the gateway's port */
-	struct addr dest;	/* FW_HOST, FW_NAT: the inside host */
-	uint16_t dest_port;	/* FW_NAT: the inside port */
-	char chain[FW_CHAIN_MAX + 1];	/* FW_CHAIN */
-	uint32_t timeout;	/* seconds, FW_OPEN only, > 0 */
-	int err;		/* out: 0, or a positive errno */
-	/*
-	 * Whom an FW_OPEN is for, recorded in the element's comment
-	 * (fw_udata.h) for knockd --status and nft list set. user points
-	 * into the memory of the process calling fw_apply() (never sent
-	 * between processes); NULL: no comment. key_id counts only with
-	 * have_key_id.
-	 */
-	const char *user;
-	uint8_t key_id[USERKEY_ID_LEN];
-	uint8_t have_key_id;
+        enum fw_op op;
+        enum fw_kind kind;
+        struct addr addr;       /* the source: family picks the 4 or 6 object */
+        uint8_t ipproto;        /* FW_PORT, FW_HOST, FW_NAT */
+        uint16_t port;          /* FW_PORT, FW_HOST; FW_NAT: the gateway's port */
+        struct addr dest;       /* FW_HOST, FW_NAT: the inside host */
+        uint16_t dest_port;     /* FW_NAT: the inside port */
+        char chain[FW_CHAIN_MAX + 1];   /* FW_CHAIN */
+        uint32_t timeout; int err; const char *user;
+        uint8_t key_id[USERKEY_ID_LEN]; uint8_t have_key_id;
 };
 
 /*
