@@ -136,8 +136,6 @@ struct config_server {
 	char nat6[CONFIG_NAME_MAX + 1];		/* default "nat6" */
 	char chains4[CONFIG_NAME_MAX + 1];	/* default "chains4" */
 	char chains6[CONFIG_NAME_MAX + 1];	/* default "chains6" */
-	unsigned uses;			/* CONFIG_USES_*: of the users'
-					 * allow lines */
 	uint8_t private_key[KEYS_KEY_LEN];	/* private-key-file's key,
 					 * wiped by config_server_free() */
 	int have_private_key;
@@ -150,6 +148,8 @@ struct config_server {
 	size_t nusers;
 	struct config_forward *forwards;	/* in file order */
 	size_t nforwards;
+	unsigned uses;			/* CONFIG_USES_*: the gateway objects
+					 * the users' allow lines need */
 };
 
 /*

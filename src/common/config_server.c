@@ -945,6 +945,29 @@ static const struct config_syntax config_server_syntax = {
 	"[server], [nftables], [user NAME] or [forward NAME]"
 };
 
+/*
+ * With family inet, an IPv4 and an IPv6 object of one kind cannot be
+ * one object (the key types differ), as set4 and set6 cannot.
+ */
+static void
+config_server_nft_pairs(struct config_server_parse *sp)
+{
+	static const char *const what[] = { "gateway", "nat", "chains" };
+	const struct config_server *cfg = &sp->cfg;
+	const char *v4[3] = { cfg->gateway4, cfg->nat4, cfg->chains4 };
+	const char *v6[3] = { cfg->gateway6, cfg->nat6, cfg->chains6 };
+	size_t i;
+
+	if (strcmp(cfg->family, "inet") != 0)
+		return;
+	for (i = 0; i < 3; i++)
+		if (strcmp(v4[i], v6[i]) == 0)
+			config_file_error_at(&sp->f, sp->gw_lines[2 * i + 1] != 0 ?
+			    sp->gw_lines[2 * i + 1] : sp->gw_lines[2 * i],
+			    "%s4 and %s6 are both '%s': an IPv4 and an IPv6 "
+			    "object cannot be one", what[i], what[i], v4[i]);
+}
+
 /* Both loads: users_needed says whether a file without users is bad. */
 static int
 config_server_load_as(const char *path, struct config_server *out,
@@ -982,6 +1005,7 @@ config_server_load_as(const char *path, struct config_server *out,
 		config_file_error_at(&sp.f, sp.set6_line != 0 ? sp.set6_line :
 		    sp.set4_line, "set4 and set6 are both '%s': an IPv4 and "
 		    "an IPv6 set cannot be one set", cfg->set4);
+	config_server_nft_pairs(&sp);
 	if (sp.f.nerrors > 0)
 		goto err1;
 	cfg->uses = config_server_uses(cfg);

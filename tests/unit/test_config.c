@@ -2004,6 +2004,10 @@ test_server_gateway_errors(void **state)
 	    "knockd.conf:2: bad gateway4 name", NULL);
 	server_refused("[nftables]\nnat6 = x\nnat6 = y\n" ALICE,
 	    "knockd.conf:3:", "nat6", NULL);
+	server_refused("[nftables]\nchains4 = ch\nchains6 = ch\n" ALICE,
+	    "knockd.conf:3: chains4 and chains6 are both 'ch'", NULL);
+	server_refused("[nftables]\ngateway6 = gateway4\n" ALICE,
+	    "knockd.conf:2: gateway4 and gateway6 are both 'gateway4'", NULL);
 }
 
 /*
