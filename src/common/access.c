@@ -34,7 +34,7 @@ access_from_msg(const struct proto_msg *m, struct access *a)
 		return;
 	}
 	a->kind = ACCESS_HOST;
-	addr_from_mapped(m->target, 0, &a->dest);
+	addr_from_mapped(m->target, 0, &a->host);
 }
 
 /*
@@ -55,7 +55,7 @@ access_to_msg(const struct access *a, struct proto_msg *m)
 	case ACCESS_HOST:
 		m->ipproto = a->svc.ipproto;
 		m->port = a->svc.port;
-		addr_mapped(&a->dest, m->target);
+		addr_mapped(&a->host, m->target);
 		return (0);
 	case ACCESS_CHAIN:
 		m->ipproto = 0;
@@ -87,13 +87,13 @@ access_from_change(const struct fw_change *c, struct access *a)
 		return (0);
 	case FW_HOST:
 		a->kind = ACCESS_HOST;
-		a->dest = c->dest;
-		a->dest.port = 0;
+		a->host = c->dest;
+		a->host.port = 0;
 		return (0);
 	case FW_NAT:
 		a->kind = ACCESS_NAT;
-		a->dest = c->dest;
-		a->dest.port = c->dest_port;
+		a->host = c->dest;
+		a->host.port = c->dest_port;
 		return (0);
 	case FW_CHAIN:
 		/* From the other process: a name only if it is one. */
@@ -138,12 +138,12 @@ access_format(const struct access *a, char buf[static ACCESS_STRLEN])
 
 	switch (a->kind) {
 	case ACCESS_HOST:
-		access_host(&a->dest, 0, h, sizeof(h));
+		access_host(&a->host, 0, h, sizeof(h));
 		snprintf(buf, ACCESS_STRLEN, "%s@%s",
 		    service_format(&a->svc, s), h);
 		break;
 	case ACCESS_NAT:
-		access_host(&a->dest, 1, h, sizeof(h));
+		access_host(&a->host, 1, h, sizeof(h));
 		snprintf(buf, ACCESS_STRLEN, "%s>%s",
 		    service_format(&a->svc, s), h);
 		break;

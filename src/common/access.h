@@ -21,18 +21,18 @@
 
 enum access_kind {
 	ACCESS_PORT = 0,	/* svc on the server itself */
-	ACCESS_HOST,		/* svc on dest, a host behind the server */
-	ACCESS_NAT,		/* svc on the server, mapped to dest and
-				 * dest.port: never on the wire (a NAT
+	ACCESS_HOST,		/* svc on host, a host behind the server */
+	ACCESS_CHAIN,		/* the admin's chain called chain */
+	ACCESS_NAT		/* svc on the server, mapped to host and
+				 * host.port: never on the wire (a NAT
 				 * knock is a plain port knock), only in
 				 * what the firewall is asked to do */
-	ACCESS_CHAIN		/* the admin's chain called chain */
 };
 
 struct access {
 	enum access_kind kind;
 	struct service svc;	/* PORT, HOST, NAT (the server's port) */
-	struct addr dest;	/* HOST, NAT: the inside host; NAT: and
+	struct addr host;	/* HOST, NAT: the inside host; NAT: and
 				 * port, the inside port */
 	char chain[ACCESS_CHAIN_MAX + 1];	/* CHAIN, NUL-terminated */
 };

@@ -286,7 +286,7 @@ config_allow_format(const struct config_allow *l, char buf[static ACCESS_STRLEN]
 	memset(&a, 0, sizeof(a));
 	a.kind = l->kind;
 	a.svc = l->svc;
-	a.dest = l->dest;
+	a.host = l->dest;
 	if (l->kind == ACCESS_CHAIN) {
 		snprintf(buf, ACCESS_STRLEN, "chain %s", l->chain);
 		return (buf);
@@ -1118,13 +1118,13 @@ config_allow_grants(const struct config_allow *l, const struct access *a)
 	case ACCESS_PORT:
 		return (1);
 	case ACCESS_HOST:
-		return (config_allow_holds(l, &a->dest));
+		return (config_allow_holds(l, &a->host));
 	case ACCESS_NAT:
 		/* The mapping exactly: another inside host or port is not
 		 * what the admin wrote. */
-		return (l->dest.family == a->dest.family &&
-		    l->dest.port == a->dest.port &&
-		    memcmp(l->dest.ip, a->dest.ip, sizeof(l->dest.ip)) == 0);
+		return (l->dest.family == a->host.family &&
+		    l->dest.port == a->host.port &&
+		    memcmp(l->dest.ip, a->host.ip, sizeof(l->dest.ip)) == 0);
 	default:
 		return (0);
 	}
@@ -1133,7 +1133,7 @@ config_allow_grants(const struct config_allow *l, const struct access *a)
 /*
  * config_allow_find(user, a): the allow line of user that grants a,
  * matched by kind: a port line for ACCESS_PORT, a host line whose prefix
- * holds a->dest (same family) for ACCESS_HOST, a NAT line with the same
+ * holds a->host (same family) for ACCESS_HOST, a NAT line with the same
  * server port, inside host and inside port for ACCESS_NAT, a chain line
  * of that name for ACCESS_CHAIN. NULL if none.
  */

@@ -168,11 +168,11 @@ handler_judge(const struct handler *h, const struct user *u,
 	int v4 = peer->family == AF_INET;
 
 	*line = NULL;
-	if (a->kind == ACCESS_HOST && a->dest.family != peer->family)
+	if (a->kind == ACCESS_HOST && a->host.family != peer->family)
 		return ("may not open it: the host is not of the family the "
 		    "knock came over (a gateway opens a host to clients of "
 		    "its family)");
-	if (a->kind == ACCESS_HOST && (h->uses & (a->dest.family == AF_INET ?
+	if (a->kind == ACCESS_HOST && (h->uses & (a->host.family == AF_INET ?
 	    CONFIG_USES_GATEWAY4 : CONFIG_USES_GATEWAY6)) == 0)
 		return ("may not open it: this server opens no hosts behind "
 		    "it of that family (no allow line PORT@HOST in "
@@ -209,7 +209,7 @@ handler_change(struct handler_job *job, const struct proto_msg *m,
 		c->kind = FW_HOST;
 		c->ipproto = a->svc.ipproto;
 		c->port = a->svc.port;
-		c->dest = a->dest;	/* the host asked for, in the prefix */
+		c->dest = a->host;	/* the host asked for, in the prefix */
 		c->dest.port = 0;
 		break;
 	case ACCESS_NAT:

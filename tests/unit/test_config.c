@@ -1779,7 +1779,7 @@ test_user_permits(void **state)
 	    CONFIG_MAX_ACCESS + 10));
 }
 
-/* An access of kind k: svc proto/port, dest ip (or NULL), chain. */
+/* An access of kind k: svc proto/port, host ip (or NULL), chain. */
 static struct access
 acc(enum access_kind k, uint8_t proto, uint16_t port, const char *ip,
     uint16_t dport, const char *chain)
@@ -1791,8 +1791,8 @@ acc(enum access_kind k, uint8_t proto, uint16_t port, const char *ip,
 	a.svc.ipproto = proto;
 	a.svc.port = port;
 	if (ip != NULL)
-		assert_int_equal(addr_parse_ip(ip, &a.dest), 0);
-	a.dest.port = dport;
+		assert_int_equal(addr_parse_ip(ip, &a.host), 0);
+	a.host.port = dport;
 	if (chain != NULL)
 		strcpy(a.chain, chain);
 	return (a);
@@ -2134,12 +2134,12 @@ test_access_from_change(void **state)
 	assert_int_equal(access_from_change(&c, &a), 0);
 	assert_int_equal(a.kind, ACCESS_NAT);
 	assert_int_equal(a.svc.port, 2222);
-	assert_int_equal(a.dest.port, 22);
+	assert_int_equal(a.host.port, 22);
 	c.kind = FW_HOST;
 	c.dest.port = 99;	/* ignored: a host has no port of its own */
 	assert_int_equal(access_from_change(&c, &a), 0);
 	assert_int_equal(a.kind, ACCESS_HOST);
-	assert_int_equal(a.dest.port, 0);
+	assert_int_equal(a.host.port, 0);
 	c.kind = FW_CHAIN;
 	strcpy(c.chain, "admin");
 	assert_int_equal(access_from_change(&c, &a), 0);

@@ -324,7 +324,7 @@ test_gateway_vectors(void **state)
 	a.kind = ACCESS_HOST;
 	a.svc.ipproto = IPPROTO_TCP;
 	a.svc.port = 22;
-	assert_int_equal(addr_parse_ip("198.51.100.5", &a.dest), 0);
+	assert_int_equal(addr_parse_ip("198.51.100.5", &a.host), 0);
 	assert_int_equal(access_to_msg(&a, &m), 0);
 	assert_int_equal(proto_seal(&m, ks->c2s, buf), 0);
 	assert_int_equal(hex_decode(V_KNOCK_HOST, want, sizeof(want)),
