@@ -278,7 +278,8 @@ config_allow_clash(const struct config_allow *a, const struct config_allow *b)
 
 /* The access an allow line names, for messages. */
 static const char *
-config_allow_format(const struct config_allow *l, char buf[static ACCESS_STRLEN])
+config_allow_format(const struct config_allow *l,
+    char buf[static ACCESS_STRLEN])
 {
 	struct access a;
 	char p[8];
@@ -956,16 +957,17 @@ config_server_nft_pairs(struct config_server_parse *sp)
 	const struct config_server *cfg = &sp->cfg;
 	const char *v4[3] = { cfg->gateway4, cfg->nat4, cfg->chains4 };
 	const char *v6[3] = { cfg->gateway6, cfg->nat6, cfg->chains6 };
+	const int *lines = sp->gw_lines;	/* 4, 6 of each kind */
 	size_t i;
 
 	if (strcmp(cfg->family, "inet") != 0)
 		return;
 	for (i = 0; i < 3; i++)
 		if (strcmp(v4[i], v6[i]) == 0)
-			config_file_error_at(&sp->f, sp->gw_lines[2 * i + 1] != 0 ?
-			    sp->gw_lines[2 * i + 1] : sp->gw_lines[2 * i],
-			    "%s4 and %s6 are both '%s': an IPv4 and an IPv6 "
-			    "object cannot be one", what[i], what[i], v4[i]);
+			config_file_error_at(&sp->f, lines[2 * i + 1] != 0 ?
+			    lines[2 * i + 1] : lines[2 * i], "%s4 and %s6 are "
+			    "both '%s': an IPv4 and an IPv6 object cannot be "
+			    "one", what[i], what[i], v4[i]);
 }
 
 /* Both loads: users_needed says whether a file without users is bad. */

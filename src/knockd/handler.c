@@ -184,7 +184,8 @@ handler_judge(const struct handler *h, const struct user *u,
 	if ((*line = config_allow_knock(u->cfg, a)) == NULL)
 		return ("may not open it");
 	/* A mapping's inside host is in the NAT map of the client's family. */
-	if ((*line)->kind == ACCESS_NAT && (*line)->dest.family != peer->family) {
+	if ((*line)->kind == ACCESS_NAT &&
+	    (*line)->dest.family != peer->family) {
 		*line = NULL;
 		return ("may not open it: the port is mapped to a host of "
 		    "the other family than the knock came over");
@@ -232,7 +233,6 @@ handler_change(struct handler_job *job, const struct proto_msg *m,
 		c->port = a->svc.port;
 		break;
 	}
-	/* For the element's comment (the firewall process adds the user). */
 }
 
 static enum handler_verdict
@@ -290,6 +290,7 @@ handler_response(struct handler *h, struct user *u, const struct user_key *k,
 
 	handler_change(job, m, &acc, line, peer,
 	    config_allow_timeout(u->cfg, line, h->default_timeout));
+	/* For the element's comment (the firewall process adds the user). */
 	memcpy(job->change.key_id, k->id, sizeof(job->change.key_id));
 	job->change.have_key_id = 1;
 

@@ -79,7 +79,8 @@ opens_same(const struct opens_entry *e, const struct fw_change *c)
 {
 
 	return (e->family == c->addr.family && e->ipproto == c->ipproto &&
-	    e->port == c->port && memcmp(e->ip, c->addr.ip, sizeof(e->ip)) == 0 &&
+	    e->port == c->port &&
+	    memcmp(e->ip, c->addr.ip, sizeof(e->ip)) == 0 &&
 	    e->kind == (uint8_t)c->kind && e->dest_family == c->dest.family &&
 	    memcmp(e->dest_ip, c->dest.ip, sizeof(e->dest_ip)) == 0 &&
 	    e->dest_port == c->dest_port &&

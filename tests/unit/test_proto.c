@@ -303,7 +303,8 @@ test_noncanonical(void **state)
 	assert_int_equal(proto_parse(b, sizeof(b), PROTO_FROM_CLIENT, &m), -1);
 	/* A target is parsed (the server answers it), and is not "self". */
 	memcpy(b, buf, sizeof(b));
-	hex_decode("00000000000000000000ffffc6336405", b + PROTO_OFF_TARGET, 16);
+	hex_decode("00000000000000000000ffffc6336405", b + PROTO_OFF_TARGET,
+	    16);
 	assert_int_equal(proto_parse(b, sizeof(b), PROTO_FROM_CLIENT, &m), 0);
 	assert_false(proto_target_is_self(&m));
 }
