@@ -190,6 +190,12 @@ handler_judge(const struct handler *h, const struct user *u,
 		return ("may not open it: the port is mapped to a host of "
 		    "the other family than the knock came over");
 	}
+	if ((*line)->kind == ACCESS_NAT && (h->uses & (v4 ?
+	    CONFIG_USES_NAT4 : CONFIG_USES_NAT6)) == 0) {
+		*line = NULL;
+		return ("may not open it: this server maps no ports for that "
+		    "family (nftables family ip or ip6)");
+	}
 	return (NULL);
 }
 

@@ -430,17 +430,20 @@ test_gw_no_objects(void **state)
 	struct handler_job job;
 	struct proto_msg m;
 
-	c->h.uses = CONFIG_USES_GATEWAY6 | CONFIG_USES_CHAINS6;
+	c->h.uses = CONFIG_USES_GATEWAY6 | CONFIG_USES_CHAINS6 |
+	    CONFIG_USES_NAT6;
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
 	hex_target(&m, "00000000000000000000ffffc6336405");
 	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), REFUSED);
 	chain_msg(&m, PROTO_OPEN, "admin");
 	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), REFUSED);
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 2222);
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), REFUSED);
 	c->h.uses = 0;
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
 	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), -1);
 	assert_int_equal(job.change.kind, FW_PORT);
-	assert_int_equal(c->h.stats.forbidden, 2);
+	assert_int_equal(c->h.stats.forbidden, 3);
 }
 
 /* max-open counts every kind, each element once, apart from the others. */
