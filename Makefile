@@ -399,7 +399,7 @@ uninstall-client:
 # error. What glibc declares whatever the feature macros (epoll,
 # signalfd, getrandom, SOCK_NONBLOCK, ...) tests/posix/poison.h poisons,
 # and no Linux header may be included at all.
-POSIX_SRC := $(wildcard src/knock/*.c) $(addprefix src/common/,addr.c \
+POSIX_SRC := $(wildcard src/knock/*.c) $(addprefix src/common/,access.c addr.c \
 	config_client.c config_file.c keys.c kx.c log.c mac.c pathcheck.c \
 	proto.c secure.c service.c stream.c tunnel.c userkey.c)
 POSIX_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DVERSION=\"$(VERSION)\" \

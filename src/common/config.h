@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access.h"
 #include "addr.h"
 #include "keys.h"
 #include "service.h"
@@ -46,11 +47,36 @@
 #define CONFIG_PUBLIC_MAX	16	/* public-address lines */
 #define CONFIG_USER_KEYS_MAX	16	/* public-key lines of one user */
 
+/*
+ * One item of an allow line. kind is ACCESS_PORT (tcp/22), ACCESS_HOST
+ * (tcp/22@10.0.0.0/24: dest is the network, host bits zero, prefix its
+ * length), ACCESS_NAT (tcp/2222>10.0.0.5:22: svc the server's port, dest
+ * the inside host and port) or ACCESS_CHAIN (chain NAME). A struct
+ * zeroed but for svc is a port line, as before gateway mode.
+ */
 struct config_allow {
-	struct service svc;
+	struct service svc;		/* PORT, HOST, NAT */
 	uint32_t timeout;		/* seconds; 0 = the server default */
 	int line;			/* of its allow line, for messages */
+	enum access_kind kind;
+	struct addr dest;		/* HOST, NAT */
+	uint8_t prefix;			/* HOST: 0..32 or 0..128 */
+	char chain[ACCESS_CHAIN_MAX + 1];	/* CHAIN */
 };
+
+/*
+ * The gateway objects a config needs (config_server.uses): fw_check()
+ * and knockd --check require these only. Gateway sets for host and NAT
+ * lines of that family, NAT maps for NAT lines, chain maps of both
+ * families for chain lines (the knocking client's family is not known
+ * in advance).
+ */
+#define CONFIG_USES_GATEWAY4	0x01u
+#define CONFIG_USES_GATEWAY6	0x02u
+#define CONFIG_USES_NAT4	0x04u
+#define CONFIG_USES_NAT6	0x08u
+#define CONFIG_USES_CHAINS4	0x10u
+#define CONFIG_USES_CHAINS6	0x20u
 
 struct config_user {
 	char name[KEYS_USER_MAX + 1];	/* NUL-terminated */
@@ -122,6 +148,8 @@ struct config_server {
 	size_t nusers;
 	struct config_forward *forwards;	/* in file order */
 	size_t nforwards;
+	unsigned uses;			/* CONFIG_USES_*: the gateway objects
+					 * the users' allow lines need */
 };
 
 /*
@@ -145,31 +173,60 @@ int config_server_load_keys(const char *path, struct config_server *out);
 void config_server_free(struct config_server *cfg);
 
 /*
- * config_allowed(user, svc, timeout): 1 if user may open svc, with
- * *timeout set to the port's own timeout (0 if it has none); 0 if not.
+ * config_allow_find(user, a): the allow line of user that grants a,
+ * matched by kind: a port line for ACCESS_PORT, a host line whose prefix
+ * holds a->dest (same family) for ACCESS_HOST, a NAT line with the same
+ * server port, inside host and inside port for ACCESS_NAT, a chain line
+ * of that name for ACCESS_CHAIN. NULL if none.
  */
-int config_allowed(const struct config_user *user, const struct service *svc,
+const struct config_allow *config_allow_find(const struct config_user *user,
+    const struct access *a);
+
+/*
+ * config_allow_knock(user, a): the allow line a knock for a gets: as
+ * config_allow_find(), except that a port knock (ACCESS_PORT) finds a
+ * NAT line of that server port if there is no port line for it (the
+ * loader allows one or the other): the caller then opens that line's
+ * mapping. NULL if none.
+ */
+const struct config_allow *config_allow_knock(const struct config_user *user,
+    const struct access *a);
+
+/*
+ * config_allow_timeout(user, line, default_timeout): the seconds an open
+ * by line gets: its own timeout, else default_timeout ([server]
+ * timeout), capped at the user's max-timeout.
+ */
+uint32_t config_allow_timeout(const struct config_user *user,
+    const struct config_allow *line, uint32_t default_timeout);
+
+/*
+ * config_allowed(user, a, timeout): 1 if user may have a (by
+ * config_allow_find), with *timeout set to the line's own timeout (0 if
+ * it has none); 0 if not.
+ */
+int config_allowed(const struct config_user *user, const struct access *a,
     uint32_t *timeout);
 
 /*
- * config_user_timeout(user, svc, default_timeout, timeout): 1 if user may
- * open svc, with *timeout set to the seconds an open gets: the port's own
- * timeout, else default_timeout ([server] timeout), capped at the user's
- * max-timeout; 0 if the user may not open svc.
+ * config_user_timeout(user, a, default_timeout, timeout): 1 if user may
+ * have a (by config_allow_find), with *timeout set to the seconds an open
+ * gets (config_allow_timeout); 0 if the user may not.
  */
 int config_user_timeout(const struct config_user *user,
-    const struct service *svc, uint32_t default_timeout, uint32_t *timeout);
+    const struct access *a, uint32_t default_timeout, uint32_t *timeout);
 
 /*
- * config_user_permits(user, svc, timeout, default_timeout): 1 if opening
- * svc for timeout seconds is within user's rights: svc is on one of the
- * user's allow lines, and 0 < timeout <= what config_user_timeout()
- * grants (default_timeout is [server] timeout); else 0. For a process
- * that checks each change it is asked to make; a close needs only
- * config_allowed().
+ * config_user_permits(user, a, timeout, default_timeout): 1 if opening a
+ * for timeout seconds is within user's rights: a line grants a exactly
+ * (config_allow_find: an FW_PORT change of a NAT'd port is not its
+ * mapping, nor an FW_NAT change another mapping), and 0 < timeout <=
+ * what config_user_timeout() grants (default_timeout is [server]
+ * timeout); else 0. For a process that checks each change it is asked
+ * to make; a close needs only config_allowed().
  */
 int config_user_permits(const struct config_user *user,
-    const struct service *svc, uint32_t timeout, uint32_t default_timeout);
+    const struct access *a, uint32_t timeout, uint32_t default_timeout);
 
 /*
  * config_forward_allows(fwd, user): 1 if the user called user is in the

@@ -2,8 +2,10 @@
  * config_pack.c: a parsed knockd configuration as one flat buffer (see
  * config_pack.h). The layout: a magic number, the config_server, then
  * for each user its config_user, public keys and allow lines, then for
- * each forward its config_forward and user names. Pointers inside the
- * structs are meaningless in the buffer and rebuilt by config_unpack().
+ * each forward its config_forward and user names. An allow line (its
+ * host, mapping or chain included) has no pointer: copied as it is.
+ * Pointers inside the structs are meaningless in the buffer and rebuilt
+ * by config_unpack().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,8 @@
 /* Changes with the struct layouts: a stale peer is refused, not misread. */
 #define PACK_MAGIC	((uint32_t)(0x6b6e6b00u ^ sizeof(struct config_server) ^ \
 	    (sizeof(struct config_user) << 8) ^ \
-	    (sizeof(struct config_forward) << 16)))
+	    (sizeof(struct config_forward) << 16) ^ \
+	    (sizeof(struct config_allow) << 24)))
 
 typedef char pack_name[KEYS_USER_MAX + 1];
 

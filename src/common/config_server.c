@@ -2,7 +2,8 @@
  * config_server.c: knockd.conf: its sections ([server], [nftables],
  * [user NAME], [forward NAME]) and their keys, and what knockd asks of
  * the loaded config (config_allowed, config_user_timeout,
- * config_user_permits). The lines come from config_file.c;
+ * config_user_permits and the other config_allow_* look-ups). The lines
+ * come from config_file.c;
  * the values of a forward are parsed in config_forward.c.
  *
  * A section's keys are checked as they come (each once, each value on
@@ -10,14 +11,17 @@
  * file, what needs every section known (users a forward names, users
  * who may open nothing).
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include <openssl/crypto.h>
 
+#include "access.h"
 #include "addr.h"
 #include "config_file.h"
 #include "config_forward.h"
@@ -34,6 +38,8 @@ struct config_server_parse {
 	int server_line, nftables_line;
 	int port_line, timeout_line, max_open_line;
 	int family_line, table_line, set4_line, set6_line;
+	int gw_lines[6];		/* gateway4, gateway6, nat4, nat6,
+					 * chains4, chains6 */
 	int nusersec;			/* [user] sections, good or bad */
 	struct config_keyseen key;	/* for the last of cfg.users */
 	struct config_keyseen psk;	/* preshared-key, likewise */
@@ -119,23 +125,205 @@ config_server_listen(struct config_server_parse *sp, const char *value)
 		config_file_error(f, "listen: no address given");
 }
 
-/* [user NAME] allow: add services, with their own timeouts. */
+/*
+ * HOST of an allow item: "a.b.c.d", "a.b.c.d/N", "[v6]" or "[v6]/N"
+ * into *net and *prefix. A prefix has no host bits set: "10.0.0.1/24"
+ * is a typo for one host or for the network, and the admin says which.
+ * Returns NULL, or what is wrong.
+ */
+static const char *
+config_allow_net(const char *s, struct addr *net, uint8_t *prefix)
+{
+	char ip[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/'), *end;
+	uint32_t bits, max;
+	size_t n, i;
+	uint8_t t[16];
+
+	end = slash != NULL ? slash : s + strlen(s);
+	n = (size_t)(end - s);
+	if (n >= 2 && s[0] == '[' && end[-1] == ']') {
+		if (n - 2 >= sizeof(ip))
+			return ("a bad IPv6 address");
+		memcpy(ip, s + 1, n - 2);
+		ip[n - 2] = '\0';
+		if (addr_parse_ip(ip, net) || net->family != AF_INET6)
+			return ("a bad IPv6 address in [ ]");
+		addr_mapped(net, t);
+		if (memcmp(t, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+			return ("an IPv4 address is written a.b.c.d, without "
+			    "[ ]");
+	} else {
+		if (n >= sizeof(ip))
+			return ("a bad address");
+		memcpy(ip, s, n);
+		ip[n] = '\0';
+		if (addr_parse_ip(ip, net))
+			return ("a bad address (IPv4 a.b.c.d, IPv6 in [ ])");
+		if (net->family != AF_INET)
+			return ("an IPv6 address goes in [ ]");
+	}
+	max = net->family == AF_INET ? 32 : 128;
+	if (slash == NULL)
+		bits = max;
+	else if (service_parse_uint(slash + 1, 0, max, &bits))
+		return (net->family == AF_INET ? "a bad prefix length "
+		    "(0..32)" : "a bad prefix length (0..128)");
+	for (i = bits; i < max; i++)
+		if (net->ip[i / 8] & (0x80u >> (i % 8)))
+			return ("host bits set after the prefix: write the "
+			    "network address");
+	*prefix = (uint8_t)bits;
+	addr_mapped(net, t);
+	if (bits == max && !proto_host_valid(t))
+		return ("not a unicast host (zero, loopback, multicast or "
+		    "broadcast)");
+	return (NULL);
+}
+
+/*
+ * The inside end of a NAT item: "a.b.c.d:PORT" or "[v6]:PORT" into
+ * *dest (dest->port the inside port). Returns NULL, or what is wrong.
+ */
+static const char *
+config_allow_nat(const char *s, struct addr *dest)
+{
+	char host[INET6_ADDRSTRLEN + 3];
+	const char *colon = strrchr(s, ':'), *why;
+	uint16_t port;
+	uint8_t prefix;
+	size_t n;
+
+	if (colon == NULL || service_parse_port(colon + 1, &port))
+		return ("no inside port (HOST:PORT, 1..65535)");
+	n = (size_t)(colon - s);
+	if (n == 0 || n >= sizeof(host))
+		return ("a bad inside host");
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (strchr(host, '/') != NULL)
+		return ("a NAT line maps to one host, not a network");
+	if ((why = config_allow_net(host, dest, &prefix)) != NULL)
+		return (why);
+	dest->port = port;
+	return (NULL);
+}
+
+/*
+ * One allow item (without its "=SECONDS") into *out: PORT, PORT@HOST,
+ * PORT>HOST:PORT (PORT being [tcp/|udp/]NUMBER), or, with chain set,
+ * a chain NAME. Returns NULL, or what is wrong.
+ */
+static const char *
+config_allow_parse(const char *s, int chain, struct config_allow *out,
+    const char **what)
+{
+	char svc[SERVICE_STRLEN];
+	const char *sep = strpbrk(s, "@>");
+	size_t n;
+
+	*what = "port";
+	if (chain) {
+		*what = "chain name";
+		if (!proto_chain_valid(s))
+			return ("1..16 of A-Z a-z 0-9 _ -");
+		out->kind = ACCESS_CHAIN;
+		strcpy(out->chain, s);
+		return (NULL);
+	}
+	if (strncmp(s, "chain/", 6) == 0)
+		return ("a chain is allowed as \"chain NAME\"");
+	n = sep != NULL ? (size_t)(sep - s) : strlen(s);
+	if (n < sizeof(svc)) {
+		memcpy(svc, s, n);
+		svc[n] = '\0';
+	}
+	if (n >= sizeof(svc) || service_parse(svc, &out->svc))
+		return ("tcp/PORT, udp/PORT or PORT, 1..65535, then @HOST, "
+		    "@NET/BITS or >HOST:PORT");
+	if (sep == NULL) {
+		out->kind = ACCESS_PORT;
+		return (NULL);
+	}
+	if (*sep == '@') {
+		*what = "host";
+		out->kind = ACCESS_HOST;
+		return (config_allow_net(sep + 1, &out->dest, &out->prefix));
+	}
+	*what = "NAT mapping";
+	out->kind = ACCESS_NAT;
+	return (config_allow_nat(sep + 1, &out->dest));
+}
+
+/* 1 if lines a and b of one user grant the same (or clash): see below. */
+static int
+config_allow_clash(const struct config_allow *a, const struct config_allow *b)
+{
+	int same_svc = a->svc.ipproto == b->svc.ipproto &&
+	    a->svc.port == b->svc.port;
+
+	/* The server's own port, plainly and NAT'd: a knock on it could
+	 * mean either. Two mappings of one port, likewise. */
+	if ((a->kind == ACCESS_PORT || a->kind == ACCESS_NAT) &&
+	    (b->kind == ACCESS_PORT || b->kind == ACCESS_NAT))
+		return (same_svc);
+	if (a->kind != b->kind)
+		return (0);
+	if (a->kind == ACCESS_CHAIN)
+		return (strcmp(a->chain, b->chain) == 0);
+	return (same_svc && a->prefix == b->prefix &&
+	    a->dest.family == b->dest.family &&
+	    memcmp(a->dest.ip, b->dest.ip, sizeof(a->dest.ip)) == 0);
+}
+
+/* The access an allow line names, for messages. */
+static const char *
+config_allow_format(const struct config_allow *l,
+    char buf[static ACCESS_STRLEN])
+{
+	struct access a;
+	char p[8];
+
+	memset(&a, 0, sizeof(a));
+	a.kind = l->kind;
+	a.svc = l->svc;
+	a.host = l->dest;
+	if (l->kind == ACCESS_CHAIN) {
+		snprintf(buf, ACCESS_STRLEN, "chain %s", l->chain);
+		return (buf);
+	}
+	access_format(&a, buf);
+	if (l->kind == ACCESS_HOST && l->prefix !=
+	    (l->dest.family == AF_INET ? 32 : 128)) {
+		snprintf(p, sizeof(p), "/%u", (unsigned)l->prefix);
+		strncat(buf, p, ACCESS_STRLEN - strlen(buf) - 1);
+	}
+	return (buf);
+}
+
+/* [user NAME] allow: add ports, hosts, mappings and chains, with their
+ * own timeouts. */
 static void
 config_server_allow(struct config_server_parse *sp, const char *value)
 {
 	struct config_file *f = &sp->f;
 	struct config_user *u = &sp->cfg.users[sp->cfg.nusers - 1];
-	struct config_allow *na;
+	struct config_allow *na, line;
 	char item[CONFIG_ITEM_MAX + 1], svcs[CONFIG_ITEM_MAX + 1];
-	const char *p = value;
-	struct service svc;
+	char was[ACCESS_STRLEN];
+	const char *p = value, *why, *what = "port";
 	uint32_t timeout;
 	size_t n, i;
 	char *eq;
-	int any = 0;
+	int any = 0, chain = 0;
 
 	while ((n = config_file_list_next(&p, item)) > 0) {
 		any = 1;
+		/* "chain NAME": the name is the next item. */
+		if (!chain && strcmp(item, "chain") == 0) {
+			chain = 1;
+			continue;
+		}
 		memcpy(svcs, item, strlen(item) + 1);
 		timeout = 0;
 		if ((eq = strchr(svcs, '=')) != NULL) {
@@ -145,23 +333,39 @@ config_server_allow(struct config_server_parse *sp, const char *value)
 				config_file_error(f, "bad timeout in allow "
 				    "(1..%d seconds): '%s'", CONFIG_MAX_ACCESS,
 				    config_file_quote(item));
+				chain = 0;
 				continue;
 			}
 		}
-		if (n > CONFIG_ITEM_MAX || service_parse(svcs, &svc)) {
-			config_file_error(f, "bad port in allow (tcp/PORT, "
-			    "udp/PORT or PORT, 1..65535): '%s'",
+		memset(&line, 0, sizeof(line));
+		why = n > CONFIG_ITEM_MAX ? "too long" :
+		    config_allow_parse(svcs, chain, &line, &what);
+		if (why != NULL) {
+			config_file_error(f, "bad %s in allow (%s): '%s%s'",
+			    what, why, chain ? "chain " : "",
 			    config_file_quote(item));
+			chain = 0;
 			continue;
 		}
+		chain = 0;
 		for (i = 0; i < u->nallow; i++)
-			if (u->allow[i].svc.ipproto == svc.ipproto &&
-			    u->allow[i].svc.port == svc.port)
+			if (config_allow_clash(&u->allow[i], &line))
 				break;
 		if (i < u->nallow) {
-			config_file_error(f, "user '%s' is already allowed "
-			    "this port: '%s'", u->name,
-			    config_file_quote(item));
+			if (u->allow[i].kind == line.kind &&
+			    line.kind != ACCESS_NAT)
+				config_file_error(f, "user '%s' is already "
+				    "allowed this %s: '%s%s'", u->name,
+				    line.kind == ACCESS_PORT ? "port" :
+				    line.kind == ACCESS_HOST ? "host" :
+				    "chain", line.kind == ACCESS_CHAIN ?
+				    "chain " : "", config_file_quote(item));
+			else
+				config_file_error(f, "user '%s' has %s on line "
+				    "%d: one port of this server is either "
+				    "opened or mapped, once: '%s'", u->name,
+				    config_allow_format(&u->allow[i], was),
+				    u->allow[i].line, config_file_quote(item));
 			continue;
 		}
 		if ((na = config_file_grow(u->allow, u->nallow, u->nallow + 1,
@@ -170,13 +374,51 @@ config_server_allow(struct config_server_parse *sp, const char *value)
 			return;
 		}
 		u->allow = na;
-		u->allow[u->nallow].svc = svc;
-		u->allow[u->nallow].timeout = timeout;
-		u->allow[u->nallow].line = f->lineno;
-		u->nallow++;
+		line.timeout = timeout;
+		line.line = f->lineno;
+		u->allow[u->nallow++] = line;
 	}
-	if (!any)
+	if (chain)
+		config_file_error(f, "allow: \"chain\" needs a NAME after it");
+	else if (!any)
 		config_file_error(f, "allow: no port given");
+}
+
+/*
+ * The gateway objects the users' lines need (config.h, CONFIG_USES_*),
+ * only of the families the table has.
+ */
+static unsigned
+config_server_uses(const struct config_server *cfg)
+{
+	const struct config_allow *l;
+	unsigned uses = 0;
+	size_t i, j;
+	int v4;
+
+	for (i = 0; i < cfg->nusers; i++) {
+		for (j = 0; j < cfg->users[i].nallow; j++) {
+			l = &cfg->users[i].allow[j];
+			v4 = l->dest.family == AF_INET;
+			if (l->kind == ACCESS_HOST)
+				uses |= v4 ? CONFIG_USES_GATEWAY4 :
+				    CONFIG_USES_GATEWAY6;
+			else if (l->kind == ACCESS_NAT)
+				uses |= v4 ? CONFIG_USES_GATEWAY4 |
+				    CONFIG_USES_NAT4 : CONFIG_USES_GATEWAY6 |
+				    CONFIG_USES_NAT6;
+			else if (l->kind == ACCESS_CHAIN)
+				uses |= CONFIG_USES_CHAINS4 |
+				    CONFIG_USES_CHAINS6;
+		}
+	}
+	if (strcmp(cfg->family, "ip") == 0)
+		uses &= CONFIG_USES_GATEWAY4 | CONFIG_USES_NAT4 |
+		    CONFIG_USES_CHAINS4;
+	else if (strcmp(cfg->family, "ip6") == 0)
+		uses &= CONFIG_USES_GATEWAY6 | CONFIG_USES_NAT6 |
+		    CONFIG_USES_CHAINS6;
+	return (uses);
 }
 
 /* A "[forward NAME]" line. */
@@ -561,6 +803,24 @@ config_server_key(struct config_file *f, const char *name, const char *value)
 		else if (strcmp(name, "set6") == 0)
 			config_server_nft_name(f, &sp->set6_line, name, value,
 			    cfg->set6);
+		else if (strcmp(name, "gateway4") == 0)
+			config_server_nft_name(f, &sp->gw_lines[0], name, value,
+			    cfg->gateway4);
+		else if (strcmp(name, "gateway6") == 0)
+			config_server_nft_name(f, &sp->gw_lines[1], name, value,
+			    cfg->gateway6);
+		else if (strcmp(name, "nat4") == 0)
+			config_server_nft_name(f, &sp->gw_lines[2], name, value,
+			    cfg->nat4);
+		else if (strcmp(name, "nat6") == 0)
+			config_server_nft_name(f, &sp->gw_lines[3], name, value,
+			    cfg->nat6);
+		else if (strcmp(name, "chains4") == 0)
+			config_server_nft_name(f, &sp->gw_lines[4], name, value,
+			    cfg->chains4);
+		else if (strcmp(name, "chains6") == 0)
+			config_server_nft_name(f, &sp->gw_lines[5], name, value,
+			    cfg->chains6);
 		else
 			config_file_unknown_key(f, name);
 		break;
@@ -641,7 +901,7 @@ config_server_end(struct config_file *f)
 {
 	struct config_server_parse *sp = (struct config_server_parse *)f;
 	struct config_user *u;
-	char svc[SERVICE_STRLEN];
+	char svc[ACCESS_STRLEN];
 	size_t i;
 
 	if (f->sec == CONFIG_SEC_FORWARD) {
@@ -673,7 +933,7 @@ config_server_end(struct config_file *f)
 			    "allow is longer than user '%s''s max-timeout (%u "
 			    "s, line %d): '%s=%u'", u->name, u->max_timeout,
 			    sp->umax_timeout_line,
-			    service_format(&u->allow[i].svc, svc),
+			    config_allow_format(&u->allow[i], svc),
 			    u->allow[i].timeout);
 	/* Whether it may open nothing is known at the end of the file,
 	 * when every [forward] has named its users. */
@@ -685,6 +945,30 @@ static const struct config_syntax config_server_syntax = {
 	config_server_end,
 	"[server], [nftables], [user NAME] or [forward NAME]"
 };
+
+/*
+ * With family inet, an IPv4 and an IPv6 object of one kind cannot be
+ * one object (the key types differ), as set4 and set6 cannot.
+ */
+static void
+config_server_nft_pairs(struct config_server_parse *sp)
+{
+	static const char *const what[] = { "gateway", "nat", "chains" };
+	const struct config_server *cfg = &sp->cfg;
+	const char *v4[3] = { cfg->gateway4, cfg->nat4, cfg->chains4 };
+	const char *v6[3] = { cfg->gateway6, cfg->nat6, cfg->chains6 };
+	const int *lines = sp->gw_lines;	/* 4, 6 of each kind */
+	size_t i;
+
+	if (strcmp(cfg->family, "inet") != 0)
+		return;
+	for (i = 0; i < 3; i++)
+		if (strcmp(v4[i], v6[i]) == 0)
+			config_file_error_at(&sp->f, lines[2 * i + 1] != 0 ?
+			    lines[2 * i + 1] : lines[2 * i], "%s4 and %s6 are "
+			    "both '%s': an IPv4 and an IPv6 object cannot be "
+			    "one", what[i], what[i], v4[i]);
+}
 
 /* Both loads: users_needed says whether a file without users is bad. */
 static int
@@ -723,8 +1007,10 @@ config_server_load_as(const char *path, struct config_server *out,
 		config_file_error_at(&sp.f, sp.set6_line != 0 ? sp.set6_line :
 		    sp.set4_line, "set4 and set6 are both '%s': an IPv4 and "
 		    "an IPv6 set cannot be one set", cfg->set4);
+	config_server_nft_pairs(&sp);
 	if (sp.f.nerrors > 0)
 		goto err1;
+	cfg->uses = config_server_uses(cfg);
 	/* Settled here, so that no reader of a user needs [server]. */
 	for (i = 0; i < cfg->nusers; i++) {
 		if (cfg->users[i].max_open == 0)
@@ -800,24 +1086,110 @@ config_server_free(struct config_server *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+/* 1 if host line l holds the address d: same family, prefix bits equal. */
+static int
+config_allow_holds(const struct config_allow *l, const struct addr *d)
+{
+	unsigned bits = l->prefix, i;
+	uint8_t mask;
+
+	if (l->dest.family != d->family ||
+	    bits > (d->family == AF_INET ? 32u : 128u))
+		return (0);
+	if (memcmp(l->dest.ip, d->ip, bits / 8) != 0)
+		return (0);
+	i = bits / 8;
+	if (bits % 8 == 0)
+		return (1);
+	mask = (uint8_t)(0xffu << (8 - bits % 8));
+	return ((l->dest.ip[i] & mask) == (d->ip[i] & mask));
+}
+
+/* 1 if line l grants a, kind for kind (config_allow_find). */
+static int
+config_allow_grants(const struct config_allow *l, const struct access *a)
+{
+
+	if (l->kind != a->kind)
+		return (0);
+	if (l->kind == ACCESS_CHAIN)
+		return (strcmp(l->chain, a->chain) == 0);
+	if (l->svc.ipproto != a->svc.ipproto || l->svc.port != a->svc.port)
+		return (0);
+	switch (l->kind) {
+	case ACCESS_PORT:
+		return (1);
+	case ACCESS_HOST:
+		return (config_allow_holds(l, &a->host));
+	case ACCESS_NAT:
+		/* The mapping exactly: another inside host or port is not
+		 * what the admin wrote. */
+		return (l->dest.family == a->host.family &&
+		    l->dest.port == a->host.port &&
+		    memcmp(l->dest.ip, a->host.ip, sizeof(l->dest.ip)) == 0);
+	default:
+		return (0);
+	}
+}
+
 /*
- * config_allowed(user, svc, timeout): 1 if user may open svc, with
- * *timeout set to the port's own timeout (0 if it has none); 0 if not.
+ * config_allow_find(user, a): the allow line of user that grants a,
+ * matched by kind: a port line for ACCESS_PORT, a host line whose prefix
+ * holds a->host (same family) for ACCESS_HOST, a NAT line with the same
+ * server port, inside host and inside port for ACCESS_NAT, a chain line
+ * of that name for ACCESS_CHAIN. NULL if none.
  */
-int
-config_allowed(const struct config_user *user, const struct service *svc,
-    uint32_t *timeout)
+const struct config_allow *
+config_allow_find(const struct config_user *user, const struct access *a)
 {
 	size_t i;
 
+	for (i = 0; i < user->nallow; i++)
+		if (config_allow_grants(&user->allow[i], a))
+			return (&user->allow[i]);
+	return (NULL);
+}
+
+/*
+ * config_allow_knock(user, a): the allow line a knock for a gets: as
+ * config_allow_find(), except that a port knock (ACCESS_PORT) finds a
+ * NAT line of that server port if there is no port line for it (the
+ * loader allows one or the other): the caller then opens that line's
+ * mapping. NULL if none.
+ */
+const struct config_allow *
+config_allow_knock(const struct config_user *user, const struct access *a)
+{
+	const struct config_allow *l;
+	size_t i;
+
+	if ((l = config_allow_find(user, a)) != NULL || a->kind != ACCESS_PORT)
+		return (l);
 	for (i = 0; i < user->nallow; i++) {
-		if (user->allow[i].svc.ipproto == svc->ipproto &&
-		    user->allow[i].svc.port == svc->port) {
-			*timeout = user->allow[i].timeout;
-			return (1);
-		}
+		l = &user->allow[i];
+		if (l->kind == ACCESS_NAT &&
+		    l->svc.ipproto == a->svc.ipproto &&
+		    l->svc.port == a->svc.port)
+			return (l);
 	}
-	return (0);
+	return (NULL);
+}
+
+/*
+ * config_allowed(user, a, timeout): 1 if user may have a (by
+ * config_allow_find), with *timeout set to the line's own timeout (0 if
+ * it has none); 0 if not.
+ */
+int
+config_allowed(const struct config_user *user, const struct access *a,
+    uint32_t *timeout)
+{
+	const struct config_allow *l = config_allow_find(user, a);
+
+	if (l == NULL)
+		return (0);
+	*timeout = l->timeout;
+	return (1);
 }
 
 /* A user's cap on any open: max-timeout, or the global one. */
@@ -831,44 +1203,58 @@ config_user_cap(const struct config_user *user)
 }
 
 /*
- * config_user_timeout(user, svc, default_timeout, timeout): 1 if user may
- * open svc, with *timeout set to the seconds an open gets: the port's own
- * timeout, else default_timeout ([server] timeout), capped at the user's
- * max-timeout; 0 if the user may not open svc.
+ * config_allow_timeout(user, line, default_timeout): the seconds an open
+ * by line gets: its own timeout, else default_timeout ([server]
+ * timeout), capped at the user's max-timeout.
  */
-int
-config_user_timeout(const struct config_user *user, const struct service *svc,
-    uint32_t default_timeout, uint32_t *timeout)
+uint32_t
+config_allow_timeout(const struct config_user *user,
+    const struct config_allow *line, uint32_t default_timeout)
 {
-	uint32_t t, cap = config_user_cap(user);
+	uint32_t t = line->timeout, cap = config_user_cap(user);
 
-	if (!config_allowed(user, svc, &t))
-		return (0);
 	if (t == 0)
 		t = default_timeout;
-	/* The loader refuses a port's own timeout above the cap; the
+	/* The loader refuses a line's own timeout above the cap; the
 	 * default is capped, and so is anything not from the loader. */
-	*timeout = t > cap ? cap : t;
+	return (t > cap ? cap : t);
+}
+
+/*
+ * config_user_timeout(user, a, default_timeout, timeout): 1 if user may
+ * have a (by config_allow_find), with *timeout set to the seconds an open
+ * gets (config_allow_timeout); 0 if the user may not.
+ */
+int
+config_user_timeout(const struct config_user *user, const struct access *a,
+    uint32_t default_timeout, uint32_t *timeout)
+{
+	const struct config_allow *l = config_allow_find(user, a);
+
+	if (l == NULL)
+		return (0);
+	*timeout = config_allow_timeout(user, l, default_timeout);
 	return (1);
 }
 
 /*
- * config_user_permits(user, svc, timeout, default_timeout): 1 if opening
- * svc for timeout seconds is within user's rights: svc is on one of the
- * user's allow lines, and 0 < timeout <= what config_user_timeout()
- * grants (default_timeout is [server] timeout); else 0. For a process
- * that checks each change it is asked to make; a close needs only
- * config_allowed().
+ * config_user_permits(user, a, timeout, default_timeout): 1 if opening a
+ * for timeout seconds is within user's rights: a line grants a exactly
+ * (config_allow_find: an FW_PORT change of a NAT'd port is not its
+ * mapping, nor an FW_NAT change another mapping), and 0 < timeout <=
+ * what config_user_timeout() grants (default_timeout is [server]
+ * timeout); else 0. For a process that checks each change it is asked
+ * to make; a close needs only config_allowed().
  */
 int
-config_user_permits(const struct config_user *user, const struct service *svc,
+config_user_permits(const struct config_user *user, const struct access *a,
     uint32_t timeout, uint32_t default_timeout)
 {
 	uint32_t granted;
 
 	/* 0 is no timeout at all: an element that would never expire. */
 	if (timeout == 0 ||
-	    !config_user_timeout(user, svc, default_timeout, &granted))
+	    !config_user_timeout(user, a, default_timeout, &granted))
 		return (0);
 	return (timeout <= granted);
 }

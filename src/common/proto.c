@@ -20,6 +20,79 @@ proto_all_zero(const uint8_t *p, size_t len)
 }
 
 /*
+ * proto_chain_valid(s): 1 if s is a chain name the target field can
+ * carry: 1..PROTO_CHAIN_MAX of A-Z a-z 0-9 _ -, else 0.
+ */
+int
+proto_chain_valid(const char *s)
+{
+	size_t i;
+	char c;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		c = s[i];
+		if (i >= PROTO_CHAIN_MAX ||
+		    !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return (0);
+	}
+	return (i > 0);
+}
+
+/* A chain name, then only NUL bytes: one encoding per name. */
+static int
+proto_target_chain(const uint8_t t[static PROTO_ADDR_LEN])
+{
+	char name[PROTO_CHAIN_MAX + 1];
+	size_t len = strnlen((const char *)t, PROTO_ADDR_LEN);
+
+	if (!proto_all_zero(t + len, PROTO_ADDR_LEN - len))
+		return (0);
+	memcpy(name, t, len);
+	name[len] = '\0';
+	return (proto_chain_valid(name));
+}
+
+/*
+ * proto_host_valid(t): a host a gateway can forward to: unicast, and
+ * IPv4 only in mapped form (::a.b.c.d, deprecated, would be a second
+ * encoding of it). Not zero
+ * (that is the server), not the unspecified, loopback, multicast,
+ * reserved or broadcast address: no element could ever match those.
+ */
+int
+proto_host_valid(const uint8_t t[static PROTO_ADDR_LEN])
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+
+	if (memcmp(t, mapped, sizeof(mapped)) == 0)
+		return (t[12] != 0 && t[12] != 127 && t[12] < 224);
+	if (proto_all_zero(t, 12))	/* ::, ::1 and ::a.b.c.d */
+		return (0);
+	return (t[0] != 0xff);
+}
+
+/*
+ * What a message asks for: a port of the server (a protocol and a port,
+ * target zero), a port of a host behind it (target that host), or a
+ * chain (protocol and port zero, target the name).
+ */
+static int
+proto_access_valid(const struct proto_msg *m)
+{
+
+	if (m->ipproto == 0)
+		return (m->port == 0 && proto_target_chain(m->target));
+	if (m->ipproto != IPPROTO_TCP && m->ipproto != IPPROTO_UDP)
+		return (0);
+	if (m->port == 0)
+		return (0);
+	return (proto_all_zero(m->target, sizeof(m->target)) ||
+	    proto_host_valid(m->target));
+}
+
+/*
  * Which fields each type carries. Everything a type does not carry must
  * be zero, so every message has exactly one encoding.
  */
@@ -31,9 +104,7 @@ proto_fields_valid(const struct proto_msg *m, const uint8_t *cookie_raw)
 
 	if (m->action != PROTO_OPEN && m->action != PROTO_CLOSE)
 		return (0);
-	if (m->ipproto != IPPROTO_TCP && m->ipproto != IPPROTO_UDP)
-		return (0);
-	if (m->port == 0 || m->server_port == 0)
+	if (!proto_access_valid(m) || m->server_port == 0)
 		return (0);
 	/* Only the verdicts say where the server saw the client. */
 	if ((m->type == PROTO_COMEIN || m->type == PROTO_GOAWAY) ?
@@ -147,7 +218,8 @@ int
 proto_target_is_self(const struct proto_msg *msg)
 {
 
-	return (proto_all_zero(msg->target, sizeof(msg->target)));
+	return (msg->ipproto != 0 &&
+	    proto_all_zero(msg->target, sizeof(msg->target)));
 }
 
 const char *

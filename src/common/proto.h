@@ -24,6 +24,7 @@
 #define PROTO_COOKIE_LEN	32
 #define PROTO_MAC_LEN		MAC_TAG_LEN
 #define PROTO_DEFAULT_PORT	5800
+#define PROTO_CHAIN_MAX		16	/* a chain name in the target field */
 
 /* Offsets of the fields; the MAC covers bytes [0, PROTO_OFF_MAC). */
 #define PROTO_OFF_VERSION	0
@@ -81,7 +82,8 @@ enum proto_reason {
 struct proto_msg {
 	uint8_t type;
 	uint8_t action;
-	uint8_t ipproto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t ipproto;		/* IPPROTO_TCP or IPPROTO_UDP; 0 with
+					 * port 0: target is a chain name */
 	uint16_t port;
 	uint16_t code;			/* GOAWAY only */
 	uint32_t epoch;			/* cookie epoch; 0 in KNOCK */
@@ -90,7 +92,10 @@ struct proto_msg {
 	uint8_t key_id[PROTO_KEY_ID_LEN];	/* which of the user's keys */
 	uint8_t server[PROTO_ADDR_LEN];	/* the address the client sent to */
 	uint16_t server_port;		/* and the port */
-	uint8_t target[PROTO_ADDR_LEN];	/* zero: the server itself */
+	uint8_t target[PROTO_ADDR_LEN];	/* zero: the server itself; else a
+					 * host behind it (IPv4 mapped), or
+					 * with ipproto 0 a chain name,
+					 * NUL-padded */
 	uint8_t source[PROTO_ADDR_LEN];	/* COMEIN, GOAWAY: the client's
 					 * address as the server saw it */
 	uint16_t source_port;		/* and port; both zero elsewhere */
@@ -123,10 +128,25 @@ int proto_seal(const struct proto_msg *msg, struct mac *key,
     uint8_t buf[static PROTO_MSG_LEN]);
 
 /*
- * proto_target_is_self(msg): 1 if msg's target is all zero, the server
- * itself (the only target until gateway mode), else 0.
+ * proto_target_is_self(msg): 1 if msg asks for a port of the server
+ * itself (a protocol, and a target of all zero), else 0.
  */
 int proto_target_is_self(const struct proto_msg *msg);
+
+/*
+ * proto_chain_valid(s): 1 if s is a chain name the target field can
+ * carry: 1..PROTO_CHAIN_MAX of A-Z a-z 0-9 _ -, else 0. The same rule
+ * for knockd.conf's "chain NAME", so that every name allowed there can
+ * be asked for.
+ */
+int proto_chain_valid(const char *s);
+
+/*
+ * proto_host_valid(t): 1 if the 16 bytes t can be a host target: a
+ * unicast address, IPv4 in mapped form; not the unspecified, loopback,
+ * multicast, reserved or broadcast address. Else 0.
+ */
+int proto_host_valid(const uint8_t t[static PROTO_ADDR_LEN]);
 
 /*
  * proto_reason_str(code): a sentence for a GOAWAY code, for the user.

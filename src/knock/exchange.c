@@ -140,7 +140,7 @@ exchange_new_knock(const struct exchange *ex, struct exchange_target *t,
 	t->msg.action = ex->action;
 	/* The target is under the MAC too: a knock for one inside host
 	 * cannot be made one for another. */
-	access_wire(&ex->acc, &t->msg.ipproto, &t->msg.port, t->msg.target);
+	(void)access_to_msg(&ex->acc, &t->msg);	/* a client access: never NAT */
 	strncpy(t->msg.user, ex->user, PROTO_USER_MAX);
 	memcpy(t->msg.key_id, ex->key_id, PROTO_KEY_ID_LEN);
 	/* Where we send it, under the MAC: a relay cannot pass it on. */

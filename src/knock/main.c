@@ -30,7 +30,7 @@
 
 #include <openssl/crypto.h>
 
-#include "access.h"
+#include "access_parse.h"
 #include "config.h"
 #include "exchange.h"
 #include "forward.h"

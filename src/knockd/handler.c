@@ -6,10 +6,15 @@
  * state behind. Every drop is silent and counted.
  */
 #include <string.h>
+#include <sys/socket.h>
 
+#include "access.h"
 #include "log.h"
 #include "service.h"
 #include "handler.h"
+
+/* The wire's name and the firewall's name for one limit. */
+_Static_assert(ACCESS_CHAIN_MAX == FW_CHAIN_MAX, "chain name lengths");
 
 /*
  * Count a drop and, with -d, say why, at most HANDLER_LOG_PER_SECOND
@@ -133,19 +138,107 @@ handler_over_limit(struct handler *h, struct user *u,
     const struct user_key *k, const struct proto_msg *m,
     const struct addr *peer, uint64_t now, uint8_t out[static PROTO_MSG_LEN])
 {
-	char a[ADDR_STRLEN], s[SERVICE_STRLEN], id[USERKEY_ID_STRLEN];
-	struct service svc = { m->ipproto, m->port };
+	char a[ADDR_STRLEN], s[ACCESS_STRLEN], id[USERKEY_ID_STRLEN];
+	struct access acc;
 
 	h->stats.over_limit++;
+	access_from_msg(m, &acc);
 	if (handler_log_allowed(h, now))
 		log_notice("refused to open %s for %s: user '%s' (key %s) "
 		    "already has %zu open, its max-open; the first expires in "
-		    "%llu s", service_format(&svc, s), addr_format(peer, a, 0),
+		    "%llu s", access_format(&acc, s), addr_format(peer, a, 0),
 		    u->name, userkey_id_format(k->id, id),
 		    opens_count(u->opens, now),
 		    (unsigned long long)opens_next_expiry(u->opens, now));
 	return (handler_reply(k, m, peer, PROTO_GOAWAY, PROTO_REASON_BUSY, 0,
 	    out));
+}
+
+/*
+ * Why a knock for a is not for this server, or not for this user, or NULL
+ * and *line the allow line that grants it. The server's gateway objects
+ * (h->uses) are asked about first only to name the reason: either way
+ * the answer is GOAWAY 1, as for a port the user may not open.
+ */
+static const char *
+handler_judge(const struct handler *h, const struct user *u,
+    const struct access *a, const struct addr *peer,
+    const struct config_allow **line)
+{
+	int v4 = peer->family == AF_INET;
+
+	*line = NULL;
+	if (a->kind == ACCESS_HOST && a->host.family != peer->family)
+		return ("may not open it: the host is not of the family the "
+		    "knock came over (a gateway opens a host to clients of "
+		    "its family)");
+	if (a->kind == ACCESS_HOST && (h->uses & (a->host.family == AF_INET ?
+	    CONFIG_USES_GATEWAY4 : CONFIG_USES_GATEWAY6)) == 0)
+		return ("may not open it: this server opens no hosts behind "
+		    "it of that family (no allow line PORT@HOST in "
+		    "knockd.conf)");
+	if (a->kind == ACCESS_CHAIN && (h->uses & (v4 ?
+	    CONFIG_USES_CHAINS4 : CONFIG_USES_CHAINS6)) == 0)
+		return ("may not open it: this server has no chains for that "
+		    "family (no allow line \"chain NAME\" in knockd.conf)");
+	if ((*line = config_allow_knock(u->cfg, a)) == NULL)
+		return ("may not open it");
+	/* A mapping's inside host is in the NAT map of the client's family. */
+	if ((*line)->kind == ACCESS_NAT &&
+	    (*line)->dest.family != peer->family) {
+		*line = NULL;
+		return ("may not open it: the port is mapped to a host of "
+		    "the other family than the knock came over");
+	}
+	if ((*line)->kind == ACCESS_NAT && (h->uses & (v4 ?
+	    CONFIG_USES_NAT4 : CONFIG_USES_NAT6)) == 0) {
+		*line = NULL;
+		return ("may not open it: this server maps no ports for that "
+		    "family (nftables family ip or ip6)");
+	}
+	return (NULL);
+}
+
+/* job->change for what line grants, as a (from the RESPONSE) asks. */
+static void
+handler_change(struct handler_job *job, const struct proto_msg *m,
+    const struct access *a, const struct config_allow *line,
+    const struct addr *peer, uint32_t timeout)
+{
+	struct fw_change *c = &job->change;
+
+	memset(c, 0, sizeof(*c));
+	c->op = m->action == PROTO_OPEN ? FW_OPEN : FW_CLOSE;
+	c->addr = *peer;
+	c->timeout = timeout;
+	switch (line->kind) {
+	case ACCESS_HOST:
+		c->kind = FW_HOST;
+		c->ipproto = a->svc.ipproto;
+		c->port = a->svc.port;
+		c->dest = a->host;	/* the host asked for, in the prefix */
+		c->dest.port = 0;
+		break;
+	case ACCESS_NAT:
+		/* The mapping is the admin's: the knock named only the
+		 * server's port. */
+		c->kind = FW_NAT;
+		c->ipproto = line->svc.ipproto;
+		c->port = line->svc.port;
+		c->dest = line->dest;
+		c->dest.port = 0;
+		c->dest_port = line->dest.port;
+		break;
+	case ACCESS_CHAIN:
+		c->kind = FW_CHAIN;
+		memcpy(c->chain, line->chain, sizeof(line->chain));
+		break;
+	default:
+		c->kind = FW_PORT;
+		c->ipproto = a->svc.ipproto;
+		c->port = a->svc.port;
+		break;
+	}
 }
 
 static enum handler_verdict
@@ -154,8 +247,9 @@ handler_response(struct handler *h, struct user *u, const struct user_key *k,
     uint8_t out[static PROTO_MSG_LEN], struct handler_job *job)
 {
 	struct replay_answer ans;
-	struct service svc = { m->ipproto, m->port };
-	uint32_t timeout = 0;
+	const struct config_allow *line;
+	struct access acc;
+	const char *why;
 
 	if (cookie_check(h->jar, now, m, peer))
 		return (handler_drop(h, &h->stats.bad_cookie, peer, now,
@@ -179,31 +273,29 @@ handler_response(struct handler *h, struct user *u, const struct user_key *k,
 	 * end another's access from a shared address (one NAT, one host).
 	 * A refusal changes nothing and is the same every time, so it is not
 	 * recorded: recorded, it would let a user with a key fill the replay
-	 * cache without a single firewall change.
+	 * cache without a single firewall change. A target (a host, a
+	 * chain) is judged here too, not at the KNOCK: only a client that
+	 * proved its address learns what it may not have.
 	 */
-	if (!config_user_timeout(u->cfg, &svc, h->default_timeout, &timeout)) {
+	access_from_msg(m, &acc);
+	if ((why = handler_judge(h, u, &acc, peer, &line)) != NULL) {
 		h->stats.forbidden++;
 		if (handler_log_allowed(h, now)) {
-			char a[ADDR_STRLEN], s[SERVICE_STRLEN];
-
+			char a[ADDR_STRLEN], s[ACCESS_STRLEN];
 			char id[USERKEY_ID_STRLEN];
 
 			log_notice("refused to %s %s for %s: user '%s' (key "
-			    "%s) may not open it", m->action == PROTO_OPEN ?
-			    "open" : "close", service_format(&svc, s),
+			    "%s) %s", m->action == PROTO_OPEN ? "open" :
+			    "close", access_format(&acc, s),
 			    addr_format(peer, a, 0), u->name,
-			    userkey_id_format(k->id, id));
+			    userkey_id_format(k->id, id), why);
 		}
 		return (handler_reply(k, m, peer, PROTO_GOAWAY,
 		    PROTO_REASON_FORBIDDEN, 0, out));
 	}
 
-	memset(&job->change, 0, sizeof(job->change));
-	job->change.op = m->action == PROTO_OPEN ? FW_OPEN : FW_CLOSE;
-	job->change.addr = *peer;
-	job->change.ipproto = m->ipproto;
-	job->change.port = m->port;
-	job->change.timeout = timeout;
+	handler_change(job, m, &acc, line, peer,
+	    config_allow_timeout(u->cfg, line, h->default_timeout));
 	/* For the element's comment (the firewall process adds the user). */
 	memcpy(job->change.key_id, k->id, sizeof(job->change.key_id));
 	job->change.have_key_id = 1;
@@ -327,26 +419,21 @@ handler_packet(struct handler *h, const uint8_t *in, size_t len,
 	 */
 	if (!dest_ok(&h->dest, m.server, m.server_port, peer, local, 1))
 		return (handler_misdirected(h, k, &m, peer, local, now, out));
-	/* Hosts behind this one are for gateway mode; none here. */
-	if (!proto_target_is_self(&m)) {
-		h->stats.forbidden++;
-		return (handler_reply(k, &m, peer, PROTO_GOAWAY,
-		    PROTO_REASON_FORBIDDEN, 0, out));
-	}
 	if (m.type == PROTO_KNOCK)
 		return (handler_knock(h, k, &m, peer, now, out));
 	return (handler_response(h, u, k, &m, peer, now, out, job));
 }
 
 /*
- * handler_set_public(h, cfg): take cfg's public addresses (at start and
- * at each reload).
+ * handler_set_public(h, cfg): take cfg's public addresses, and which
+ * gateway objects it uses (at start and at each reload).
  */
 void
 handler_set_public(struct handler *h, const struct config_server *cfg)
 {
 
 	dest_set(&h->dest, cfg);
+	h->uses = cfg->uses;
 }
 
 int
@@ -355,9 +442,11 @@ handler_finish(struct handler *h, struct handler_job *job,
 {
 	struct replay_answer ans;
 	struct fw_change *c = &job->change;
-	char a[ADDR_STRLEN], s[SERVICE_STRLEN], id[USERKEY_ID_STRLEN];
-	struct service svc = { c->ipproto, c->port };
+	char a[ADDR_STRLEN], s[ACCESS_STRLEN], id[USERKEY_ID_STRLEN];
+	struct access acc;
 
+	/* Built by handler_change(): always of a known kind. */
+	(void)access_from_change(c, &acc);
 	memset(&ans, 0, sizeof(ans));
 	if (c->err != 0) {
 		/* fw.c has logged the kernel's words, at a bounded rate. */
@@ -370,14 +459,14 @@ handler_finish(struct handler *h, struct handler_job *job,
 		ans.duration = c->timeout;
 		h->stats.opened++;
 		log_info("opened %s for %s for %u s (user %s, key %s)",
-		    service_format(&svc, s), addr_format(&c->addr, a, 0),
+		    access_format(&acc, s), addr_format(&c->addr, a, 0),
 		    c->timeout, job->user->name,
 		    userkey_id_format(job->key->id, id));
 	} else {
 		ans.type = PROTO_COMEIN;
 		h->stats.closed++;
 		log_info("closed %s for %s (user %s, key %s)",
-		    service_format(&svc, s), addr_format(&c->addr, a, 0),
+		    access_format(&acc, s), addr_format(&c->addr, a, 0),
 		    job->user->name, userkey_id_format(job->key->id, id));
 	}
 	/* The slot exists (inserted as pending), so this cannot fail. */

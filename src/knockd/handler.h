@@ -45,6 +45,8 @@ struct handler {
 	struct cookie_jar *jar;
 	struct replay *replay;
 	uint32_t default_timeout;
+	unsigned uses;			/* config_server.uses: which gateway
+					 * objects the firewall has */
 	struct dest dest;		/* [server] public-address */
 	struct handler_stats stats;
 	uint64_t log_second;	/* rate limit of per-packet log lines */
@@ -94,8 +96,8 @@ enum handler_verdict handler_packet(struct handler *h, const uint8_t *in,
     uint64_t now, uint8_t out[static PROTO_MSG_LEN], struct handler_job *job);
 
 /*
- * handler_set_public(h, cfg): take cfg's public addresses (at start and
- * at each reload).
+ * handler_set_public(h, cfg): take cfg's public addresses, and which
+ * gateway objects it uses (at start and at each reload).
  */
 void handler_set_public(struct handler *h, const struct config_server *cfg);
 

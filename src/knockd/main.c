@@ -173,7 +173,9 @@ check_other_tables(struct fw *fw, const struct config_server *cfg,
 	}
 	for (i = 0; i < users_count(us); i++)
 		for (c = users_at(us, i)->cfg, j = 0; j < c->nallow; j++)
-			svc[n++] = c->allow[j].svc;
+			/* Only ports of this host pass its input chain. */
+			if (c->allow[j].kind == ACCESS_PORT)
+				svc[n++] = c->allow[j].svc;
 	rc = fw_inspect(fw, cfg, svc, n, FW_HOOK_INPUT);
 	free(svc);
 	return (rc);
@@ -455,7 +457,7 @@ main(int argc, char *argv[])
 	 * Every object and chain the allow lines need. The chains only once
 	 * the objects are right: without the table each would be missing.
 	 */
-	if (fw_check(fw) || fwconf_check_chains(fw, &cfg)) {
+	if (fw_check(fw) || fwconf_check_chains(fw, h.users)) {
 		if (!check && npassed > 0 && !nl_passed)
 			log_err("(systemd passed no netlink socket: under "
 			    "PrivateNetwork=, knockd sees the service's own "

@@ -28,6 +28,7 @@
 
 #include <openssl/crypto.h>
 
+#include "access.h"
 #include "keys.h"
 #include "log.h"
 #include "service.h"
@@ -136,9 +137,11 @@ monitor_may_log(struct monitor *m)
 
 /*
  * Whether the configuration in force lets user open (or close) what c
- * names, for c's timeout (its own, or [server] timeout, capped at the
- * user's max-timeout); if so, *who is that user. Logs a refusal (rate-limited): it means the
- * network process asked for what it never should.
+ * names (a port; a host within one of the user's host lines; exactly the
+ * mapping of a NAT line; a chain of a chain line), for c's timeout (its
+ * own, or [server] timeout, capped at the user's max-timeout); if so,
+ * *who is that user. Logs a refusal (rate-limited): it means the network
+ * process asked for what it never should.
  */
 static int
 monitor_permits(struct monitor *m, const struct privsep_change *pc,
@@ -146,10 +149,11 @@ monitor_permits(struct monitor *m, const struct privsep_change *pc,
 {
 	const struct fw_change *c = &pc->change;
 	const struct config_user *u = NULL;
-	struct service svc;
-	char s[SERVICE_STRLEN], a[ADDR_STRLEN];
+	struct access acc;
+	char s[ACCESS_STRLEN], a[ADDR_STRLEN];
 	uint32_t timeout = 0;
 	const char *why = NULL;
+	int known = 0;
 
 	if (memchr(pc->user, '\0', sizeof(pc->user)) == NULL ||
 	    !keys_user_valid(pc->user))
@@ -160,12 +164,22 @@ monitor_permits(struct monitor *m, const struct privsep_change *pc,
 		why = "an unknown operation";
 	else if (c->addr.family != AF_INET && c->addr.family != AF_INET6)
 		why = "an address of no family";
+	else if (access_from_change(c, &acc))
+		why = "an unknown kind of element, or a bad chain name";
 	else {
-		svc.ipproto = c->ipproto;
-		svc.port = c->port;
-		if (!config_allowed(u, &svc, &timeout))
-			why = "a port the user may not open";
-		else if (c->op == FW_OPEN && !config_user_permits(u, &svc,
+		known = 1;
+		/* One element lives in the set of one family. */
+		if ((c->kind == FW_HOST || c->kind == FW_NAT) &&
+		    c->dest.family != c->addr.family)
+			why = "an inside host of another family than the "
+			    "source";
+		else if (!config_allowed(u, &acc, &timeout))
+			why = c->kind == FW_HOST ? "a host the user may not "
+			    "reach" : c->kind == FW_NAT ? "a mapping not "
+			    "exactly the user's NAT line" : c->kind ==
+			    FW_CHAIN ? "a chain the user may not enter" :
+			    "a port the user may not open";
+		else if (c->op == FW_OPEN && !config_user_permits(u, &acc,
 		    c->timeout, m->cfg.timeout))
 			why = "a longer timeout than configured";
 	}
@@ -174,13 +188,12 @@ monitor_permits(struct monitor *m, const struct privsep_change *pc,
 		return (1);
 	}
 	if (monitor_may_log(m)) {
-		svc.ipproto = c->ipproto;
-		svc.port = c->port;
 		/* The name only once it is known to be one: no control
-		 * characters in the log. */
+		 * characters in the log; the element only once its chain
+		 * name is known to be one. */
 		log_warn("refused the network process's request to %s %s "
 		    "for %s from %s for %u s: %s", c->op == FW_CLOSE ?
-		    "close" : "open", service_format(&svc, s),
+		    "close" : "open", known ? access_format(&acc, s) : "?",
 		    u != NULL ? pc->user : "?",
 		    c->addr.family != 0 ? addr_format(&c->addr, a, 0) : "?",
 		    (unsigned)c->timeout, why);

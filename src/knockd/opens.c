@@ -12,12 +12,23 @@
 #include "addr.h"
 #include "opens.h"
 
+/*
+ * One element (an FW_NAT change is one, though it takes two elements:
+ * what max-open limits is what a user asks for). Every field of the
+ * change that names the element is kept, so that a host, a mapping and
+ * a chain for one source are counted apart.
+ */
 struct opens_entry {
 	uint64_t expiry;	/* monotonic second it is gone by */
 	int family;
 	uint8_t ip[16];
 	uint8_t ipproto;
 	uint16_t port;
+	uint8_t kind;		/* enum fw_kind */
+	int dest_family;	/* FW_HOST, FW_NAT */
+	uint8_t dest_ip[16];
+	uint16_t dest_port;	/* FW_NAT */
+	char chain[FW_CHAIN_MAX + 1];	/* FW_CHAIN */
 };
 
 struct opens {
@@ -68,7 +79,12 @@ opens_same(const struct opens_entry *e, const struct fw_change *c)
 {
 
 	return (e->family == c->addr.family && e->ipproto == c->ipproto &&
-	    e->port == c->port && memcmp(e->ip, c->addr.ip, sizeof(e->ip)) == 0);
+	    e->port == c->port &&
+	    memcmp(e->ip, c->addr.ip, sizeof(e->ip)) == 0 &&
+	    e->kind == (uint8_t)c->kind && e->dest_family == c->dest.family &&
+	    memcmp(e->dest_ip, c->dest.ip, sizeof(e->dest_ip)) == 0 &&
+	    e->dest_port == c->dest_port &&
+	    strncmp(e->chain, c->chain, sizeof(e->chain)) == 0);
 }
 
 static struct opens_entry *
@@ -118,6 +134,11 @@ opens_add(struct opens *o, const struct fw_change *c, uint64_t expiry)
 	memcpy(e->ip, c->addr.ip, sizeof(e->ip));
 	e->ipproto = c->ipproto;
 	e->port = c->port;
+	e->kind = (uint8_t)c->kind;
+	e->dest_family = c->dest.family;
+	memcpy(e->dest_ip, c->dest.ip, sizeof(e->dest_ip));
+	e->dest_port = c->dest_port;
+	memcpy(e->chain, c->chain, sizeof(e->chain) - 1);
 	return (0);
 }
 

@@ -1134,7 +1134,7 @@ gw_elements() {	# SET-OR-MAP
 	ip netns exec "$NS_SRV" nft list "$kind" inet knock "$1" |
 	    tr -d '\n\t' | sed -n 's/.*elements = {\([^}]*\)}.*/\1/p' |
 	    tr ',' '\n' | sed 's/ timeout [0-9a-z]*//; s/ expires [0-9a-z]*//;
-	    s/^ *//; s/ *$//' | grep .
+	    s/ comment "[^"]*"//; s/^ *//; s/ *$//' | grep .
 }
 
 assert_gw_element() {	# SET ELEMENT WHAT

@@ -28,6 +28,8 @@
 #include "capture.h"
 
 #include "config.h"
+#include "config_pack.h"
+#include "fw.h"
 #include "keys.h"
 #include "log.h"
 #include "tmpdir.h"
@@ -216,7 +218,7 @@ test_server_full(void **state)
 	    "    key = " KEY_FF "\n"
 	    "    allow = udp/51820=86400\n";
 	struct config_server cfg;
-	struct service svc;
+	struct access svc;
 	uint32_t t;
 	char *err;
 
@@ -255,14 +257,18 @@ test_server_full(void **state)
 	assert_int_equal(cfg.users[1].nallow, 1);
 	assert_allow(&cfg.users[1].allow[0], IPPROTO_UDP, 51820, 86400);
 
-	svc.ipproto = IPPROTO_TCP;
-	svc.port = 5432;
+	memset(&svc, 0, sizeof(svc));
+	svc.kind = ACCESS_PORT;
+	svc.svc.ipproto = IPPROTO_TCP;
+	svc.svc.port = 5432;
 	assert_int_equal(config_allowed(&cfg.users[0], &svc, &t), 1);
 	assert_int_equal(t, 600);
-	svc.port = 22;
+	svc.svc.port = 22;
 	assert_int_equal(config_allowed(&cfg.users[0], &svc, &t), 1);
 	assert_int_equal(t, 0);
-	svc.ipproto = IPPROTO_UDP;
+	/* No gateway line: no gateway object is needed. */
+	assert_int_equal(cfg.uses, 0);
+	svc.svc.ipproto = IPPROTO_UDP;
 	assert_int_equal(config_allowed(&cfg.users[0], &svc, &t), 0);
 	assert_int_equal(config_allowed(&cfg.users[1], &svc, &t), 0);
 
@@ -1732,12 +1738,13 @@ static void
 test_user_permits(void **state)
 {
 	struct config_allow allow[2] = {
-		{ { IPPROTO_TCP, 22 }, 0, 0 },
-		{ { IPPROTO_UDP, 53 }, 600, 0 },
+		{ .svc = { IPPROTO_TCP, 22 } },
+		{ .svc = { IPPROTO_UDP, 53 }, .timeout = 600 },
 	};
 	struct config_user u;
-	struct service ssh = { IPPROTO_TCP, 22 }, dns = { IPPROTO_UDP, 53 };
-	struct service other = { IPPROTO_UDP, 22 };
+	struct access ssh = { ACCESS_PORT, { IPPROTO_TCP, 22 }, { 0 }, "" };
+	struct access dns = { ACCESS_PORT, { IPPROTO_UDP, 53 }, { 0 }, "" };
+	struct access other = { ACCESS_PORT, { IPPROTO_UDP, 22 }, { 0 }, "" };
 	uint32_t t;
 
 	(void)state;
@@ -1772,11 +1779,391 @@ test_user_permits(void **state)
 	    CONFIG_MAX_ACCESS + 10));
 }
 
+/* An access of kind k: svc proto/port, host ip (or NULL), chain. */
+static struct access
+acc(enum access_kind k, uint8_t proto, uint16_t port, const char *ip,
+    uint16_t dport, const char *chain)
+{
+	struct access a;
+
+	memset(&a, 0, sizeof(a));
+	a.kind = k;
+	a.svc.ipproto = proto;
+	a.svc.port = port;
+	if (ip != NULL)
+		assert_int_equal(addr_parse_ip(ip, &a.host), 0);
+	a.host.port = dport;
+	if (chain != NULL)
+		strcpy(a.chain, chain);
+	return (a);
+}
+
+/* Gateway mode: every allow form, the [nftables] names, the objects. */
+static void
+test_server_gateway(void **state)
+{
+	static const char text[] =
+	    "[nftables]\n"
+	    "gateway4 = gw4\n"
+	    "chains6 = ch-6\n"
+	    "[user alice]\n"
+	    "key-file = alice.key\n"
+	    "allow = tcp/22@10.0.0.5, udp/53@10.0.0.0/24=600\n"
+	    "allow = tcp/22@[2001:db8:1::5] 443@[2001:db8:1::]/64=60\n"
+	    "allow = tcp/2222>10.0.0.5:22=120, udp/5353>[2001:db8:1::5]:53\n"
+	    "allow = chain admin, chain ops-2=90 tcp/22\n";
+	const struct config_allow *l;
+	struct config_server cfg, back;
+	struct access a;
+	char buf[ACCESS_STRLEN];
+	uint32_t t;
+	char *err;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_server(text, 0600, &cfg, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_string_equal(cfg.gateway4, "gw4");
+	assert_string_equal(cfg.gateway6, "gateway6");
+	assert_string_equal(cfg.nat4, "nat4");
+	assert_string_equal(cfg.nat6, "nat6");
+	assert_string_equal(cfg.chains4, "chains4");
+	assert_string_equal(cfg.chains6, "ch-6");
+	assert_int_equal(cfg.uses, CONFIG_USES_GATEWAY4 |
+	    CONFIG_USES_GATEWAY6 | CONFIG_USES_NAT4 | CONFIG_USES_NAT6 |
+	    CONFIG_USES_CHAINS4 | CONFIG_USES_CHAINS6);
+	assert_int_equal(cfg.users[0].nallow, 9);
+	l = cfg.users[0].allow;
+	assert_int_equal(l[0].kind, ACCESS_HOST);
+	assert_allow(&l[0], IPPROTO_TCP, 22, 0);
+	assert_int_equal(l[0].dest.family, AF_INET);
+	assert_memory_equal(l[0].dest.ip, "\x0a\0\0\x05", 4);
+	assert_int_equal(l[0].prefix, 32);
+	assert_int_equal(l[1].kind, ACCESS_HOST);
+	assert_allow(&l[1], IPPROTO_UDP, 53, 600);
+	assert_int_equal(l[1].prefix, 24);
+	assert_int_equal(l[2].dest.family, AF_INET6);
+	assert_int_equal(l[2].prefix, 128);
+	assert_int_equal(l[3].prefix, 64);
+	assert_allow(&l[3], IPPROTO_TCP, 443, 60);
+	assert_int_equal(l[4].kind, ACCESS_NAT);
+	assert_allow(&l[4], IPPROTO_TCP, 2222, 120);
+	assert_memory_equal(l[4].dest.ip, "\x0a\0\0\x05", 4);
+	assert_int_equal(l[4].dest.port, 22);
+	assert_int_equal(l[5].kind, ACCESS_NAT);
+	assert_int_equal(l[5].dest.family, AF_INET6);
+	assert_int_equal(l[5].dest.port, 53);
+	assert_int_equal(l[6].kind, ACCESS_CHAIN);
+	assert_string_equal(l[6].chain, "admin");
+	assert_int_equal(l[6].timeout, 0);
+	assert_string_equal(l[7].chain, "ops-2");
+	assert_int_equal(l[7].timeout, 90);
+	assert_int_equal(l[8].kind, ACCESS_PORT);
+	assert_allow(&l[8], IPPROTO_TCP, 22, 0);
+
+	/* The lines, as the log names them. */
+	a = acc(ACCESS_HOST, IPPROTO_TCP, 22, "2001:db8:1::5", 0, NULL);
+	assert_string_equal(access_format(&a, buf), "tcp/22@[2001:db8:1::5]");
+	a = acc(ACCESS_NAT, IPPROTO_TCP, 2222, "10.0.0.5", 22, NULL);
+	assert_string_equal(access_format(&a, buf), "tcp/2222>10.0.0.5:22");
+	a = acc(ACCESS_CHAIN, 0, 0, NULL, 0, "admin");
+	assert_string_equal(access_format(&a, buf), "chain/admin");
+
+	/* The firewall process sends it whole to the network process. */
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(config_clone(&cfg, &back), 0);
+	assert_int_equal(back.uses, cfg.uses);
+	assert_string_equal(back.gateway4, "gw4");
+	assert_string_equal(back.chains6, "ch-6");
+	assert_int_equal(back.users[0].nallow, 9);
+	assert_memory_equal(back.users[0].allow, cfg.users[0].allow,
+	    9 * sizeof(*cfg.users[0].allow));
+	assert_true(config_allowed(&back.users[0], &(struct access){
+	    ACCESS_CHAIN, { 0, 0 }, { 0 }, "ops-2" }, &t));
+	assert_int_equal(t, 90);
+	config_server_free(&back);
+	config_server_free(&cfg);
+}
+
+/* Only what the lines use, and only of the table's families. */
+static void
+test_server_gateway_uses(void **state)
+{
+	struct config_server cfg;
+	char *err;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(load_server("[user alice]\nkey-file = alice.key\n"
+	    "allow = 22@10.0.0.5\n", 0600, &cfg, &err), 0);
+	free(err);
+	assert_int_equal(cfg.uses, CONFIG_USES_GATEWAY4);
+	config_server_free(&cfg);
+	assert_int_equal(load_server("[user alice]\nkey-file = alice.key\n"
+	    "allow = 2222>[2001:db8:1::5]:22\n", 0600, &cfg, &err), 0);
+	free(err);
+	assert_int_equal(cfg.uses, CONFIG_USES_GATEWAY6 | CONFIG_USES_NAT6);
+	config_server_free(&cfg);
+	assert_int_equal(load_server("[nftables]\nfamily = ip\n[user alice]\n"
+	    "key-file = alice.key\nallow = chain admin\n", 0600, &cfg, &err),
+	    0);
+	free(err);
+	assert_int_equal(cfg.uses, CONFIG_USES_CHAINS4);
+	config_server_free(&cfg);
+}
+
+/* Every error of a gateway line, each at its line, quoting its value. */
+static void
+test_server_gateway_errors(void **state)
+{
+
+	(void)state;
+	server_refused(ALICE "allow = tcp/22@10.0.0.1/24\n",
+	    "knockd.conf:4: bad host in allow (host bits set after the "
+	    "prefix: write the network address): 'tcp/22@10.0.0.1/24'", NULL);
+	server_refused(ALICE "allow = tcp/22@[2001:db8:1::1]/64\n",
+	    "knockd.conf:4: bad host in allow (host bits set",
+	    "'tcp/22@[2001:db8:1::1]/64'", NULL);
+	server_refused(ALICE "allow = tcp/22@10.0.0.0/33\n",
+	    "knockd.conf:4: bad host in allow (a bad prefix length (0..32)): "
+	    "'tcp/22@10.0.0.0/33'", NULL);
+	server_refused(ALICE "allow = tcp/22@2001:db8::5\n",
+	    "knockd.conf:4: bad host in allow (an IPv6 address goes in [ ]): "
+	    "'tcp/22@2001:db8::5'", NULL);
+	server_refused(ALICE "allow = tcp/22@[10.0.0.5]\n",
+	    "knockd.conf:4: bad host in allow", "'tcp/22@[10.0.0.5]'", NULL);
+	server_refused(ALICE "allow = tcp/22@[::ffff:10.0.0.5]\n",
+	    "knockd.conf:4: bad host in allow (an IPv4 address is written "
+	    "a.b.c.d", NULL);
+	server_refused(ALICE "allow = tcp/22@gateway.example\n",
+	    "knockd.conf:4: bad host in allow", "'tcp/22@gateway.example'",
+	    NULL);
+	server_refused(ALICE "allow = tcp/22@224.0.0.5\n",
+	    "knockd.conf:4: bad host in allow (not a unicast host",
+	    "'tcp/22@224.0.0.5'", NULL);
+	server_refused(ALICE "allow = tcp/22@[ff02::1]\n",
+	    "knockd.conf:4: bad host in allow (not a unicast host", NULL);
+	server_refused(ALICE "allow = tcp/22@127.0.0.1\n",
+	    "knockd.conf:4: bad host in allow (not a unicast host", NULL);
+	server_refused(ALICE "allow = tcp/99999@10.0.0.5\n",
+	    "knockd.conf:4: bad port in allow", "'tcp/99999@10.0.0.5'", NULL);
+	server_refused(ALICE "allow = tcp/2222>10.0.0.5\n",
+	    "knockd.conf:4: bad NAT mapping in allow (no inside port",
+	    "'tcp/2222>10.0.0.5'", NULL);
+	server_refused(ALICE "allow = tcp/2222>10.0.0.5:0\n",
+	    "knockd.conf:4: bad NAT mapping in allow (no inside port", NULL);
+	server_refused(ALICE "allow = tcp/2222>10.0.0.0/24:22\n",
+	    "knockd.conf:4: bad NAT mapping in allow (a NAT line maps to one "
+	    "host", NULL);
+	server_refused(ALICE "allow = tcp/2222>2001:db8:1::5:22\n",
+	    "knockd.conf:4: bad NAT mapping in allow (an IPv6 address goes in "
+	    "[ ])", NULL);
+	server_refused(ALICE "allow = tcp/22@10.0.0.5=0\n",
+	    "knockd.conf:4: bad timeout in allow", "'tcp/22@10.0.0.5=0'",
+	    NULL);
+	/* One port of the server: opened or mapped, not both. */
+	server_refused(ALICE "allow = tcp/2222>10.0.0.5:22, 2222\n",
+	    "knockd.conf:4: user 'alice' has tcp/2222>10.0.0.5:22 on line 4: "
+	    "one port of this server is either opened or mapped, once: "
+	    "'2222'", NULL);
+	server_refused(ALICE "allow = tcp/22>10.0.0.6:22\n",
+	    "knockd.conf:4: user 'alice' has tcp/22 on line 3", NULL);
+	server_refused(ALICE "allow = 2222>10.0.0.5:22\n"
+	    "allow = 2222>10.0.0.6:22\n",
+	    "knockd.conf:5: user 'alice' has tcp/2222>10.0.0.5:22 on line 4",
+	    NULL);
+	/* Another protocol is another port. */
+	server_refused(ALICE "allow = udp/22>10.0.0.5:22, 22@, bad@\n",
+	    "knockd.conf:4: bad host in allow", "'22@'",
+	    "knockd.conf:4: bad port in allow", "'bad@'", NULL);
+	server_refused(ALICE "allow = tcp/22@10.0.0.0/24, 22@10.0.0.0/24\n",
+	    "knockd.conf:4: user 'alice' is already allowed this host: "
+	    "'22@10.0.0.0/24'", NULL);
+	/* Chains. */
+	server_refused(ALICE "allow = chain admin, chain admin\n",
+	    "knockd.conf:4: user 'alice' is already allowed this chain: "
+	    "'chain admin'", NULL);
+	server_refused(ALICE "allow = chain abcdefghijklmnopq\n",
+	    "knockd.conf:4: bad chain name in allow (1..16 of A-Z a-z 0-9 _ "
+	    "-): 'chain abcdefghijklmnopq'", NULL);
+	server_refused(ALICE "allow = chain ad.min\n",
+	    "knockd.conf:4: bad chain name in allow", "'chain ad.min'", NULL);
+	server_refused(ALICE "allow = chain admin=100000\n",
+	    "knockd.conf:4: bad timeout in allow", "'admin=100000'", NULL);
+	server_refused(ALICE "allow = 22, chain\n",
+	    "knockd.conf:4: allow: \"chain\" needs a NAME after it", NULL);
+	server_refused(ALICE "allow = chain/admin\n",
+	    "knockd.conf:4: bad port in allow (a chain is allowed as \"chain "
+	    "NAME\"): 'chain/admin'", NULL);
+	server_refused(ALICE "max-timeout = 60\nallow = chain admin=61\n",
+	    "knockd.conf:5: timeout in allow is longer than user 'alice''s "
+	    "max-timeout (60 s, line 4): 'chain admin=61'", NULL);
+	/* The [nftables] names. */
+	server_refused("[nftables]\ngateway4 = a b\n" ALICE,
+	    "knockd.conf:2: bad gateway4 name", NULL);
+	server_refused("[nftables]\nnat6 = x\nnat6 = y\n" ALICE,
+	    "knockd.conf:3:", "nat6", NULL);
+	server_refused("[nftables]\nchains4 = ch\nchains6 = ch\n" ALICE,
+	    "knockd.conf:3: chains4 and chains6 are both 'ch'", NULL);
+	server_refused("[nftables]\ngateway6 = gateway4\n" ALICE,
+	    "knockd.conf:2: gateway4 and gateway6 are both 'gateway4'", NULL);
+}
+
+/*
+ * What each kind grants, as the handler and the firewall process ask:
+ * a host inside the prefix, of its family; a NAT mapping exactly; a
+ * chain by name; a port knock finds the NAT line (config_allow_knock),
+ * but an FW_PORT change of that port is not the mapping.
+ */
+static void
+test_gateway_permits(void **state)
+{
+	struct config_allow allow[5];
+	struct config_user u;
+	struct access a;
+	const struct config_allow *l;
+	uint32_t t;
+
+	(void)state;
+	memset(allow, 0, sizeof(allow));
+	memset(&u, 0, sizeof(u));
+	allow[0].kind = ACCESS_HOST;
+	allow[0].svc = (struct service){ IPPROTO_TCP, 22 };
+	assert_int_equal(addr_parse_ip("10.0.0.0", &allow[0].dest), 0);
+	allow[0].prefix = 25;
+	allow[0].timeout = 60;
+	allow[1].kind = ACCESS_HOST;
+	allow[1].svc = (struct service){ IPPROTO_TCP, 22 };
+	assert_int_equal(addr_parse_ip("2001:db8:1::", &allow[1].dest), 0);
+	allow[1].prefix = 64;
+	allow[2].kind = ACCESS_NAT;
+	allow[2].svc = (struct service){ IPPROTO_TCP, 2222 };
+	assert_int_equal(addr_parse_ip("10.0.0.5", &allow[2].dest), 0);
+	allow[2].dest.port = 22;
+	allow[3].kind = ACCESS_CHAIN;
+	strcpy(allow[3].chain, "admin");
+	allow[3].timeout = 300;
+	allow[4].kind = ACCESS_PORT;
+	allow[4].svc = (struct service){ IPPROTO_UDP, 53 };
+	u.allow = allow;
+	u.nallow = 5;
+
+	/* Hosts: inside the prefix, on the line's port, of its family. */
+	a = acc(ACCESS_HOST, IPPROTO_TCP, 22, "10.0.0.127", 0, NULL);
+	assert_true(config_user_permits(&u, &a, 60, 30));
+	assert_false(config_user_permits(&u, &a, 61, 30));
+	assert_true(config_user_timeout(&u, &a, 30, &t));
+	assert_int_equal(t, 60);
+	a = acc(ACCESS_HOST, IPPROTO_TCP, 22, "10.0.0.128", 0, NULL);
+	assert_false(config_user_permits(&u, &a, 1, 30));
+	a = acc(ACCESS_HOST, IPPROTO_TCP, 23, "10.0.0.5", 0, NULL);
+	assert_false(config_user_permits(&u, &a, 1, 30));
+	a = acc(ACCESS_HOST, IPPROTO_UDP, 22, "10.0.0.5", 0, NULL);
+	assert_false(config_user_permits(&u, &a, 1, 30));
+	a = acc(ACCESS_HOST, IPPROTO_TCP, 22, "2001:db8:1::ffff:5", 0, NULL);
+	assert_true(config_user_permits(&u, &a, 30, 30));
+	assert_false(config_user_permits(&u, &a, 31, 30));
+	a = acc(ACCESS_HOST, IPPROTO_TCP, 22, "2001:db8:2::5", 0, NULL);
+	assert_false(config_user_permits(&u, &a, 1, 30));
+	/* The IPv4 prefix's bytes in an IPv6 address are not in it. */
+	a = acc(ACCESS_HOST, IPPROTO_TCP, 22, "a00::5", 0, NULL);
+	assert_false(config_user_permits(&u, &a, 1, 30));
+	/* A port line grants no host, a host line no port. */
+	a = acc(ACCESS_HOST, IPPROTO_UDP, 53, "10.0.0.5", 0, NULL);
+	assert_false(config_user_permits(&u, &a, 1, 30));
+	a = acc(ACCESS_PORT, IPPROTO_TCP, 22, NULL, 0, NULL);
+	assert_false(config_user_permits(&u, &a, 1, 30));
+	assert_null(config_allow_knock(&u, &a));
+
+	/* NAT: the mapping exactly. */
+	a = acc(ACCESS_NAT, IPPROTO_TCP, 2222, "10.0.0.5", 22, NULL);
+	assert_true(config_user_permits(&u, &a, 30, 30));
+	assert_true(config_allowed(&u, &a, &t));
+	a = acc(ACCESS_NAT, IPPROTO_TCP, 2222, "10.0.0.6", 22, NULL);
+	assert_false(config_user_permits(&u, &a, 30, 30));
+	assert_false(config_allowed(&u, &a, &t));
+	a = acc(ACCESS_NAT, IPPROTO_TCP, 2222, "10.0.0.5", 23, NULL);
+	assert_false(config_user_permits(&u, &a, 30, 30));
+	a = acc(ACCESS_NAT, IPPROTO_UDP, 2222, "10.0.0.5", 22, NULL);
+	assert_false(config_user_permits(&u, &a, 30, 30));
+	a = acc(ACCESS_NAT, IPPROTO_TCP, 2223, "10.0.0.5", 22, NULL);
+	assert_false(config_user_permits(&u, &a, 30, 30));
+	/* The knock names the server's port; the line gives the rest. */
+	a = acc(ACCESS_PORT, IPPROTO_TCP, 2222, NULL, 0, NULL);
+	assert_ptr_equal(config_allow_knock(&u, &a), &allow[2]);
+	assert_false(config_user_permits(&u, &a, 30, 30));
+	assert_false(config_allowed(&u, &a, &t));
+	a = acc(ACCESS_PORT, IPPROTO_UDP, 53, NULL, 0, NULL);
+	assert_ptr_equal(config_allow_knock(&u, &a), &allow[4]);
+	assert_true(config_user_permits(&u, &a, 30, 30));
+
+	/* Chains, by name. */
+	a = acc(ACCESS_CHAIN, 0, 0, NULL, 0, "admin");
+	assert_true(config_user_permits(&u, &a, 300, 30));
+	assert_false(config_user_permits(&u, &a, 301, 30));
+	l = config_allow_knock(&u, &a);
+	assert_ptr_equal(l, &allow[3]);
+	assert_int_equal(config_allow_timeout(&u, l, 30), 300);
+	u.max_timeout = 100;
+	assert_int_equal(config_allow_timeout(&u, l, 30), 100);
+	u.max_timeout = 0;
+	a = acc(ACCESS_CHAIN, 0, 0, NULL, 0, "Admin");
+	assert_false(config_user_permits(&u, &a, 1, 30));
+	a = acc(ACCESS_CHAIN, 0, 0, NULL, 0, "admi");
+	assert_false(config_user_permits(&u, &a, 1, 30));
+}
+
+/*
+ * The firewall process reads what a change would grant: every kind, a
+ * chain name only if it is one, no kind it does not know.
+ */
+static void
+test_access_from_change(void **state)
+{
+	struct fw_change c;
+	struct access a;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.kind = FW_NAT;
+	c.ipproto = IPPROTO_TCP;
+	c.port = 2222;
+	assert_int_equal(addr_parse_ip("10.0.0.5", &c.dest), 0);
+	c.dest_port = 22;
+	assert_int_equal(access_from_change(&c, &a), 0);
+	assert_int_equal(a.kind, ACCESS_NAT);
+	assert_int_equal(a.svc.port, 2222);
+	assert_int_equal(a.host.port, 22);
+	c.kind = FW_HOST;
+	c.dest.port = 99;	/* ignored: a host has no port of its own */
+	assert_int_equal(access_from_change(&c, &a), 0);
+	assert_int_equal(a.kind, ACCESS_HOST);
+	assert_int_equal(a.host.port, 0);
+	c.kind = FW_CHAIN;
+	strcpy(c.chain, "admin");
+	assert_int_equal(access_from_change(&c, &a), 0);
+	assert_string_equal(a.chain, "admin");
+	memset(c.chain, 'a', sizeof(c.chain));	/* no NUL */
+	assert_int_equal(access_from_change(&c, &a), -1);
+	strcpy(c.chain, "ad min");
+	assert_int_equal(access_from_change(&c, &a), -1);
+	c.chain[0] = '\0';
+	assert_int_equal(access_from_change(&c, &a), -1);
+	c.kind = (enum fw_kind)7;
+	assert_int_equal(access_from_change(&c, &a), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_server_full),
+		cmocka_unit_test(test_server_gateway),
+		cmocka_unit_test(test_server_gateway_uses),
+		cmocka_unit_test(test_server_gateway_errors),
+		cmocka_unit_test(test_gateway_permits),
+		cmocka_unit_test(test_access_from_change),
 		cmocka_unit_test(test_server_defaults),
 		cmocka_unit_test(test_server_layout),
 		cmocka_unit_test(test_server_key_paths),

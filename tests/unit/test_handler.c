@@ -9,8 +9,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -41,13 +43,36 @@ user(const char *name, uint8_t keybyte)
 	strcpy(u->name, name);
 	memset(u->key, keybyte, sizeof(u->key));
 	u->have_key = 1;
-	u->allow = calloc(2, sizeof(*u->allow));
-	u->nallow = 2;
+	u->allow = calloc(7, sizeof(*u->allow));
+	u->nallow = 7;
 	u->allow[0].svc.ipproto = IPPROTO_TCP;
 	u->allow[0].svc.port = 22;
 	u->allow[1].svc.ipproto = IPPROTO_UDP;
 	u->allow[1].svc.port = 53;
 	u->allow[1].timeout = 600;
+	/* Gateway mode: tcp/22@198.51.100.0/25, tcp/22@[2001:db8:1::]/64,
+	 * tcp/2222>198.51.100.5:22=120, chain admin=300,
+	 * tcp/2223>[2001:db8:1::5]:22. */
+	u->allow[2].kind = ACCESS_HOST;
+	u->allow[2].svc = (struct service){ IPPROTO_TCP, 22 };
+	assert_int_equal(addr_parse_ip("198.51.100.0", &u->allow[2].dest), 0);
+	u->allow[2].prefix = 25;
+	u->allow[3].kind = ACCESS_HOST;
+	u->allow[3].svc = (struct service){ IPPROTO_TCP, 22 };
+	assert_int_equal(addr_parse_ip("2001:db8:1::", &u->allow[3].dest), 0);
+	u->allow[3].prefix = 64;
+	u->allow[4].kind = ACCESS_NAT;
+	u->allow[4].svc = (struct service){ IPPROTO_TCP, 2222 };
+	assert_int_equal(addr_parse_ip("198.51.100.5", &u->allow[4].dest), 0);
+	u->allow[4].dest.port = 22;
+	u->allow[4].timeout = 120;
+	u->allow[5].kind = ACCESS_CHAIN;
+	strcpy(u->allow[5].chain, "admin");
+	u->allow[5].timeout = 300;
+	u->allow[6].kind = ACCESS_NAT;
+	u->allow[6].svc = (struct service){ IPPROTO_TCP, 2223 };
+	assert_int_equal(addr_parse_ip("2001:db8:1::5", &u->allow[6].dest), 0);
+	u->allow[6].dest.port = 22;
 	return (u);
 }
 
@@ -73,6 +98,10 @@ setup(void **state)
 	c->h.jar = cookie_jar_new();
 	c->h.replay = replay_new(64);
 	c->h.default_timeout = 30;
+	/* The firewall has every gateway object. */
+	c->h.uses = CONFIG_USES_GATEWAY4 | CONFIG_USES_GATEWAY6 |
+	    CONFIG_USES_NAT4 | CONFIG_USES_NAT6 | CONFIG_USES_CHAINS4 |
+	    CONFIG_USES_CHAINS6;
 
 	memset(key, 0x11, sizeof(key));
 	assert_int_equal(mac_derive(key, PROTO_LABEL_C2S, k), 0);
@@ -165,6 +194,296 @@ finish(struct ctx *c, struct handler_job *job, int err, struct proto_msg *rep)
 	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER, rep),
 	    0);
 	assert_int_equal(proto_verify(out, c->s2c), 0);
+}
+
+/* m->target from 32 hex digits. */
+static void
+hex_target(struct proto_msg *m, const char *hex)
+{
+	size_t i;
+	unsigned v;
+
+	for (i = 0; i < PROTO_ADDR_LEN; i++) {
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
+		m->target[i] = (uint8_t)v;
+	}
+}
+
+/*
+ * A whole exchange from peer for what m asks: HANDLER_FIREWALL (job
+ * filled), or the verdict's type * 256 + code.
+ */
+static int
+gw_exchange(struct ctx *c, struct proto_msg *m, const struct addr *peer,
+    uint64_t now, struct handler_job *job)
+{
+	uint8_t resp[PROTO_MSG_LEN], out[PROTO_MSG_LEN];
+	struct proto_msg rep;
+	enum handler_verdict v;
+
+	get_response(c, m, peer, now, resp);
+	v = handler_packet(&c->h, resp, sizeof(resp), peer, &c->local, now,
+	    out, job);
+	if (v == HANDLER_FIREWALL)
+		return (-1);
+	assert_int_equal(v, HANDLER_REPLY);
+	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER,
+	    &rep), 0);
+	assert_int_equal(proto_verify(out, c->s2c), 0);
+	assert_memory_equal(rep.target, m->target, PROTO_ADDR_LEN);
+	return (rep.type * 256 + rep.code);
+}
+
+#define REFUSED	(PROTO_GOAWAY * 256 + PROTO_REASON_FORBIDDEN)
+
+/*
+ * From now on the server is [2001:db8::1]:5800 (knock_msg() addresses
+ * it), and *peer an IPv6 client; v4 back to 192.0.2.1.
+ */
+static void
+server_family(struct ctx *c, int v6, struct addr *peer)
+{
+
+	assert_int_equal(addr_parse_ip(v6 ? "2001:db8::1" : "192.0.2.1",
+	    &c->local), 0);
+	c->local.port = 5800;
+	if (peer != NULL) {
+		assert_int_equal(addr_parse_ip("2001:db8::2", peer), 0);
+		peer->port = 40000;
+	}
+}
+
+/* A chain knock: ipproto 0, port 0, the name. */
+static void
+chain_msg(struct proto_msg *m, uint8_t action, const char *name)
+{
+
+	knock_msg(m, action, IPPROTO_TCP, 22);
+	m->ipproto = 0;
+	m->port = 0;
+	memcpy(m->target, name, strlen(name));
+}
+
+/* A host in the user's prefix: an FW_HOST change for it; outside: no. */
+static void
+test_gw_host(void **state)
+{
+	struct ctx *c = *state;
+	struct handler_job job;
+	struct proto_msg m, rep;
+	struct addr v6peer, want;
+
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	hex_target(&m, "00000000000000000000ffffc6336405");	/* .5 */
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), -1);
+	assert_int_equal(job.change.op, FW_OPEN);
+	assert_int_equal(job.change.kind, FW_HOST);
+	assert_memory_equal(&job.change.addr, &c->peer, sizeof(c->peer));
+	assert_int_equal(addr_parse_ip("198.51.100.5", &want), 0);
+	assert_memory_equal(&job.change.dest, &want, sizeof(want));
+	assert_int_equal(job.change.ipproto, IPPROTO_TCP);
+	assert_int_equal(job.change.port, 22);
+	assert_int_equal(job.change.timeout, 30);
+	finish(c, &job, 0, &rep);
+	assert_int_equal(rep.type, PROTO_COMEIN);
+	assert_memory_equal(rep.target, m.target, PROTO_ADDR_LEN);
+	/* The last host of the /25, and the first past it. */
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	hex_target(&m, "00000000000000000000ffffc633647f");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), -1);
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	hex_target(&m, "00000000000000000000ffffc6336480");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), REFUSED);
+	/* udp/53 is the server's own, not the inside host's. */
+	knock_msg(&m, PROTO_OPEN, IPPROTO_UDP, 53);
+	hex_target(&m, "00000000000000000000ffffc6336405");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), REFUSED);
+	/* IPv6: the /64 from an IPv6 client. */
+	server_family(c, 1, &v6peer);
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	hex_target(&m, "20010db8000100000000000000000005");
+	assert_int_equal(gw_exchange(c, &m, &v6peer, T0, &job), -1);
+	assert_int_equal(job.change.kind, FW_HOST);
+	assert_int_equal(job.change.dest.family, AF_INET6);
+	finish(c, &job, 0, &rep);
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	hex_target(&m, "20010db8000200000000000000000005");
+	assert_int_equal(gw_exchange(c, &m, &v6peer, T0, &job), REFUSED);
+	server_family(c, 0, NULL);
+	/* Close: the same element, deleted. */
+	knock_msg(&m, PROTO_CLOSE, IPPROTO_TCP, 22);
+	hex_target(&m, "00000000000000000000ffffc6336405");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), -1);
+	assert_int_equal(job.change.op, FW_CLOSE);
+	assert_int_equal(job.change.kind, FW_HOST);
+	assert_memory_equal(&job.change.dest, &want, sizeof(want));
+	finish(c, &job, 0, &rep);
+	assert_int_equal(rep.type, PROTO_COMEIN);
+	assert_int_equal(rep.duration, 0);
+	assert_int_equal(c->h.stats.forbidden, 3);
+}
+
+/* An element lives in the set of one family: the host's and the client's. */
+static void
+test_gw_family(void **state)
+{
+	struct ctx *c = *state;
+	struct handler_job job;
+	struct proto_msg m;
+	struct addr v6peer;
+
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	hex_target(&m, "20010db8000100000000000000000005");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), REFUSED);
+	/* A port mapped to an IPv6 host, knocked over IPv4; and back. */
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 2223);
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), REFUSED);
+	server_family(c, 1, &v6peer);
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	hex_target(&m, "00000000000000000000ffffc6336405");
+	assert_int_equal(gw_exchange(c, &m, &v6peer, T0, &job), REFUSED);
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 2222);
+	assert_int_equal(gw_exchange(c, &m, &v6peer, T0, &job), REFUSED);
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 2223);
+	assert_int_equal(gw_exchange(c, &m, &v6peer, T0, &job), -1);
+	assert_int_equal(job.change.kind, FW_NAT);
+	assert_int_equal(job.change.dest.family, AF_INET6);
+	assert_int_equal(c->h.stats.forbidden, 4);
+}
+
+/* A plain knock on a NAT'd port opens the admin's mapping, not the port. */
+static void
+test_gw_nat(void **state)
+{
+	struct ctx *c = *state;
+	struct handler_job job;
+	struct proto_msg m, rep;
+	struct addr want;
+
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 2222);
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), -1);
+	assert_int_equal(job.change.op, FW_OPEN);
+	assert_int_equal(job.change.kind, FW_NAT);
+	assert_memory_equal(&job.change.addr, &c->peer, sizeof(c->peer));
+	assert_int_equal(job.change.ipproto, IPPROTO_TCP);
+	assert_int_equal(job.change.port, 2222);
+	assert_int_equal(addr_parse_ip("198.51.100.5", &want), 0);
+	assert_memory_equal(&job.change.dest, &want, sizeof(want));
+	assert_int_equal(job.change.dest_port, 22);
+	assert_int_equal(job.change.timeout, 120);
+	finish(c, &job, 0, &rep);
+	assert_int_equal(rep.type, PROTO_COMEIN);
+	assert_int_equal(rep.duration, 120);
+	/* Another protocol on that port is not mapped. */
+	knock_msg(&m, PROTO_OPEN, IPPROTO_UDP, 2222);
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), REFUSED);
+	knock_msg(&m, PROTO_CLOSE, IPPROTO_TCP, 2222);
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), -1);
+	assert_int_equal(job.change.op, FW_CLOSE);
+	assert_int_equal(job.change.kind, FW_NAT);
+	assert_int_equal(job.change.dest_port, 22);
+	finish(c, &job, 0, &rep);
+	assert_int_equal(rep.type, PROTO_COMEIN);
+}
+
+/* A chain by name: FW_CHAIN with it; another name: GOAWAY 1. */
+static void
+test_gw_chain(void **state)
+{
+	struct ctx *c = *state;
+	struct handler_job job;
+	struct proto_msg m, rep;
+
+	chain_msg(&m, PROTO_OPEN, "admin");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), -1);
+	assert_int_equal(job.change.op, FW_OPEN);
+	assert_int_equal(job.change.kind, FW_CHAIN);
+	assert_string_equal(job.change.chain, "admin");
+	assert_memory_equal(&job.change.addr, &c->peer, sizeof(c->peer));
+	assert_int_equal(job.change.timeout, 300);
+	finish(c, &job, 0, &rep);
+	assert_int_equal(rep.type, PROTO_COMEIN);
+	assert_int_equal(rep.ipproto, 0);
+	assert_memory_equal(rep.target, m.target, PROTO_ADDR_LEN);
+	chain_msg(&m, PROTO_OPEN, "Admin");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), REFUSED);
+	chain_msg(&m, PROTO_OPEN, "ops");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), REFUSED);
+	chain_msg(&m, PROTO_CLOSE, "admin");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), -1);
+	assert_int_equal(job.change.op, FW_CLOSE);
+	assert_int_equal(job.change.kind, FW_CHAIN);
+	assert_string_equal(job.change.chain, "admin");
+	finish(c, &job, 0, &rep);
+	assert_int_equal(rep.type, PROTO_COMEIN);
+	assert_int_equal(c->h.stats.forbidden, 2);
+}
+
+/*
+ * A server whose firewall has no gateway objects of that kind refuses
+ * every host and chain, whatever the lines say (they cannot be applied).
+ */
+static void
+test_gw_no_objects(void **state)
+{
+	struct ctx *c = *state;
+	struct handler_job job;
+	struct proto_msg m;
+
+	c->h.uses = CONFIG_USES_GATEWAY6 | CONFIG_USES_CHAINS6 |
+	    CONFIG_USES_NAT6;
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	hex_target(&m, "00000000000000000000ffffc6336405");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), REFUSED);
+	chain_msg(&m, PROTO_OPEN, "admin");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), REFUSED);
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 2222);
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), REFUSED);
+	c->h.uses = 0;
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), -1);
+	assert_int_equal(job.change.kind, FW_PORT);
+	assert_int_equal(c->h.stats.forbidden, 3);
+}
+
+/* max-open counts every kind, each element once, apart from the others. */
+static void
+test_gw_max_open(void **state)
+{
+	struct ctx *c = *state;
+	struct user *a = users_find(c->h.users, "alice");
+	struct handler_job job;
+	struct proto_msg m, rep;
+
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), -1);
+	finish(c, &job, 0, &rep);
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	hex_target(&m, "00000000000000000000ffffc6336405");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), -1);
+	finish(c, &job, 0, &rep);
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
+	hex_target(&m, "00000000000000000000ffffc6336406");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), -1);
+	finish(c, &job, 0, &rep);
+	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 2222);
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), -1);
+	finish(c, &job, 0, &rep);
+	chain_msg(&m, PROTO_OPEN, "admin");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0, &job), -1);
+	finish(c, &job, 0, &rep);
+	assert_int_equal(opens_count(a->opens, T0), 5);
+	/* Again: refreshed, not counted twice. */
+	chain_msg(&m, PROTO_OPEN, "admin");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0 + 1, &job), -1);
+	finish(c, &job, 0, &rep);
+	assert_int_equal(opens_count(a->opens, T0 + 1), 5);
+	/* A close of one kind leaves the others. */
+	knock_msg(&m, PROTO_CLOSE, IPPROTO_TCP, 22);
+	hex_target(&m, "00000000000000000000ffffc6336405");
+	assert_int_equal(gw_exchange(c, &m, &c->peer, T0 + 1, &job), -1);
+	finish(c, &job, 0, &rep);
+	assert_int_equal(opens_count(a->opens, T0 + 1), 4);
 }
 
 static void
@@ -532,16 +851,28 @@ test_target_refused(void **state)
 	struct handler_job job;
 	struct proto_msg m, rep;
 
+	uint8_t resp[PROTO_MSG_LEN];
+
+	/*
+	 * A host the user may not reach is refused as a port is: at the
+	 * RESPONSE, once the client proved its address, with GOAWAY 1.
+	 */
 	knock_msg(&m, PROTO_OPEN, IPPROTO_TCP, 22);
-	m.target[15] = 5;
+	hex_target(&m, "00000000000000000000ffffc6336480");	/* .128 */
 	assert_int_equal(proto_seal(&m, c->c2s, in), 0);
-	assert_int_equal(handler_packet(&c->h, in, sizeof(in), &c->peer,
+	get_response(c, &m, &c->peer, T0, resp);
+	assert_int_equal(c->h.stats.challenges, 1);
+	assert_int_equal(handler_packet(&c->h, resp, sizeof(resp), &c->peer,
 	    &c->local, T0, out, &job), HANDLER_REPLY);
 	assert_int_equal(proto_parse(out, sizeof(out), PROTO_FROM_SERVER,
 	    &rep), 0);
+	assert_int_equal(proto_verify(out, c->s2c), 0);
 	assert_int_equal(rep.type, PROTO_GOAWAY);
 	assert_int_equal(rep.code, PROTO_REASON_FORBIDDEN);
-	assert_int_equal(c->h.stats.challenges, 0);
+	/* And the refusal names the target it refuses. */
+	assert_memory_equal(rep.target, m.target, PROTO_ADDR_LEN);
+	assert_int_equal(c->h.stats.forbidden, 1);
+	(void)in;
 }
 
 /*
@@ -1296,6 +1627,15 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test(test_shared_key_two_users),
 		cmocka_unit_test(test_dest_ports),
+		cmocka_unit_test_setup_teardown(test_gw_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gw_family, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_gw_nat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gw_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gw_no_objects, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_gw_max_open, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_target_refused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_key_pairs, setup,

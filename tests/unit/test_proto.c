@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "access.h"
 #include "hex.h"
 #include "mac.h"
 #include "kx.h"
@@ -29,6 +30,11 @@
 #define V_RESPONSE "02030106001600000102030400000000616c696365000000000000000000000000000000000000000000000000000000eb76c65d862fd4bf16a800000000000000000000000000000000ffffc00002010000000000000000000000000000000000000000000000000000000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeaf224aa86c050bb19718d80fa4797988ffdd51f91692918002edcd7cfed86c5d7c8b3075c52bf0ac0be8925fcadc281c503b94152206b402fbf2f3403379dd5801"
 #define V_COMEIN "0204010600160000010203040000001e616c696365000000000000000000000000000000000000000000000000000000eb76c65d862fd4bf16a89c400000000000000000000000000000ffffc00002010000000000000000000000000000000000000000000000000000ffffc0000202a0a1a2a3a4a5a6a7a8a9aaabacadaeaf224aa86c050bb19718d80fa4797988ffdd51f91692918002edcd7cfed86c5d7c744a1a29230be538da99e3d576326bd359253a9d45604ea8003b0786cffe8e2b"
 #define V_GOAWAY "02050106001600010102030400000000616c696365000000000000000000000000000000000000000000000000000000eb76c65d862fd4bf16a89c400000000000000000000000000000ffffc00002010000000000000000000000000000000000000000000000000000ffffc0000202a0a1a2a3a4a5a6a7a8a9aaabacadaeaf224aa86c050bb19718d80fa4797988ffdd51f91692918002edcd7cfed86c5d7ccf5733ffd163bb2f90b56f9d619636e55013fc7bcf7d46dc80af8bf0a248917b"
+/* Gateway mode: a host target (198.51.100.5) and a chain ("admin"). */
+#define V_KNOCK_HOST "02010106001600000000000000000000616c696365000000000000000000000000000000000000000000000000000000eb76c65d862fd4bf16a800000000000000000000000000000000ffffc000020100000000000000000000ffffc633640500000000000000000000000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeaf0000000000000000000000000000000000000000000000000000000000000000ce0d413fcc6fce9f1d6f1aa300d8ff5f409e2c5068b39e6c8d453d39aa24f63b"
+#define V_KNOCK_CHAIN "02010100000000000000000000000000616c696365000000000000000000000000000000000000000000000000000000eb76c65d862fd4bf16a800000000000000000000000000000000ffffc000020161646d696e000000000000000000000000000000000000000000000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeaf00000000000000000000000000000000000000000000000000000000000000002f13a484f9c14d74547bd24472679cb1bf27f8a69a7d7420eb88a50b2ab6bf0e"
+#define V_COOKIE_CHAIN "19e73d5b3ceb20c91495e64da9afb81f54163f8b3bb06fc01ead778bdd6391bb"
+#define V_COMEIN_CHAIN "0204010000000000010203040000001e616c696365000000000000000000000000000000000000000000000000000000eb76c65d862fd4bf16a89c400000000000000000000000000000ffffc000020161646d696e000000000000000000000000000000000000000000ffffc0000202a0a1a2a3a4a5a6a7a8a9aaabacadaeaf19e73d5b3ceb20c91495e64da9afb81f54163f8b3bb06fc01ead778bdd6391bb56f98950e6a54b5c210ec402a16ac0431b11e60b09ab035b0eaf6d3b783f80ad"
 /* Key pairs: server private 0x60..0x7f, client 0x80..0x9f, PSK 0xe0..0xff. */
 #define V_SERVER_PUB "675dd574ed7789310b3d2e7681f3790b466c773b1521fecf36577958371ea52f"
 #define V_CLIENT_PUB "493e82fc74464a59268817623d2053c5eb8e2cc4a988b4fee179ec6b010d531d"
@@ -297,9 +303,164 @@ test_noncanonical(void **state)
 	assert_int_equal(proto_parse(b, sizeof(b), PROTO_FROM_CLIENT, &m), -1);
 	/* A target is parsed (the server answers it), and is not "self". */
 	memcpy(b, buf, sizeof(b));
-	b[PROTO_OFF_TARGET + 15] = 5;
+	hex_decode("00000000000000000000ffffc6336405", b + PROTO_OFF_TARGET,
+	    16);
 	assert_int_equal(proto_parse(b, sizeof(b), PROTO_FROM_CLIENT, &m), 0);
 	assert_false(proto_target_is_self(&m));
+}
+
+/* What a message asks for, both ways: the vectors of vectors.py. */
+static void
+test_gateway_vectors(void **state)
+{
+	struct keys *ks = *state;
+	uint8_t buf[PROTO_MSG_LEN], want[PROTO_MSG_LEN];
+	struct proto_msg m, back;
+	struct access a;
+	char s[ACCESS_STRLEN];
+
+	/* A host behind the server: IPv4, mapped. */
+	fill(&m, PROTO_KNOCK);
+	memset(&a, 0, sizeof(a));
+	a.kind = ACCESS_HOST;
+	a.svc.ipproto = IPPROTO_TCP;
+	a.svc.port = 22;
+	assert_int_equal(addr_parse_ip("198.51.100.5", &a.host), 0);
+	assert_int_equal(access_to_msg(&a, &m), 0);
+	assert_int_equal(proto_seal(&m, ks->c2s, buf), 0);
+	assert_int_equal(hex_decode(V_KNOCK_HOST, want, sizeof(want)),
+	    PROTO_MSG_LEN);
+	assert_memory_equal(buf, want, PROTO_MSG_LEN);
+	assert_int_equal(proto_parse(buf, sizeof(buf), PROTO_FROM_CLIENT,
+	    &back), 0);
+	assert_false(proto_target_is_self(&back));
+	access_from_msg(&back, &a);
+	assert_int_equal(a.kind, ACCESS_HOST);
+	assert_string_equal(access_format(&a, s), "tcp/22@198.51.100.5");
+
+	/* A chain: protocol and port zero, the name NUL-padded. */
+	fill(&m, PROTO_KNOCK);
+	memset(&a, 0, sizeof(a));
+	a.kind = ACCESS_CHAIN;
+	strcpy(a.chain, "admin");
+	assert_int_equal(access_to_msg(&a, &m), 0);
+	assert_int_equal(m.ipproto, 0);
+	assert_int_equal(m.port, 0);
+	assert_int_equal(proto_seal(&m, ks->c2s, buf), 0);
+	assert_int_equal(hex_decode(V_KNOCK_CHAIN, want, sizeof(want)),
+	    PROTO_MSG_LEN);
+	assert_memory_equal(buf, want, PROTO_MSG_LEN);
+	assert_int_equal(proto_parse(buf, sizeof(buf), PROTO_FROM_CLIENT,
+	    &back), 0);
+	assert_false(proto_target_is_self(&back));
+	access_from_msg(&back, &a);
+	assert_int_equal(a.kind, ACCESS_CHAIN);
+	assert_string_equal(access_format(&a, s), "chain/admin");
+
+	/* The verdict echoes the target, under the target's cookie. */
+	fill(&m, PROTO_COMEIN);
+	assert_int_equal(access_to_msg(&a, &m), 0);
+	hex_decode(V_COOKIE_CHAIN, m.cookie, 32);
+	assert_int_equal(proto_seal(&m, ks->s2c, buf), 0);
+	assert_int_equal(hex_decode(V_COMEIN_CHAIN, want, sizeof(want)),
+	    PROTO_MSG_LEN);
+	assert_memory_equal(buf, want, PROTO_MSG_LEN);
+	assert_int_equal(proto_parse(buf, sizeof(buf), PROTO_FROM_SERVER,
+	    &back), 0);
+	assert_memory_equal(back.target, m.target, PROTO_ADDR_LEN);
+
+	/* No message carries a NAT mapping: it is the admin's. */
+	a.kind = ACCESS_NAT;
+	assert_int_equal(access_to_msg(&a, &m), -1);
+}
+
+/* Target bytes t with ipproto proto and port: parsed (0) or dropped. */
+static int
+parse_target(const uint8_t base[PROTO_MSG_LEN], uint8_t proto, uint16_t port,
+    const char *hex)
+{
+	uint8_t b[PROTO_MSG_LEN];
+	struct proto_msg m;
+
+	memcpy(b, base, sizeof(b));
+	b[PROTO_OFF_IPPROTO] = proto;
+	b[PROTO_OFF_PORT] = (uint8_t)(port >> 8);
+	b[PROTO_OFF_PORT + 1] = (uint8_t)port;
+	memset(b + PROTO_OFF_TARGET, 0, PROTO_ADDR_LEN);
+	hex_decode(hex, b + PROTO_OFF_TARGET, PROTO_ADDR_LEN);
+	return (proto_parse(b, sizeof(b), PROTO_FROM_CLIENT, &m));
+}
+
+/* Every way a target can be malformed: dropped, in both directions. */
+static void
+test_gateway_malformed(void **state)
+{
+	struct keys *ks = *state;
+	uint8_t buf[PROTO_MSG_LEN];
+	struct proto_msg m;
+	const char *admin = "61646d696e0000000000000000000000";
+
+	sealed_knock(ks, buf);
+	/* The forms that parse. */
+	assert_int_equal(parse_target(buf, 0, 0, admin), 0);
+	assert_int_equal(parse_target(buf, 0, 0,
+	    "6162636465666768696a6b6c6d6e6f70"), 0);	/* 16, no NUL */
+	assert_int_equal(parse_target(buf, 0, 0,
+	    "415a617a30395f2d0000000000000000"), 0);	/* AZaz09_- */
+	assert_int_equal(parse_target(buf, 6, 22,
+	    "00000000000000000000ffffc6336405"), 0);
+	assert_int_equal(parse_target(buf, 17, 53,
+	    "20010db8000100000000000000000005"), 0);
+	/* ipproto 0: port 0 and a name only. */
+	assert_int_equal(parse_target(buf, 0, 22, admin), -1);
+	assert_int_equal(parse_target(buf, 0, 0, "00"), -1);	/* no name */
+	assert_int_equal(parse_target(buf, 0, 0,
+	    "61646d696e0000000000000000000078"), -1);	/* after the NUL */
+	assert_int_equal(parse_target(buf, 0, 0,
+	    "61646d696e0061000000000000000000"), -1);
+	assert_int_equal(parse_target(buf, 0, 0,
+	    "61642e6d696e00000000000000000000"), -1);	/* "ad.min" */
+	assert_int_equal(parse_target(buf, 0, 0,
+	    "61642066696e00000000000000000000"), -1);	/* a space */
+	assert_int_equal(parse_target(buf, 0, 0,
+	    "61640a6d696e00000000000000000000"), -1);	/* a newline */
+	assert_int_equal(parse_target(buf, 0, 0,
+	    "00000000000000000000ffffc6336405"), -1);	/* an address */
+	/* A host: unicast only, IPv4 only mapped. */
+	assert_int_equal(parse_target(buf, 6, 22,
+	    "00000000000000000000ffffe0000001"), -1);	/* 224.0.0.1 */
+	assert_int_equal(parse_target(buf, 6, 22,
+	    "00000000000000000000ffffefffffff"), -1);	/* 239/8 */
+	assert_int_equal(parse_target(buf, 6, 22,
+	    "00000000000000000000fffff0000001"), -1);	/* 240/4 */
+	assert_int_equal(parse_target(buf, 6, 22,
+	    "00000000000000000000ffffffffffff"), -1);	/* broadcast */
+	assert_int_equal(parse_target(buf, 6, 22,
+	    "00000000000000000000ffff7f000001"), -1);	/* loopback */
+	assert_int_equal(parse_target(buf, 6, 22,
+	    "00000000000000000000ffff00000005"), -1);	/* 0/8 */
+	assert_int_equal(parse_target(buf, 6, 22,
+	    "ff020000000000000000000000000001"), -1);	/* ff02::1 */
+	assert_int_equal(parse_target(buf, 6, 22,
+	    "00000000000000000000000000000001"), -1);	/* ::1 */
+	assert_int_equal(parse_target(buf, 6, 22,
+	    "000000000000000000000000c6336405"), -1);	/* ::198.51.100.5 */
+	assert_int_equal(parse_target(buf, 6, 0,
+	    "00000000000000000000ffffc6336405"), -1);	/* port 0 */
+	assert_int_equal(parse_target(buf, 1, 22,
+	    "00000000000000000000ffffc6336405"), -1);	/* ICMP */
+	/* Nor does the sender seal any of them. */
+	fill(&m, PROTO_KNOCK);
+	m.ipproto = 0;
+	m.port = 22;
+	memcpy(m.target, "admin", 5);
+	assert_int_equal(proto_seal(&m, ks->c2s, buf), -1);
+	m.port = 0;
+	m.target[10] = 'x';
+	assert_int_equal(proto_seal(&m, ks->c2s, buf), -1);
+	fill(&m, PROTO_GOAWAY);
+	hex_decode("00000000000000000000ffffe0000001", m.target, 16);
+	assert_int_equal(proto_seal(&m, ks->s2c, buf), -1);
 }
 
 /* A v1 datagram (128 bytes, version 1) is dropped, as is version 1 at
@@ -502,6 +663,8 @@ main(void)
 		cmocka_unit_test(test_mac_kat),
 		cmocka_unit_test(test_derive_kat),
 		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_gateway_vectors),
+		cmocka_unit_test(test_gateway_malformed),
 		cmocka_unit_test(test_wrong_size),
 		cmocka_unit_test(test_bad_header),
 		cmocka_unit_test(test_noncanonical),

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "access.h"
+#include "access_parse.h"
 #include "service.h"
 
 #define MAX 16
@@ -206,15 +206,14 @@ test_access_forms(void **state)
 }
 
 static void
-test_access_wire(void **state)
+test_access_to_msg(void **state)
 {
 	static const uint8_t v4[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
 	    0xff, 10, 0, 0, 5 };
 	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0,
 	    0, 0, 0, 0, 0, 0, 0, 5 };
 	static const uint8_t zero[16];
-	uint8_t target[16], proto;
-	uint16_t port;
+	struct proto_msg m;
 	struct access a[4];
 	char err[256];
 	size_t n = 0;
@@ -224,25 +223,25 @@ test_access_wire(void **state)
 	    "tcp/22@[2001:db8:1::5],chain/adm,443", a, &n, 4, err,
 	    sizeof(err)), 0);
 	assert_int_equal(n, 4);
-	access_wire(&a[0], &proto, &port, target);
-	assert_int_equal(proto, IPPROTO_UDP);
-	assert_int_equal(port, 53);
+	assert_int_equal(access_to_msg(&a[0], &m), 0);
+	assert_int_equal(m.ipproto, IPPROTO_UDP);
+	assert_int_equal(m.port, 53);
 	/* IPv4 as the server field carries it: ::ffff:a.b.c.d. */
-	assert_memory_equal(target, v4, 16);
-	access_wire(&a[1], &proto, &port, target);
-	assert_int_equal(proto, IPPROTO_TCP);
-	assert_int_equal(port, 22);
-	assert_memory_equal(target, v6, 16);
+	assert_memory_equal(m.target, v4, 16);
+	assert_int_equal(access_to_msg(&a[1], &m), 0);
+	assert_int_equal(m.ipproto, IPPROTO_TCP);
+	assert_int_equal(m.port, 22);
+	assert_memory_equal(m.target, v6, 16);
 	/* A chain: no protocol, no port, the name NUL-padded. */
-	access_wire(&a[2], &proto, &port, target);
-	assert_int_equal(proto, 0);
-	assert_int_equal(port, 0);
-	assert_memory_equal(target, "adm\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	assert_int_equal(access_to_msg(&a[2], &m), 0);
+	assert_int_equal(m.ipproto, 0);
+	assert_int_equal(m.port, 0);
+	assert_memory_equal(m.target, "adm\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
 	/* The server itself: all zero, as before gateway mode. */
-	access_wire(&a[3], &proto, &port, target);
-	assert_int_equal(proto, IPPROTO_TCP);
-	assert_int_equal(port, 443);
-	assert_memory_equal(target, zero, 16);
+	assert_int_equal(access_to_msg(&a[3], &m), 0);
+	assert_int_equal(m.ipproto, IPPROTO_TCP);
+	assert_int_equal(m.port, 443);
+	assert_memory_equal(m.target, zero, 16);
 }
 
 static void
@@ -310,7 +309,7 @@ main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_access_forms),
-		cmocka_unit_test(test_access_wire),
+		cmocka_unit_test(test_access_to_msg),
 		cmocka_unit_test(test_access_bad),
 	};
 

@@ -102,6 +102,10 @@ def main():
     req = ("alice", kid)
     ck = cookie(secret, epoch, peer, 40000, "alice", kid, 1, 6, 22, server,
                 5800, target, nonce)
+    host = mapped([198, 51, 100, 5])
+    chain = b"admin".ljust(16, b"\0")
+    ck_chain = cookie(secret, epoch, peer, 40000, "alice", kid, 1, 0, 0,
+                      server, 5800, chain, nonce)
 
     def m(k, mtype, code, ep, duration, c):
         # The verdicts say where the server saw the client.
@@ -132,6 +136,16 @@ def main():
         "pair_knock": msg(pair_c2s, 1, 1, 6, 22, 0, 0, 0, "alice",
                           key_id_public(cpub), server, 5800, target, nonce,
                           bytes(32)),
+        # Gateway mode: a host behind the server (IPv4, mapped), and a
+        # chain (ipproto 0, port 0, the name NUL-padded), with the
+        # verdict echoing the target under its own cookie.
+        "knock_host": msg(c2s, 1, 1, 6, 22, 0, 0, 0, *req, server, 5800,
+                          host, nonce, bytes(32)),
+        "knock_chain": msg(c2s, 1, 1, 0, 0, 0, 0, 0, *req, server, 5800,
+                           chain, nonce, bytes(32)),
+        "cookie_chain": ck_chain,
+        "comein_chain": msg(s2c, 4, 1, 0, 0, 0, epoch, 30, *req, server,
+                            5800, chain, nonce, ck_chain, peer, 40000),
         "blake2s_kat_empty": mac(key, b""),
         "blake2s_kat_abc": mac(key, b"abc"),
     }

@@ -1,5 +1,5 @@
 /*
- * access.c: what a knock asks for, as knock's command line names it.
+ * access_parse.c: what a knock asks for, as knock's command line names it.
  *
  * An inside host is a literal address: knock does not resolve it, since
  * the client may not see the names of the network behind the gateway,
@@ -15,25 +15,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "access.h"
-
-/*
- * access_chain_valid(name): 1 if name is a chain name knock can send
- * (1-16 of A-Z a-z 0-9 _ -), else 0.
- */
-int
-access_chain_valid(const char *name)
-{
-	size_t i;
-
-	for (i = 0; name[i] != '\0'; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') ||
-		    (name[i] >= 'A' && name[i] <= 'Z') ||
-		    (name[i] >= '0' && name[i] <= '9') ||
-		    name[i] == '_' || name[i] == '-'))
-			return (0);
-	return (i > 0 && i <= ACCESS_CHAIN_MAX);
-}
+#include "access_parse.h"
 
 /*
  * Why a, a parsed address, cannot be an inside host (the server's
@@ -66,6 +48,22 @@ access_host_bad(const struct addr *a)
 	if (memcmp(a->ip, mapped, sizeof(mapped)) == 0)
 		return ("IPv4-mapped: write the IPv4 address");
 	return (NULL);
+}
+
+/*
+ * The reasons above explain; the wire's own rule (proto_host_valid)
+ * decides, so that knock never builds a KNOCK the server would drop.
+ */
+static const char *
+access_host_why(const struct addr *a)
+{
+	uint8_t t[PROTO_ADDR_LEN];
+	const char *why;
+
+	if ((why = access_host_bad(a)) != NULL)
+		return (why);
+	addr_mapped(a, t);
+	return (proto_host_valid(t) ? NULL : "a reserved address, not a host");
 }
 
 /* "ADDRESS" or "[ADDRESS]" after the @ of one, the whole element. */
@@ -110,7 +108,7 @@ access_parse_host(const char *one, const char *h, struct addr *out,
 		    "gateway)", one, h);
 		return (-1);
 	}
-	if ((why = access_host_bad(out)) != NULL) {
+	if ((why = access_host_why(out)) != NULL) {
 		snprintf(err, errlen, "bad target '%s': %s is %s",
 		    one, lit, why);
 		return (-1);
@@ -130,7 +128,7 @@ access_parse_one(const char *one, struct access *out, char *err,
 
 	memset(out, 0, sizeof(*out));
 	if (strncasecmp(one, "chain/", 6) == 0) {
-		if (!access_chain_valid(one + 6)) {
+		if (!proto_chain_valid(one + 6)) {
 			snprintf(err, errlen, "bad chain '%s': a chain name is "
 			    "1-%d of A-Z a-z 0-9 _ -", one, ACCESS_CHAIN_MAX);
 			return (-1);
@@ -228,26 +226,6 @@ access_parse_list(const char *s, struct access *list, size_t *n,
 }
 
 /*
- * access_wire(a, ipproto, port, target): the KNOCK's fields for a:
- * ipproto and port (both 0 for a chain), and the 16-byte target: zero
- * for the server itself, the inside host (IPv4 as ::ffff:a.b.c.d, as
- * the server field), or the chain's name NUL-padded.
- */
-void
-access_wire(const struct access *a, uint8_t *ipproto, uint16_t *port,
-    uint8_t target[static PROTO_ADDR_LEN])
-{
-
-	memset(target, 0, PROTO_ADDR_LEN);
-	*ipproto = a->kind == ACCESS_CHAIN ? 0 : a->svc.ipproto;
-	*port = a->kind == ACCESS_CHAIN ? 0 : a->svc.port;
-	if (a->kind == ACCESS_HOST)
-		addr_mapped(&a->host, target);
-	else if (a->kind == ACCESS_CHAIN)
-		memcpy(target, a->chain, strnlen(a->chain, ACCESS_CHAIN_MAX));
-}
-
-/*
  * access_family(a): the address family a KNOCK for a must travel in
  * (the inside host's: its element lives in one family's set), or
  * AF_UNSPEC if any will do.
@@ -257,26 +235,4 @@ access_family(const struct access *a)
 {
 
 	return (a->kind == ACCESS_HOST ? a->host.family : AF_UNSPEC);
-}
-
-/*
- * access_format(a, buf): "tcp/22", "tcp/22@10.0.0.5",
- * "tcp/22@[2001:db8:1::5]" or "chain/NAME". Returns buf.
- */
-const char *
-access_format(const struct access *a, char buf[static ACCESS_STRLEN])
-{
-	char svc[SERVICE_STRLEN], host[ADDR_STRLEN];
-
-	if (a->kind == ACCESS_CHAIN)
-		snprintf(buf, ACCESS_STRLEN, "chain/%s", a->chain);
-	else if (a->kind == ACCESS_HOST)
-		snprintf(buf, ACCESS_STRLEN, "%s@%s%s%s",
-		    service_format(&a->svc, svc),
-		    a->host.family == AF_INET6 ? "[" : "",
-		    addr_format(&a->host, host, 0),
-		    a->host.family == AF_INET6 ? "]" : "");
-	else
-		service_format(&a->svc, buf);
-	return (buf);
 }
