@@ -558,8 +558,45 @@ loop_stats(struct loop *l)
  * build/knockd): at SIGUSR1, act as a network process an attacker took
  * over would, as KNOCKD_TEST_HOOK says: "syscall" opens a file, which
  * the filter forbids; "ask" asks the firewall process to open a port the
- * first user may not, and an allowed one for longer than allowed.
+ * first user may not, and an allowed one for longer than allowed;
+ * "ask-gateway", from 192.0.2.2, tcp/22 on inside host 198.51.100.99,
+ * the gateway's tcp/2222 mapped to 198.51.100.99:22, and chain "evil".
  */
+static void
+loop_test_hook_gateway(struct loop *l, const struct user *u)
+{
+	static const uint8_t src[4] = { 192, 0, 2, 2 };
+	static const uint8_t dst[4] = { 198, 51, 100, 99 };
+	struct fw_change c[3];
+	const char *who[3];
+	size_t i;
+
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < 3; i++) {
+		c[i].op = FW_OPEN;
+		c[i].addr.family = AF_INET;
+		memcpy(c[i].addr.ip, src, 4);
+		c[i].timeout = 10;
+		c[i].ipproto = IPPROTO_TCP;
+		who[i] = u->name;
+	}
+	c[0].kind = FW_HOST;
+	c[0].port = 22;
+	c[0].dest.family = AF_INET;
+	memcpy(c[0].dest.ip, dst, 4);
+	c[1].kind = FW_NAT;
+	c[1].port = 2222;
+	c[1].dest = c[0].dest;
+	c[1].dest_port = 22;
+	c[2].kind = FW_CHAIN;
+	c[2].ipproto = 0;
+	strcpy(c[2].chain, "evil");
+	if (loop_drain(l) == 0 && privsep_apply_send(l->ps, who, c, 3) == 0 &&
+	    privsep_apply_recv(l->ps, l->ferr, 3, 1) == 1)
+		log_notice("test hook: the firewall process answered %d, %d "
+		    "and %d", l->ferr[0], l->ferr[1], l->ferr[2]);
+}
+
 static void
 loop_test_hook(struct loop *l)
 {
@@ -575,9 +612,15 @@ loop_test_hook(struct loop *l)
 		(void)open("/etc/hostname", O_RDONLY | O_CLOEXEC);
 		return;
 	}
-	if (strcmp(hook, "ask") != 0 || users_count(l->h->users) == 0)
+	if (users_count(l->h->users) == 0)
 		return;
 	u = users_at(l->h->users, 0);
+	if (strcmp(hook, "ask-gateway") == 0) {
+		loop_test_hook_gateway(l, u);
+		return;
+	}
+	if (strcmp(hook, "ask") != 0)
+		return;
 	memset(c, 0, sizeof(c));
 	c[0].op = c[1].op = FW_OPEN;
 	c[0].addr.family = c[1].addr.family = AF_INET;

@@ -25,7 +25,10 @@ fi
 # The list of common files is knock's link map: every member of
 # libcommon.a that knock pulls in must be checked.
 if [ -e build/knock ] && [ -e build/libcommon.a ]; then
-	objs=$(ls build/src/knock/*.o)
+	# Only objects of sources that exist: a renamed file leaves its
+	# old object behind in a build directory that is not clean.
+	objs=$(for o in build/src/knock/*.o; do
+		f=${o#build/}; [ -e "${f%.o}.c" ] && echo "$o"; done)
 	# shellcheck disable=SC2086
 	if cc -o "$d/knock" $objs build/libcommon.a \
 	    $(pkg-config --libs libcrypto inih) -Wl,-Map,"$d/map" \
