@@ -74,9 +74,11 @@ service_name_valid(const char *s)
 	return (i > 0);
 }
 
-/* One element of a list: a port or a name, with or without protocol. */
-static int
-service_parse_one(const char *s, struct service *out, char *err,
+/*
+ * service_parse_named(s, out, err, errlen): see service.h.
+ */
+int
+service_parse_named(const char *s, struct service *out, char *err,
     size_t errlen)
 {
 	const char *name = s, *proto = "tcp";
@@ -114,48 +116,6 @@ service_parse_one(const char *s, struct service *out, char *err,
 	return (0);
 }
 
-int
-service_parse_list(const char *s, struct service *list, size_t *n,
-    size_t max, char *err, size_t errlen)
-{
-	char one[64];
-	const char *p = s, *comma;
-	struct service svc;
-	size_t len, i;
-
-	for (;;) {
-		comma = strchr(p, ',');
-		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
-		if (len == 0) {
-			snprintf(err, errlen, "empty service in '%s'", s);
-			return (-1);
-		}
-		if (len >= sizeof(one)) {
-			snprintf(err, errlen, "bad service '%.*s...': too long",
-			    20, p);
-			return (-1);
-		}
-		memcpy(one, p, len);
-		one[len] = '\0';
-		if (service_parse_one(one, &svc, err, errlen))
-			return (-1);
-		for (i = 0; i < *n; i++)
-			if (list[i].ipproto == svc.ipproto &&
-			    list[i].port == svc.port)
-				break;
-		if (i == *n) {
-			if (*n >= max) {
-				snprintf(err, errlen, "too many services: at "
-				    "most %zu in one knock", max);
-				return (-1);
-			}
-			list[(*n)++] = svc;
-		}
-		if (comma == NULL)
-			return (0);
-		p = comma + 1;
-	}
-}
 
 const char *
 service_format(const struct service *svc, char buf[static SERVICE_STRLEN])

@@ -22,18 +22,15 @@ struct service {
 int service_parse(const char *s, struct service *out);
 
 /*
- * service_parse_list(s, list, n, max, err, errlen): add the services of
- * s, a comma-separated list, to list[*n] and on (*n grows, up to max).
- * Each is PORT, NAME, tcp/PORT, tcp/NAME, udp/PORT or udp/NAME, where
- * NAME is looked up in /etc/services (getservbyname) for that protocol;
- * bare means TCP, as in service_parse(). A service already in the list
- * is skipped: asking twice is asking once. For knock's command line;
- * knockd's config takes numbers only, read before any lookup could be
- * trusted. Returns 0, or -1 with a message quoting the bad element in
- * err.
+ * service_parse_named(s, out, err, errlen): parse PORT, NAME, tcp/PORT,
+ * tcp/NAME, udp/PORT or udp/NAME, where NAME is looked up in
+ * /etc/services (getservbyname) for that protocol; bare means TCP, as in
+ * service_parse(). For knock's command line (access_parse.c makes lists
+ * of them); knockd's config takes numbers only, read before any lookup
+ * could be trusted. Returns 0, or -1 with a message quoting s in err.
  */
-int service_parse_list(const char *s, struct service *list, size_t *n,
-    size_t max, char *err, size_t errlen);
+int service_parse_named(const char *s, struct service *out, char *err,
+    size_t errlen);
 
 /*
  * service_format(svc, buf): "tcp/22". Returns buf.

@@ -124,7 +124,7 @@ access_parse_one(const char *one, struct access *out, char *err,
 {
 	char svcpart[64];
 	const char *at;
-	size_t k = 0, len;
+	size_t len;
 
 	memset(out, 0, sizeof(*out));
 	if (strncasecmp(one, "chain/", 6) == 0) {
@@ -139,7 +139,7 @@ access_parse_one(const char *one, struct access *out, char *err,
 	}
 	if ((at = strchr(one, '@')) == NULL) {
 		out->kind = ACCESS_PORT;
-		return (service_parse_list(one, &out->svc, &k, 1, err, errlen));
+		return (service_parse_named(one, &out->svc, err, errlen));
 	}
 	len = (size_t)(at - one);
 	if (len == 0) {
@@ -154,7 +154,7 @@ access_parse_one(const char *one, struct access *out, char *err,
 	}
 	memcpy(svcpart, one, len);
 	svcpart[len] = '\0';
-	if (service_parse_list(svcpart, &out->svc, &k, 1, err, errlen))
+	if (service_parse_named(svcpart, &out->svc, err, errlen))
 		return (-1);
 	if (access_parse_host(one, at + 1, &out->host, err, errlen))
 		return (-1);
@@ -176,7 +176,7 @@ access_same(const struct access *a, const struct access *b)
 /*
  * access_parse_list(s, list, n, max, err, errlen): add the accesses of s,
  * a comma-separated list, to list[*n] and on (*n grows, up to max). Each
- * is a service as service_parse_list() takes it (PORT, NAME, tcp/PORT,
+ * is a service as service_parse_named() takes it (PORT, NAME, tcp/PORT,
  * udp/NAME, ...), alone or followed by "@ADDRESS" (IPv4, or IPv6 with or
  * without brackets: a literal, never a name, and no prefix), or
  * "chain/NAME" (1-16 of A-Z a-z 0-9 _ -). An access already in the list

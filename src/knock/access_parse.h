@@ -15,7 +15,7 @@
 /*
  * access_parse_list(s, list, n, max, err, errlen): add the accesses of s,
  * a comma-separated list, to list[*n] and on (*n grows, up to max). Each
- * is a service as service_parse_list() takes it (PORT, NAME, tcp/PORT,
+ * is a service as service_parse_named() takes it (PORT, NAME, tcp/PORT,
  * udp/NAME, ...), alone or followed by "@ADDRESS" (IPv4, or IPv6 with or
  * without brackets: a literal, never a name, and no prefix), or
  * "chain/NAME" (1-16 of A-Z a-z 0-9 _ -). An access already in the list

@@ -26,32 +26,32 @@
 static void
 test_numbers(void **state)
 {
-	struct service s[MAX];
+	struct access s[MAX];
 	char err[160];
 	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(service_parse_list("22", s, &n, MAX, err,
+	assert_int_equal(access_parse_list("22", s, &n, MAX, err,
 	    sizeof(err)), 0);
-	assert_int_equal(service_parse_list("tcp/443,udp/53,UDP/123", s, &n,
+	assert_int_equal(access_parse_list("tcp/443,udp/53,UDP/123", s, &n,
 	    MAX, err, sizeof(err)), 0);
 	assert_int_equal(n, 4);
 	/* In the order given: the exchanges and their lines follow it. */
-	assert_int_equal(s[0].ipproto, IPPROTO_TCP);
-	assert_int_equal(s[0].port, 22);
-	assert_int_equal(s[1].ipproto, IPPROTO_TCP);
-	assert_int_equal(s[1].port, 443);
-	assert_int_equal(s[2].ipproto, IPPROTO_UDP);
-	assert_int_equal(s[2].port, 53);
-	assert_int_equal(s[3].ipproto, IPPROTO_UDP);
-	assert_int_equal(s[3].port, 123);
+	assert_int_equal(s[0].svc.ipproto, IPPROTO_TCP);
+	assert_int_equal(s[0].svc.port, 22);
+	assert_int_equal(s[1].svc.ipproto, IPPROTO_TCP);
+	assert_int_equal(s[1].svc.port, 443);
+	assert_int_equal(s[2].svc.ipproto, IPPROTO_UDP);
+	assert_int_equal(s[2].svc.port, 53);
+	assert_int_equal(s[3].svc.ipproto, IPPROTO_UDP);
+	assert_int_equal(s[3].svc.port, 123);
 }
 
 /* Names need /etc/services (Debian's netbase): skipped without it. */
 static void
 test_names(void **state)
 {
-	struct service s[MAX];
+	struct access s[MAX];
 	char err[160];
 	size_t n = 0;
 
@@ -60,15 +60,15 @@ test_names(void **state)
 	    getservbyname("https", "tcp") == NULL ||
 	    getservbyname("domain", "udp") == NULL)
 		skip();
-	assert_int_equal(service_parse_list("ssh,tcp/https,udp/domain", s, &n,
+	assert_int_equal(access_parse_list("ssh,tcp/https,udp/domain", s, &n,
 	    MAX, err, sizeof(err)), 0);
 	assert_int_equal(n, 3);
-	assert_int_equal(s[0].ipproto, IPPROTO_TCP);
-	assert_int_equal(s[0].port, 22);
-	assert_int_equal(s[1].ipproto, IPPROTO_TCP);
-	assert_int_equal(s[1].port, 443);
-	assert_int_equal(s[2].ipproto, IPPROTO_UDP);
-	assert_int_equal(s[2].port, 53);
+	assert_int_equal(s[0].svc.ipproto, IPPROTO_TCP);
+	assert_int_equal(s[0].svc.port, 22);
+	assert_int_equal(s[1].svc.ipproto, IPPROTO_TCP);
+	assert_int_equal(s[1].svc.port, 443);
+	assert_int_equal(s[2].svc.ipproto, IPPROTO_UDP);
+	assert_int_equal(s[2].svc.port, 53);
 }
 
 /* Asking twice is asking once; the same port over UDP is another
@@ -76,21 +76,21 @@ test_names(void **state)
 static void
 test_duplicates(void **state)
 {
-	struct service s[MAX];
+	struct access s[MAX];
 	char err[160];
 	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(service_parse_list("22,tcp/22,TCP/22", s, &n, MAX,
+	assert_int_equal(access_parse_list("22,tcp/22,TCP/22", s, &n, MAX,
 	    err, sizeof(err)), 0);
-	assert_int_equal(service_parse_list("22", s, &n, MAX, err,
+	assert_int_equal(access_parse_list("22", s, &n, MAX, err,
 	    sizeof(err)), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(service_parse_list("udp/22", s, &n, MAX, err,
+	assert_int_equal(access_parse_list("udp/22", s, &n, MAX, err,
 	    sizeof(err)), 0);
 	assert_int_equal(n, 2);
 	if (getservbyname("ssh", "tcp") != NULL) {
-		assert_int_equal(service_parse_list("ssh", s, &n, MAX, err,
+		assert_int_equal(access_parse_list("ssh", s, &n, MAX, err,
 		    sizeof(err)), 0);
 		assert_int_equal(n, 2);
 	}
@@ -99,11 +99,11 @@ test_duplicates(void **state)
 static void
 bad(const char *list, const char *msg)
 {
-	struct service s[MAX];
+	struct access s[MAX];
 	char err[160] = "";
 	size_t n = 0;
 
-	if (service_parse_list(list, s, &n, MAX, err, sizeof(err)) == 0)
+	if (access_parse_list(list, s, &n, MAX, err, sizeof(err)) == 0)
 		fail_msg("'%s' was accepted", list);
 	if (strstr(err, msg) == NULL)
 		fail_msg("'%s': '%s' is not in '%s'", list, msg, err);
@@ -132,14 +132,16 @@ test_bad(void **state)
 	bad("udp/no-such-service-knock", "no udp service of that name");
 	/* The bad one is named, not the whole list. */
 	bad("22,nope-knock-x,443", "unknown service 'nope-knock-x'");
-	bad("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	/* An element (tcp/PORT@[IPv6]) fits in 127 bytes; not 128. */
+	bad("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 	    "too long");
 }
 
 static void
 test_too_many(void **state)
 {
-	struct service s[MAX];
+	struct access s[MAX];
 	char err[160] = "", list[256] = "";
 	size_t n = 0, i;
 
@@ -147,13 +149,13 @@ test_too_many(void **state)
 	for (i = 0; i < MAX; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
 		    "%s%zu", i > 0 ? "," : "", 1000 + i);
-	assert_int_equal(service_parse_list(list, s, &n, MAX, err,
+	assert_int_equal(access_parse_list(list, s, &n, MAX, err,
 	    sizeof(err)), 0);
 	assert_int_equal(n, MAX);
 	/* A duplicate still fits: it adds nothing. */
-	assert_int_equal(service_parse_list("1000", s, &n, MAX, err,
+	assert_int_equal(access_parse_list("1000", s, &n, MAX, err,
 	    sizeof(err)), 0);
-	assert_int_equal(service_parse_list("2000", s, &n, MAX, err,
+	assert_int_equal(access_parse_list("2000", s, &n, MAX, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "too many services: at most 16"));
 }
