@@ -31,13 +31,11 @@
 #include "log.h"
 #include "fw.h"
 #include "fw_list.h"
+#include "fwtest.h"
 
 #define EXAMPLE	"nftables.conf.example"	/* tests run from the repo root */
 
 static char listing[65536];	/* the last "nft list set" output */
-static char logbuf[8192];	/* what the code under test logged */
-static FILE *logfile;
-static int logsaved = -1;
 
 static void
 sleep_ms(long ms)
@@ -155,53 +153,6 @@ count_elems(const char *set)
 	return (n);
 }
 
-/* Send what the code under test logs to logbuf, until log_stop(). */
-static void
-log_start(void)
-{
-
-	fflush(stderr);
-	assert_non_null(logfile = tmpfile());
-	assert_int_not_equal(logsaved = dup(STDERR_FILENO), -1);
-	assert_int_not_equal(dup2(fileno(logfile), STDERR_FILENO), -1);
-}
-
-/* Stop capturing; returns the number of lines logged, echoed to stderr. */
-static int
-log_stop(void)
-{
-	size_t n;
-	int lines = 0;
-	char *p;
-
-	fflush(stderr);
-	dup2(logsaved, STDERR_FILENO);
-	close(logsaved);
-	logsaved = -1;
-	rewind(logfile);
-	n = fread(logbuf, 1, sizeof(logbuf) - 1, logfile);
-	logbuf[n] = '\0';
-	fclose(logfile);
-	for (p = logbuf; (p = strchr(p, '\n')) != NULL; p++)
-		lines++;
-	fputs(logbuf, stderr);
-	return (lines);
-}
-
-/* fw_open() for the host's own sets alone, as before the gateway. */
-static struct fw *
-open_sets(const char *family, const char *table, const char *set4,
-    const char *set6)
-{
-	struct fw_names n;
-
-	memset(&n, 0, sizeof(n));
-	n.family = family;
-	n.table = table;
-	n.set4 = set4;
-	n.set6 = set6;
-	return (fw_open(&n, -1));
-}
 
 static void
 change(struct fw_change *c, enum fw_op op, const char *ip, uint8_t ipproto,

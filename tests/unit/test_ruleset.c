@@ -35,27 +35,11 @@
 #include "fw_inspect.h"
 #include "log.h"
 #include "ruleset.h"
+#include "fwtest.h"
 
 #define EXAMPLE	"nftables.conf.example"	/* tests run from the repo root */
 
-/* fw_open() for the host's own sets alone, as before the gateway. */
-static struct fw *
-open_sets(const char *family, const char *table, const char *set4,
-    const char *set6)
-{
-	struct fw_names n;
 
-	memset(&n, 0, sizeof(n));
-	n.family = family;
-	n.table = table;
-	n.set4 = set4;
-	n.set6 = set6;
-	return (fw_open(&n, -1));
-}
-
-static char logbuf[16384];
-static FILE *logfile;
-static int logsaved = -1;
 static int have_kernel;		/* root, a namespace of our own, and nft */
 
 /* ------------------------------------------------ hand-made rulesets */
@@ -384,32 +368,6 @@ test_jump_loop_is_bounded(void **state)
 }
 
 /* ------------------------------------------------ the real kernel */
-
-static void
-log_start(void)
-{
-
-	fflush(stderr);
-	assert_non_null(logfile = tmpfile());
-	assert_int_not_equal(logsaved = dup(STDERR_FILENO), -1);
-	assert_int_not_equal(dup2(fileno(logfile), STDERR_FILENO), -1);
-}
-
-static void
-log_stop(void)
-{
-	size_t n;
-
-	fflush(stderr);
-	dup2(logsaved, STDERR_FILENO);
-	close(logsaved);
-	logsaved = -1;
-	rewind(logfile);
-	n = fread(logbuf, 1, sizeof(logbuf) - 1, logfile);
-	logbuf[n] = '\0';
-	fclose(logfile);
-	fputs(logbuf, stderr);
-}
 
 /* Load the example table and, from text, table inet filter (or not). */
 static void
