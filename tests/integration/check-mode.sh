@@ -16,19 +16,8 @@ allow = tcp/22
 EOF2
 GOOD=$T/knockd.conf
 
-check() {	# CONFIG: runs knockd --check in the server
-	CHECK_OUT=$(ip netns exec "$NS_SRV" timeout 10 "$KNOCKD" -c "$1" --check 2>&1)
-	CHECK_RC=$?
-}
-
-expect_check() {	# RC WHAT
-	[ "$CHECK_RC" = "$1" ] ||
-	    fail "$2: knockd --check exited $CHECK_RC, not $1: $CHECK_OUT"
-	ok "$2 (exit $1)"
-}
-
 # No table at all.
-check "$GOOD"
+knockd_check "$GOOD"
 expect_check 1 "--check without the table"
 assert_contains "$CHECK_OUT" "inet knock does not exist" "the message names the missing table"
 assert_contains "$CHECK_OUT" "/share/doc/knock, has table inet knock" \
@@ -45,7 +34,7 @@ assert_not_contains "$(cat "$T/knockd.0.log")" "ready" "and never says ready"
 
 # The example table.
 fw_load
-check "$GOOD"
+knockd_check "$GOOD"
 expect_check 0 "--check with the example table"
 assert_contains "$CHECK_OUT" "good" "it says the configuration is good"
 
@@ -58,7 +47,7 @@ table inet knock {
 	set allow6 { type ipv6_addr . inet_proto . inet_service; flags timeout; }
 }
 NFT
-check "$GOOD"
+knockd_check "$GOOD"
 expect_check 1 "--check with allow4 lacking flags timeout"
 assert_contains "$CHECK_OUT" "allow4" "the message names the set"
 assert_contains "$CHECK_OUT" "timeout" "and the missing flag"
@@ -72,7 +61,7 @@ table inet knock {
 	set allow6 { type ipv4_addr; flags timeout; }
 }
 NFT
-check "$GOOD"
+knockd_check "$GOOD"
 expect_check 1 "--check with allow6 of the wrong type"
 assert_contains "$CHECK_OUT" "allow6 has type ipv4_addr" "the message names the set and its type"
 ip netns exec "$NS_SRV" nft delete table inet knock
@@ -81,7 +70,7 @@ fw_load
 # A config error on line 4, named as FILE:LINE.
 printf '[server]\nport = 5800\n\ntimeout = banana\n' >"$T/bad.conf"
 chmod 600 "$T/bad.conf"
-check "$T/bad.conf"
+knockd_check "$T/bad.conf"
 expect_check 1 "--check with 'timeout = banana' on line 4"
 assert_contains "$CHECK_OUT" "$T/bad.conf:4:" "the message names $T/bad.conf:4"
 assert_contains "$CHECK_OUT" "banana" "and quotes the bad value"
@@ -89,21 +78,21 @@ assert_contains "$CHECK_OUT" "banana" "and quotes the bad value"
 printf '[server]\nport = 5800\n[user alice]\nkey = %s\nallow = tcp/22\nallow-typo = tcp/23\n' \
     "$KEY_ALICE" >"$T/typo.conf"
 chmod 600 "$T/typo.conf"
-check "$T/typo.conf"
+knockd_check "$T/typo.conf"
 expect_check 1 "--check with an unknown setting on line 6"
 assert_contains "$CHECK_OUT" "$T/typo.conf:6:" "the message names $T/typo.conf:6"
 
 printf '[server]\n[user alice]\nkey = %s\nallow = tcp/70000\n' \
     "$KEY_ALICE" >"$T/port.conf"
 chmod 600 "$T/port.conf"
-check "$T/port.conf"
+knockd_check "$T/port.conf"
 expect_check 1 "--check with allow = tcp/70000 on line 4"
 assert_contains "$CHECK_OUT" "$T/port.conf:4:" "the message names $T/port.conf:4"
 
 # An inline key in a file others can read is refused.
 cp "$GOOD" "$T/open.conf"
 chmod 644 "$T/open.conf"
-check "$T/open.conf"
+knockd_check "$T/open.conf"
 expect_check 1 "--check with an inline key in a 0644 file"
 assert_contains "$CHECK_OUT" "$T/open.conf" "the message names the file"
 assert_contains "$CHECK_OUT" "group or others" "and says why"
@@ -114,7 +103,7 @@ chmod 644 "$T/alice.key"
 printf '[server]\n[user alice]\nkey-file = %s\nallow = tcp/22\n' \
     "$T/alice.key" >"$T/keyfile.conf"
 chmod 644 "$T/keyfile.conf"	# holds no key itself
-check "$T/keyfile.conf"
+knockd_check "$T/keyfile.conf"
 expect_check 1 "--check with a 0644 key file"
 assert_contains "$CHECK_OUT" "$T/alice.key is readable by group or others" \
     "the message names the key file and says why"
@@ -124,7 +113,7 @@ assert_contains "$CHECK_OUT" "run: chgrp knockd $T/alice.key; chmod 640 $T/alice
     "the fix gives the key to group knockd"
 assert_not_contains "$CHECK_OUT" "chmod 600" "not chmod 600"
 chmod 640 "$T/alice.key"
-check "$T/keyfile.conf"
+knockd_check "$T/keyfile.conf"
 expect_check 1 "--check with a root:root 0640 key file"
 assert_contains "$CHECK_OUT" "chgrp knockd $T/alice.key" "the same fix"
 
@@ -132,7 +121,7 @@ assert_contains "$CHECK_OUT" "chgrp knockd $T/alice.key" "the same fix"
 # knockd.service reads it as the user knockd, and would not start.
 # --check run by root loads the config again as that user, and says so.
 chmod 600 "$T/alice.key"
-check "$T/keyfile.conf"
+knockd_check "$T/keyfile.conf"
 expect_check 1 "--check with a key file only root can read"
 assert_contains "$CHECK_OUT" "as user knockd: $T/alice.key: Permission denied" \
     "the message shows what the service would meet"
@@ -141,7 +130,7 @@ assert_contains "$CHECK_OUT" "knockd.service runs knockd as user knockd, which c
 assert_contains "$CHECK_OUT" "chgrp knockd FILE; chmod 640 FILE" "and the fix"
 # The fix, as given: now both root and the service read it.
 chgrp knockd "$T/alice.key" && chmod 640 "$T/alice.key" || fail "chgrp"
-check "$T/keyfile.conf"
+knockd_check "$T/keyfile.conf"
 expect_check 0 "--check with the key file root:knockd 0640"
 ip netns exec "$NS_SRV" setpriv --reuid=knockd --regid=knockd --init-groups \
     cat "$T/alice.key" >/dev/null 2>&1 ||
@@ -149,6 +138,6 @@ ip netns exec "$NS_SRV" setpriv --reuid=knockd --regid=knockd --init-groups \
 ok "and the user knockd reads it"
 
 # A missing config file.
-check "$T/nonexistent.conf"
+knockd_check "$T/nonexistent.conf"
 expect_check 1 "--check with a missing config file"
 assert_contains "$CHECK_OUT" "$T/nonexistent.conf" "the message names the file"

@@ -20,17 +20,6 @@ allow = chain example_admin
 EOF
 GOOD=$T/knockd.conf
 
-check() {	# CONFIG
-	CHECK_OUT=$(ip netns exec "$NS_SRV" timeout 10 "$KNOCKD" -c "$1" --check 2>&1)
-	CHECK_RC=$?
-}
-
-expect_check() {	# RC WHAT
-	[ "$CHECK_RC" = "$1" ] ||
-	    fail "$2: knockd --check exited $CHECK_RC, not $1: $CHECK_OUT"
-	ok "$2 (exit $1)"
-}
-
 gw_table() {	# load nftables-gateway.conf.example afresh
 	ip netns exec "$NS_SRV" nft -f "$GW_CONF" 2>"$T/nft.err" ||
 	    fail "cannot load $GW_CONF: $(cat "$T/nft.err")"
@@ -38,12 +27,12 @@ gw_table() {	# load nftables-gateway.conf.example afresh
 
 # The example table has everything.
 gw_table
-check "$GOOD"
+knockd_check "$GOOD"
 expect_check 0 "--check with nftables-gateway.conf.example"
 
 # A host's table (nftables.conf.example) has no gateway sets.
 fw_load
-check "$GOOD"
+knockd_check "$GOOD"
 expect_check 1 "--check with the host-only example table"
 assert_contains "$CHECK_OUT" "gateway4" "the message names gateway4"
 
@@ -63,7 +52,7 @@ table inet knock {
 	}
 }
 NFT
-check "$GOOD"
+knockd_check "$GOOD"
 expect_check 1 "--check with a table lacking gateway4"
 assert_contains "$CHECK_OUT" "gateway4" "the message names gateway4"
 assert_contains "$CHECK_OUT" "set gateway4" "and gives the line to add"
@@ -80,7 +69,7 @@ gw_table
 ip netns exec "$NS_SRV" nft delete chain inet knock prerouting &&
     ip netns exec "$NS_SRV" nft delete map inet knock nat4 ||
     fail "cannot delete nat4"
-check "$GOOD"
+knockd_check "$GOOD"
 expect_check 1 "--check with a table lacking nat4"
 assert_contains "$CHECK_OUT" "map nat4" "the message names nat4 and gives the line"
 
@@ -89,6 +78,6 @@ gw_table
 sed 's/^allow = chain example_admin$/allow = chain no_such_chain/' "$GOOD" \
     >"$T/chain.conf" || fail "cannot write $T/chain.conf"
 chgrp knockd "$T/chain.conf" && chmod 640 "$T/chain.conf"
-check "$T/chain.conf"
+knockd_check "$T/chain.conf"
 expect_check 1 "--check with a chain line naming a chain the table lacks"
 assert_contains "$CHECK_OUT" "no_such_chain" "the message names the chain"

@@ -53,6 +53,8 @@ KNOCKD_LOG=""
 KNOCKD_STARTS=0
 KNOCK_RC=""
 KNOCK_OUT=""
+CHECK_OUT=""		# knockd_check
+CHECK_RC=""
 COUNTERS=""
 SERVER_EXTRA=""		# more [server] lines for server_conf
 
@@ -469,6 +471,19 @@ assert_closed() {	# NS ADDR PORT WHAT
 elements_in_set() {	# SET
 	ip netns exec "$NS_SRV" nft list set inet knock "$1" |
 	    "$PY" "$NETTOOL" nft-elements
+}
+
+# knockd --check in the server: its output in CHECK_OUT, status CHECK_RC.
+knockd_check() {	# [CONFIG] (default: $T/knockd.conf)
+	CHECK_OUT=$(ip netns exec "$NS_SRV" timeout 10 "$KNOCKD" \
+	    -c "${1:-$T/knockd.conf}" --check 2>&1)
+	CHECK_RC=$?
+}
+
+expect_check() {	# RC WHAT: the last knockd_check exited RC
+	[ "$CHECK_RC" = "$1" ] ||
+	    fail "$2: knockd --check exited $CHECK_RC, not $1: $CHECK_OUT"
+	ok "$2 (exit $1)"
 }
 
 element_count() {	# SET

@@ -22,18 +22,6 @@ allow = tcp/22
 EOF2
 client_conf alice alice "$KEY_ALICE"
 
-check() {	# runs knockd --check in the server
-	CHECK_OUT=$(ip netns exec "$NS_SRV" timeout 10 "$KNOCKD" \
-	    -c "$T/knockd.conf" --check 2>&1)
-	CHECK_RC=$?
-}
-
-expect_check() {	# RC WHAT
-	[ "$CHECK_RC" = "$1" ] ||
-	    fail "$2: knockd --check exited $CHECK_RC, not $1: $CHECK_OUT"
-	ok "$2 (exit $1)"
-}
-
 other_table() {	# replaces table inet filter with the one on stdin
 	ip netns exec "$NS_SRV" nft delete table inet filter 2>/dev/null
 	ip netns exec "$NS_SRV" nft -f - 2>"$T/nft.err" ||
@@ -49,7 +37,7 @@ table inet filter {
 	}
 }
 NFT
-check
+knockd_check
 expect_check 0 "--check beside a policy accept chain"
 assert_not_contains "$CHECK_OUT" "warning" "it warns of nothing"
 assert_not_contains "$CHECK_OUT" "note:" "and notes nothing"
@@ -66,7 +54,7 @@ table inet filter {
 	}
 }
 NFT
-check
+knockd_check
 expect_check 1 "--check beside a policy drop chain"
 assert_contains "$CHECK_OUT" \
     "warning: table inet filter, chain input (hook input, priority 0) has policy drop" \
@@ -98,7 +86,7 @@ assert_closed "$NS_CLI" "$SRV4" 22 \
 ip netns exec "$NS_SRV" nft insert rule inet filter input "$fix" \
     2>"$T/nft.err" || fail "cannot insert '$fix': $(cat "$T/nft.err")"
 ok "inserted: $fix"
-check
+knockd_check
 expect_check 0 "--check after the fix"
 assert_not_contains "$CHECK_OUT" "warning" "it warns of nothing"
 assert_contains "$CHECK_OUT" "are good" "it says all is good"
@@ -117,9 +105,7 @@ assert_closed "$NS_OTH" "$SRV4" 22 \
 cp -p "$T/knockd.conf" "$T/fwd.conf"
 printf '[forward ssh]\nlisten = 2222\nconnect = 127.0.0.1:22\nusers = alice\n' \
     >>"$T/fwd.conf"
-CHECK_OUT=$(ip netns exec "$NS_SRV" timeout 10 "$KNOCKD" -c "$T/fwd.conf" \
-    --check 2>&1)
-CHECK_RC=$?
+knockd_check "$T/fwd.conf"
 expect_check 1 "--check with a forward on tcp/2222, which that chain drops"
 assert_contains "$CHECK_OUT" \
     "tcp/2222 (a forward: knockd authenticates its connections)" \

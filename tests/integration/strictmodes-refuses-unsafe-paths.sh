@@ -34,21 +34,9 @@ EOF
 client_conf alice alice "$KEY_ALICE"
 client_conf mallory alice "$KEY_BOB"	# bob's key, knocking as alice
 
-check() {	# runs knockd --check in the server
-	CHECK_OUT=$(ip netns exec "$NS_SRV" timeout 10 "$KNOCKD" \
-	    -c "$T/knockd.conf" --check 2>&1)
-	CHECK_RC=$?
-}
-
-expect_check() {	# RC WHAT
-	[ "$CHECK_RC" = "$1" ] ||
-	    fail "$2: knockd --check exited $CHECK_RC, not $1: $CHECK_OUT"
-	ok "$2 (exit $1)"
-}
-
 # (1) The key directory is writable by others.
 chmod 757 "$KEYS"
-check
+knockd_check
 expect_check 1 "--check with $KEYS mode 0757"
 assert_contains "$CHECK_OUT" \
     "$KEYS is writable by group or others (mode 0757): refusing $KEYS/alice.key; run: chmod go-w $KEYS" \
@@ -63,14 +51,14 @@ chmod 755 "$KEYS"
 
 # (3) A parent of the key directory is group-writable.
 chmod 775 "$T/etc"
-check
+knockd_check
 expect_check 1 "--check with $T/etc mode 0775"
 assert_contains "$CHECK_OUT" \
     "$T/etc is writable by group or others (mode 0775): refusing $KEYS/alice.key; run: chmod go-w $T/etc" \
     "the message names the parent, the key file and the fix"
 chmod 755 "$T/etc"
 
-check
+knockd_check
 expect_check 0 "--check with every directory safe"
 
 knockd_start
@@ -109,7 +97,7 @@ ip netns exec "$NS_SRV" nft flush set inet knock allow4
 mkdir "$T/drop" && chmod 777 "$T/drop" || fail "cannot make $T/drop"
 cp -p "$KEYS/bob.key" "$T/drop/bob.key" || fail "cannot copy bob.key"
 ln -sfn "$T/drop/bob.key" "$KEYS/alice.key" || fail "cannot make the link"
-check
+knockd_check
 expect_check 1 "--check with alice.key a link into $T/drop (mode 0777)"
 assert_contains "$CHECK_OUT" \
     "$T/drop is writable by group or others (mode 0777): refusing $KEYS/alice.key (through the symbolic link $KEYS/alice.key); run: chmod go-w $T/drop" \
