@@ -29,6 +29,8 @@
 #include <openssl/crypto.h>
 
 #include "access.h"
+#include "fw.h"
+#include "fwconf.h"
 #include "keys.h"
 #include "log.h"
 #include "service.h"
@@ -45,6 +47,8 @@ struct monitor {
 	struct fw *fw;
 	const char *path;
 	struct config_server cfg;	/* in force */
+	unsigned need;			/* CONFIG_USES_: the gateway objects
+					 * fw was opened and checked for */
 	struct config_server next;	/* sent, awaiting RELOADED */
 	int pending;
 	const struct config_user **byname;	/* cfg's users, sorted */
@@ -261,6 +265,51 @@ monitor_notify_ready(const struct monitor *m)
 	systemd_notify(msg);
 }
 
+/*
+ * What next asks of nftables that this knockd cannot give: objects it did
+ * not open and check at start (a first NAT line, say: fw has no name for
+ * nat4), or a chain missing from the table. Returns 0 if nothing, else
+ * -1 after logging: the reload fails, and the running configuration
+ * stays, rather than knocks failing one by one later.
+ */
+static int
+monitor_reload_fw(struct monitor *m, const struct config_server *next)
+{
+	const struct {
+		unsigned bit;
+		const char *name;
+	} obj[] = {
+		{ CONFIG_USES_GATEWAY4, next->gateway4 },
+		{ CONFIG_USES_GATEWAY6, next->gateway6 },
+		{ CONFIG_USES_NAT4, next->nat4 },
+		{ CONFIG_USES_NAT6, next->nat6 },
+		{ CONFIG_USES_CHAINS4, next->chains4 },
+		{ CONFIG_USES_CHAINS6, next->chains6 },
+	};
+	unsigned missing = fwconf_need(next) & ~m->need;
+	char names[6 * (CONFIG_NAME_MAX + 2)] = "";
+	size_t i, u, a;
+	int rc = 0;
+
+	if (missing != 0) {
+		for (i = 0; i < sizeof(obj) / sizeof(obj[0]); i++)
+			if (missing & obj[i].bit)
+				snprintf(names + strlen(names), sizeof(names) -
+				    strlen(names), "%s%s", names[0] != '\0' ?
+				    ", " : "", obj[i].name);
+		log_err("%s now needs nftables objects knockd did not check "
+		    "at start (%s): restart knockd to use them, after "
+		    "knockd --check", m->path, names);
+		rc = -1;
+	}
+	for (u = 0; u < next->nusers; u++)
+		for (a = 0; a < next->users[u].nallow; a++)
+			if (next->users[u].allow[a].kind == ACCESS_CHAIN &&
+			    fw_check_chain(m->fw, next->users[u].allow[a].chain))
+				rc = -1;
+	return (rc);
+}
+
 static void
 monitor_reload(struct monitor *m)
 {
@@ -275,7 +324,8 @@ monitor_reload(struct monitor *m)
 	/* Group membership may have changed since the start: look again. */
 	trust_refresh(1);
 	memset(&m->next, 0, sizeof(m->next));
-	if (config_server_load(m->path, &m->next))
+	if (config_server_load(m->path, &m->next) ||
+	    monitor_reload_fw(m, &m->next))
 		goto fail;
 	if ((fd = privsep_config_fd(&m->next)) == -1)
 		goto fail;
@@ -420,6 +470,7 @@ monitor_new(struct privsep *ps, struct fw *fw, struct config_server *cfg,
 	m->fw = fw;
 	m->path = path;
 	m->cfg = *cfg;
+	m->need = fwconf_need(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 	m->sigfd = m->epfd = -1;
 	if (monitor_index(m))
