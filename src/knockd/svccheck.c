@@ -80,6 +80,8 @@ svccheck_as_service(const char *path)
 		log_err("%s: good for root, but knockd.service runs knockd as "
 		    "user %s, which cannot use it (above): make each file it "
 		    "names readable by that user's group, not by others: "
-		    "chgrp %s FILE; chmod 640 FILE", path, id.name, id.name);
+		    "chgrp %s FILE; chmod 640 FILE (and each directory above "
+		    "it searchable by that group: chgrp %s DIR; chmod 750 DIR)",
+		    path, id.name, id.name, id.name);
 	return (-1);
 }

@@ -128,6 +128,8 @@ assert_contains "$CHECK_OUT" "as user knockd: $T/alice.key: Permission denied" \
 assert_contains "$CHECK_OUT" "knockd.service runs knockd as user knockd, which cannot use it" \
     "and why it matters"
 assert_contains "$CHECK_OUT" "chgrp knockd FILE; chmod 640 FILE" "and the fix"
+assert_contains "$CHECK_OUT" "chgrp knockd DIR; chmod 750 DIR" \
+    "and the directories' part of it"
 # The fix, as given: now both root and the service read it.
 chgrp knockd "$T/alice.key" && chmod 640 "$T/alice.key" || fail "chgrp"
 knockd_check "$T/keyfile.conf"
