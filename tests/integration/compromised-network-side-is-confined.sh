@@ -17,10 +17,7 @@ setup_standard
 # The hook asks, for the first user (alice): tcp/9 (not hers) for 10 s,
 # and tcp/22 (hers, 30 s) for 86400 s, both from 198.51.100.66.
 knockd_counters
-for _ in $(seq 100); do
-	grep -q "test hook: the firewall process answered" "$KNOCKD_LOG" && break
-	sleep 0.05
-done
+knockd_wait_log "test hook: the firewall process answered"
 log=$(cat "$KNOCKD_LOG")
 assert_contains "$log" "test hook: the firewall process answered 1 and 1" \
     "both requests were refused with EPERM"

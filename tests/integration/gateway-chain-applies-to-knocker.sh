@@ -42,7 +42,7 @@ assert_closed "$NS_CLI" "$IN4" 22 "the chain opens what it says only: not tcp/22
 assert_closed "$NS_CLI" "$IN4B" 8080 "nor another inside host's tcp/8080"
 assert_closed "$NS_CLI" "$GW4" 8080 "nor the gateway's own tcp/8080 (the chain is on the forward hook)"
 assert_gw_element chains4 "$element" "the element was still there during those checks"
-assert_gw_empty gateway4 "gateway4 stays empty"
+assert_set_empty gateway4 "gateway4 stays empty"
 
 knock_in "$NS_OTH" bob "$GW4" chain/example_admin
 expect_knock 1 "bob, without the chain line, is refused"

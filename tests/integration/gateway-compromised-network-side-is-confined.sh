@@ -27,10 +27,7 @@ knockd_start
 # The hook asks from 192.0.2.2 (the client) for tcp/22@198.51.100.99,
 # tcp/2222>198.51.100.99:22 and chain/evil.
 knockd_counters
-for _ in $(seq 100); do
-	grep -q "test hook: the firewall process answered" "$KNOCKD_LOG" && break
-	sleep 0.05
-done
+knockd_wait_log "test hook: the firewall process answered"
 log=$(cat "$KNOCKD_LOG")
 assert_contains "$log" "test hook: the firewall process answered 1, 1 and 1" \
     "all three requests were refused with EPERM"

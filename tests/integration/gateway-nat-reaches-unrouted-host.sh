@@ -58,7 +58,7 @@ assert_closed "$NS_OTH" "$GW6" 2223 "the other outside host is refused over IPv6
 # CLOSE deletes both elements of a mapping.
 knock_as alice --close "$GW4" tcp/2222
 expect_knock 0 "alice closes tcp/2222"
-assert_gw_empty nat4 "nat4 is empty again"
+assert_set_empty nat4 "nat4 is empty again"
 if gw_elements gateway4 | grep -qxF "$CLI4 . $IN4 . tcp . 22"; then
 	fail "the gateway4 element of the mapping outlived its CLOSE"
 fi

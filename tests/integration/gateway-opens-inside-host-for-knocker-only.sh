@@ -44,9 +44,9 @@ assert_closed "$NS_CLI" "$IN6" 22 "nor the client over IPv6 (it knocked over IPv
 # The negative checks above ran while the access was open.
 assert_gw_element gateway4 "$element" "the element was still there during those checks"
 assert_set_empty allow4 "allow4 (the gateway's own services) stays empty"
-assert_gw_empty gateway6 "gateway6 stays empty"
-assert_gw_empty nat4 "nat4 stays empty"
-assert_gw_empty chains4 "chains4 stays empty"
+assert_set_empty gateway6 "gateway6 stays empty"
+assert_set_empty nat4 "nat4 stays empty"
+assert_set_empty chains4 "chains4 stays empty"
 chain_after=$(ip netns exec "$NS_SRV" nft list chain inet knock forward)
 [ "$chain_before" = "$chain_after" ] ||
     fail "the forward chain changed: before: $chain_before after: $chain_after"

@@ -377,15 +377,22 @@ knockd_start() {	# [knockd options]
 }
 
 # SIGHUP, then wait for the log line that says how the reload went.
-knockd_reload() {	# LOG-LINE-PATTERN
-	local before i
-	before=$(grep -c "$1" "$KNOCKD_LOG")
-	kill -HUP "$KNOCKD_PID"
+# Wait (5 s at most) until knockd's log holds more than BEFORE lines
+# matching PATTERN; fail saying what was awaited otherwise.
+knockd_wait_log() {	# PATTERN [BEFORE]
+	local i
 	for i in $(seq 100); do
-		[ "$(grep -c "$1" "$KNOCKD_LOG")" -gt "$before" ] && return 0
+		[ "$(grep -c "$1" "$KNOCKD_LOG")" -gt "${2:-0}" ] && return 0
 		sleep 0.05
 	done
-	fail "knockd logged no '$1' after SIGHUP"
+	fail "knockd logged no (new) '$1'"
+}
+
+knockd_reload() {	# LOG-LINE-PATTERN
+	local before
+	before=$(grep -c "$1" "$KNOCKD_LOG")
+	kill -HUP "$KNOCKD_PID"
+	knockd_wait_log "$1" "$before"
 }
 
 # The PID of knockd's network process (see knockd(8), PRIVILEGE
@@ -507,9 +514,9 @@ assert_element() {	# SET ADDR PROTO PORT WHAT
 	ok "$5"
 }
 
-assert_set_empty() {	# SET WHAT
+assert_set_empty() {	# SET-OR-MAP WHAT (any of knock's, gateway's too)
 	local e
-	e=$(elements_in_set "$1")
+	e=$(gw_elements "$1")
 	[ -z "$e" ] || fail "$2: $1 holds: $(printf '%s' "$e" | tr '\n' ';')"
 	ok "$2"
 }
@@ -1156,13 +1163,6 @@ assert_gw_element() {	# SET ELEMENT WHAT
 	gw_elements "$1" | grep -qxF -- "$2" ||
 	    fail "$3: no '$2' in $1: $(gw_elements "$1" | tr '\n' ';')"
 	ok "$3"
-}
-
-assert_gw_empty() {	# SET WHAT
-	local e
-	e=$(gw_elements "$1")
-	[ -z "$e" ] || fail "$2: $1 holds: $(printf '%s' "$e" | tr '\n' ';')"
-	ok "$2"
 }
 
 # Wait (up to SECONDS, polling) for SET to hold ELEMENT no more: the
